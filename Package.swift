@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "kiln",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kiln", targets: ["kiln"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Shell-word expansion exactly as BuildKit's frontend does it ($VAR, ${VAR:-x}, quotes, word splitting).
+        .target(name: "ShellWords"),
+        // .dockerignore files and BuildKit's context-filter pattern matching.
+        .target(name: "ContextFilter"),
+        // Dockerfile text -> syntax tree -> typed instructions, with source ranges and diagnostics. No I/O.
+        .target(name: "DockerfileSyntax", dependencies: ["ShellWords"]),
+        // Build checks: BuildKit's lint rules plus the tutorial's security and cache advice.
+        .target(name: "BuildChecks", dependencies: ["DockerfileSyntax", "ShellWords", "ContextFilter"]),
+        .executableTarget(
+            name: "kiln",
+            dependencies: [
+                "DockerfileSyntax", "ShellWords", "ContextFilter", "BuildChecks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Test-only helpers: locating shared/vectors, running the built kiln binary.
+        .target(name: "TestVectors", path: "Tests/TestVectors"),
+        .testTarget(name: "ShellWordsTests", dependencies: ["ShellWords", "TestVectors"]),
+        .testTarget(name: "ContextFilterTests", dependencies: ["ContextFilter", "TestVectors"]),
+        .testTarget(name: "DockerfileSyntaxTests", dependencies: ["DockerfileSyntax", "TestVectors"]),
+        .testTarget(name: "BuildChecksTests", dependencies: ["BuildChecks", "DockerfileSyntax", "TestVectors"]),
+        .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

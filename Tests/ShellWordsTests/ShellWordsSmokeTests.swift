@@ -1,0 +1,9 @@
+import XCTest
+import TestVectors
+@testable import ShellWords
+
+final class ShellWordsSmokeTests: XCTestCase {
+    func testVectorsAreReachable() throws {
+        XCTAssertTrue(FileManager.default.fileExists(atPath: Vectors.root.path), "shared/vectors not found at \(Vectors.root.path)")
+    }
+}

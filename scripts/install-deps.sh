@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages kiln's build, tests and demo need, when they are missing.
+# Idempotent; safe to run on every CI run. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+# One package per line: what needs it.
+PACKAGES=(
+  git              # the test harness and `kiln check` on git work trees
+  ca-certificates  # HTTPS to registries
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
