@@ -19,6 +19,8 @@ let package = Package(
         .target(name: "DockerfileSyntax", dependencies: ["ShellWords"]),
         // Build checks: BuildKit's lint rules plus the tutorial's security and cache advice.
         .target(name: "BuildChecks", dependencies: ["DockerfileSyntax", "ShellWords", "ContextFilter"]),
+        // The fuzz body shared by the libFuzzer binary (scripts/fuzz.sh) and the regression tests.
+        .target(name: "KilnFuzz", dependencies: ["DockerfileSyntax", "ShellWords"]),
         .executableTarget(
             name: "kiln",
             dependencies: [
@@ -32,6 +34,7 @@ let package = Package(
         .testTarget(name: "ContextFilterTests", dependencies: ["ContextFilter", "TestVectors"]),
         .testTarget(name: "DockerfileSyntaxTests", dependencies: ["DockerfileSyntax", "TestVectors"]),
         .testTarget(name: "BuildChecksTests", dependencies: ["BuildChecks", "DockerfileSyntax", "TestVectors"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["KilnFuzz", "TestVectors"]),
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
     ],
     swiftLanguageModes: [.v6]

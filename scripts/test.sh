@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests against shared/vectors, CLI tests against the built binary,
-# and a bounded fuzz run of the parser and expander. Ends with XCTest's closing summary.
+# Runs every test: a bounded fuzz run of the Dockerfile frontend (parser + expansion), then the unit
+# tests against shared/vectors and the CLI tests against the built binary. Ends with XCTest's summary.
+#   KILN_FUZZ_RUNS=N   fuzz inputs (default 1000000; 0 skips fuzzing)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh || exit 1
+if [ "${KILN_FUZZ_RUNS:-1000000}" != 0 ]; then
+  bash scripts/fuzz.sh "${KILN_FUZZ_RUNS:-1000000}" || exit 1
+fi
 swift build --build-tests || exit 1
 # Passing test cases are not echoed (the summary counts them); failures and suites are.
 swift test --skip-build --disable-swift-testing 2>&1 \
