@@ -34,3 +34,12 @@ final class DebugParseTests: XCTestCase {
         XCTAssertEqual(result.stdout, "(from \"a\")\n(onbuild (run \"x\"))\n")
     }
 }
+
+extension DebugParseTests {
+    func testWarningsGoToStandardError() throws {
+        let result = try KilnProcess.run(["debug", "parse", "-"], stdin: Data("FROM a\nRUN a \\\n\n b\n".utf8))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "(from \"a\")\n(run \"a  b\")\n")
+        XCTAssertTrue(result.stderr.contains("-:2:1: warning: Empty continuation line [NoEmptyContinuation]"), result.stderr)
+    }
+}
