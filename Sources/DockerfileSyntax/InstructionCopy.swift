@@ -12,6 +12,12 @@ public struct SourceContent: Sendable, Hashable {
         self.data = data
         self.expand = expand
     }
+
+    /// The file's bytes: `data` passed through `expander` (the builder's heredoc expansion: ARG/ENV
+    /// variables, escapes processed with `\\`, quotes kept) when `expand` is true, else `data` as is.
+    public func expandedData<E: Error>(_ expander: (String) throws(E) -> String) throws(E) -> String {
+        expand ? try expander(data) : data
+    }
 }
 
 /// The sources and destination shared by COPY and ADD (raw; expanded by the builder).
@@ -23,7 +29,8 @@ public struct SourcesAndDestination: Sendable, Hashable {
     public var destination: String
 
     /// The last argument is the destination (never a heredoc); every heredoc marker among the
-    /// others takes its body from the node's heredoc of that name.
+    /// others takes its body from the node's heredoc of that name (as in BuildKit, this applies to
+    /// the JSON form too; a marker without a body gives empty content).
     init(_ node: Node) throws(DockerfileError) {
         guard node.args.count >= 2 else { throw InstructionErrors.noDestinationArgument(node) }
         destination = node.args[node.args.count - 1]
