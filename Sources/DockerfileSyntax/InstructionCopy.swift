@@ -34,7 +34,7 @@ public struct SourcesAndDestination: Sendable, Hashable {
     init(_ node: Node) throws(DockerfileError) {
         guard node.args.count >= 2 else { throw InstructionErrors.noDestinationArgument(node) }
         destination = node.args[node.args.count - 1]
-        if HeredocWord.parse(destination) != nil {
+        if SourcesAndDestination.heredocMarker(destination) != nil {
             throw InstructionErrors.badHeredoc(node, as: "a destination")
         }
         var bodies: [String: String] = [:]
@@ -42,14 +42,23 @@ public struct SourcesAndDestination: Sendable, Hashable {
         sourcePaths = []
         sourceContents = []
         for source in node.args.dropLast() {
-            if let marker = HeredocWord.parse(source) {
-                let body = bodies[marker.name] ?? ""
+            if let marker = SourcesAndDestination.heredocMarker(source) {
+                let name = GoText.string(marker.name)
+                let body = bodies[name] ?? ""
                 sourceContents.append(SourceContent(
-                    path: marker.name, data: marker.chomp ? HeredocWord.chomp(body) : body, expand: marker.expand))
+                    path: name, data: marker.chomp ? Heredoc.chomp(body) : body, expand: marker.expand))
             } else {
                 sourcePaths.append(source)
             }
         }
+    }
+}
+
+extension SourcesAndDestination {
+    /// The heredoc marker a COPY/ADD argument is (`<<EOF`, `<<-"EOF"`), using the parser's rules;
+    /// nil when it is not one (lexing errors count as "not a heredoc", as in BuildKit).
+    static func heredocMarker(_ word: String) -> HeredocMarker? {
+        (try? DockerfileParser.parseHeredocWord(Array(word.utf8))) ?? nil
     }
 }
 

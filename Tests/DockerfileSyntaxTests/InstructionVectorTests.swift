@@ -13,7 +13,7 @@ final class InstructionVectorTests: XCTestCase {
             let text = record["dockerfile"] as? String ?? ""
             let label = "parse_errors[\(i)] \(text.debugDescription)"
             let tree: SyntaxTree
-            do { tree = try TreeSource.tree(text).0 } catch {
+            do { tree = try TreeSource.tree(text) } catch {
                 XCTFail("\(label): parser failed: \(error)")
                 continue
             }
@@ -32,7 +32,7 @@ final class InstructionVectorTests: XCTestCase {
                 XCTAssertNotNil(error.range, "\(label): error without location")
             }
         }
-        print("instructions/parse_errors.json: \(passed)/\(records.count) passed (real parser: \(Self.realParser))")
+        print("instructions/parse_errors.json: \(passed)/\(records.count) passed (through DockerfileParser)")
     }
 
     func testParseOK() throws {
@@ -44,7 +44,7 @@ final class InstructionVectorTests: XCTestCase {
             let label = "parse_ok[\(i)] \(text.debugDescription)"
             guard let expect = record["expect"] as? [String: Any] else { XCTFail(label); continue }
             do {
-                let tree = try TreeSource.tree(text).0
+                let tree = try TreeSource.tree(text)
                 let first = try GoView.object(Instruction.parse(tree.nodes[0]))
                 let needsProgram = expect.keys.contains { $0.hasPrefix("stages") || $0.hasPrefix("meta") }
                 let whole = needsProgram ? GoView.object(try DockerfileProgram.parse(tree)) : [:]
@@ -62,7 +62,7 @@ final class InstructionVectorTests: XCTestCase {
                 XCTFail("\(label): unexpected error \(error)")
             }
         }
-        print("instructions/parse_ok.json: \(passed)/\(records.count) passed (real parser: \(Self.realParser))")
+        print("instructions/parse_ok.json: \(passed)/\(records.count) passed (through DockerfileParser)")
     }
 
     func testRunDevice() throws {
@@ -112,7 +112,7 @@ final class InstructionVectorTests: XCTestCase {
             let fragment = record["dockerfile_fragment"] as? String ?? ""
             let label = "copy_heredoc_content[\(i)] \(fragment.debugDescription)"
             do {
-                let tree = try TreeSource.tree("FROM scratch\n" + fragment).0
+                let tree = try TreeSource.tree("FROM scratch\n" + fragment)
                 guard case .copy(let copy) = try Instruction.parse(tree.nodes[1]),
                       let content = copy.sources.sourceContents.first else {
                     XCTFail("\(label): not a COPY with a heredoc source"); continue
@@ -129,11 +129,8 @@ final class InstructionVectorTests: XCTestCase {
                 XCTFail("\(label): unexpected error \(error)")
             }
         }
-        print("instructions/copy_heredoc_content.json: \(passed)/\(records.count) passed (real parser: \(Self.realParser))")
+        print("instructions/copy_heredoc_content.json: \(passed)/\(records.count) passed (through DockerfileParser)")
     }
-
-    /// Whether the vectors ran through the real `DockerfileParser`.
-    static var realParser: Bool { (try? TreeSource.tree("FROM a").real) ?? false }
 }
 
 /// Stand-in for the builder's heredoc expansion (shell lexer with quote processing off, escape `\`),
