@@ -36,7 +36,7 @@ enum GoSyntax {
             negative = first == "-"
             digits = digits.dropFirst()
         }
-        let prefix = "strconv.ParseInt: parsing \(quote(text)): "
+        let prefix = "strconv.ParseInt: parsing \(GoQuote.quote(text)): "
         guard !digits.isEmpty, digits.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }) else {
             return .failure(DockerfileError(prefix + "invalid syntax"))
         }
