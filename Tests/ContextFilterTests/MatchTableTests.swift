@@ -75,6 +75,11 @@ final class MatchTableTests: XCTestCase {
         XCTAssertTrue(matcher.hasExclusions)
         XCTAssertEqual(matcher.patterns.map(\.description), ["docs", "!docs/README.md"])
         XCTAssertFalse(try PatternMatcher(["a", "b"]).hasExclusions)
+        // Go TestCleanPatterns*: surrounding spaces do not hide the `!`.
+        XCTAssertTrue(try PatternMatcher(["docs", "  !docs/README.md"]).hasExclusions)
+        XCTAssertTrue(try PatternMatcher(["docs", "!docs/README.md  "]).hasExclusions)
+        XCTAssertEqual(try PatternMatcher(["docs", "config", ""]).count, 2)
+        XCTAssertFalse(try PatternMatcher.legacyMatches("docs/README.md", patterns: ["docs/", "!docs/README.md"]))
         // `!./a` is cleaned before the `!` is looked at, so it stays `!./a` → exclusion of "./a".
         XCTAssertEqual(try PatternMatcher(["!./a"]).patterns.first?.text, "./a")
         XCTAssertEqual(try PatternMatcher(["!a/../b"]).patterns.first?.text, "b")
