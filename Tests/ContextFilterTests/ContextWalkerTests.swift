@@ -126,6 +126,19 @@ final class ContextWalkerTests: XCTestCase {
         XCTAssertFalse(entries.contains { $0.path.hasPrefix("link/") })
     }
 
+    func testNonUTF8NamesAreStillExamined() throws {
+        let name: [UInt8] = Array(root.path.utf8) + [UInt8(ascii: "/"), UInt8(ascii: "f"), 0xFF, 0]
+        let fd = name.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) }
+        }
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        close(fd)
+        let entries = try ContextWalker(patterns: []).walk(root)
+        XCTAssertEqual(entries.map(\.path), ["f\u{FFFD}"])
+        XCTAssertEqual(entries.first?.kind, .file)
+        XCTAssertEqual(try paths(["f?"]), [])
+    }
+
     func testErrors() throws {
         XCTAssertThrowsError(try ContextWalker(patterns: []).walk(root.appendingPathComponent("missing"))) { error in
             guard case .notADirectory = error as? ContextWalkError else { return XCTFail("\(error)") }
