@@ -33,13 +33,19 @@ public struct Node: Sendable, Hashable {
     public var nested: [Node]
     /// Whether the arguments were given as a JSON array (exec form).
     public var isJSON: Bool
+    /// The heredocs, in order of appearance. For `ONBUILD RUN <<EOF` they are on the ONBUILD
+    /// node (as in BuildKit), not on its nested trigger.
     public var heredocs: [Heredoc]
     /// The logical line as written after joining continuations (keyword included, heredoc bodies not).
     public var original: String
     /// Lines and columns the instruction spans, heredoc bodies and skipped lines included.
     public var range: SourceRange
     /// The comment lines directly above the instruction, `#` and one space removed (doc comments).
+    /// A blank line between a comment and the instruction detaches it; directives are not comments.
     public var comments: [String]
+    /// The arguments as the exact bytes the parser produced (they may be invalid UTF-8, which
+    /// `args` cannot hold). `dump()` prints these while they still match `args`.
+    var rawArgs: [[UInt8]] = []
 
     public init(
         keyword: String, keywordAsWritten: String? = nil, flags: [String] = [], args: [String] = [],
@@ -88,6 +94,12 @@ public struct SyntaxTree: Sendable, Hashable {
     public var nodes: [Node]
     public var directives: ParserDirectives
     public var warnings: [ParseWarning]
+
+    /// From the first instruction's keyword to the end of the last instruction (nil if empty).
+    public var range: SourceRange? {
+        guard let first = nodes.first, let last = nodes.last else { return nil }
+        return SourceRange(start: first.range.start, end: last.range.end)
+    }
 
     public init(nodes: [Node], directives: ParserDirectives, warnings: [ParseWarning] = []) {
         self.nodes = nodes
