@@ -1,0 +1,230 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// One entry of a filtered build context.
+public struct ContextEntry: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case file, directory, symlink, other
+    }
+
+    /// Slash-separated path relative to the context root (no leading `./` or `/`).
+    public var path: String
+    public var kind: Kind
+    /// `lstat` size in bytes (for a symlink: the length of its target).
+    public var size: Int64
+    /// Permission bits of `st_mode` (`0o7777`: rwx plus setuid, setgid, sticky).
+    public var mode: UInt32
+    /// The link's target, for a symlink (never followed).
+    public var linkTarget: String?
+
+    public init(path: String, kind: Kind, size: Int64, mode: UInt32, linkTarget: String? = nil) {
+        self.path = path
+        self.kind = kind
+        self.size = size
+        self.mode = mode
+        self.linkTarget = linkTarget
+    }
+
+    public var description: String {
+        let octal = String(mode, radix: 8)
+        return "\(kind.rawValue) \(path) size=\(size) mode=\(octal)" + (linkTarget.map { " -> \($0)" } ?? "")
+    }
+}
+
+/// A failed context walk.
+public enum ContextWalkError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A pattern failed at match time (for example `[l-O]`).
+    case pattern(PatternError)
+    /// The context root is missing or not a directory.
+    case notADirectory(String)
+    /// A directory could not be listed or an entry could not be examined.
+    case io(path: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .pattern(let error): return error.description
+        case .notADirectory(let path): return "\(path) is not a directory"
+        case .io(let path, let code): return "\(path): \(String(cString: strerror(code)))"
+        }
+    }
+}
+
+/// Walks a build context like BuildKit's fsutil walker and returns what gets sent.
+///
+/// * Depth-first; the entries of each directory in byte-wise name order; a directory comes before
+///   its contents. Symlinks are reported as links and never followed (the root itself is followed).
+/// * Each entry is checked with ``PatternMatcher/matchesUsingParentResults(_:parent:)``, handing
+///   each directory's ``MatchInfo`` to its children (top-level entries get `MatchInfo()`).
+/// * **Directory skipping rule.** An excluded directory `D` is not descended into unless some
+///   exclusion (`!`) pattern could match a path strictly inside `D`, see
+///   ``mayReinclude(insideExcludedDirectory:)``. Skipping is only an optimisation: a child of an
+///   excluded directory stays excluded unless an exclusion pattern matches it, so the rule never
+///   changes which entries are included.
+/// * An excluded directory that was descended into is reported only if something below it is
+///   included, right before the first such entry (so every included entry's parent directories
+///   are present).
+public struct ContextWalker: Sendable {
+    public let matcher: PatternMatcher
+
+    public init(matcher: PatternMatcher) {
+        self.matcher = matcher
+    }
+
+    /// - Throws: a pattern error from ``PatternMatcher/init(_:)``.
+    public init(patterns: [String]) throws(PatternError) {
+        self.matcher = try PatternMatcher(patterns)
+    }
+
+    /// Whether the walk must still descend into the excluded directory `directory` (relative,
+    /// slash-separated): true when some exclusion pattern could match a path inside it.
+    ///
+    /// For an exclusion pattern without wildcards (an exact pattern), that means its text starts
+    /// with `directory/`. Otherwise take its literal lead, the text before the first `*`, `?`, `[`,
+    /// `]`, `\` or `^`. Every path the pattern matches starts with that lead, so it can match inside
+    /// `directory` only if the lead starts with `directory/` or `directory/` starts with the lead.
+    /// (A pattern that begins with `**` has an empty lead and always forces a descent.)
+    public func mayReinclude(insideExcludedDirectory directory: String) -> Bool {
+        guard matcher.hasExclusions else { return false }
+        let dirSlash = Array(directory.utf8) + [GoPath.slash]
+        for pattern in matcher.patterns where pattern.isExclusion {
+            let text = Array(pattern.text.utf8)
+            if pattern.matchType == .exact {
+                if text.starts(with: dirSlash) { return true }
+                continue
+            }
+            let specials: Set<UInt8> = Set("*?[]\\^".utf8)
+            let lead = text.prefix { !specials.contains($0) }
+            if lead.starts(with: dirSlash) || dirSlash.starts(with: lead) { return true }
+        }
+        return false
+    }
+
+    /// Walks the context at `root`. See the type's documentation for the order and the rules.
+    public func walk(_ root: URL) throws(ContextWalkError) -> [ContextEntry] {
+        try walk(root.path)
+    }
+
+    /// Walks the context at the path `root`.
+    public func walk(_ root: String) throws(ContextWalkError) -> [ContextEntry] {
+        var rootStat = stat()
+        guard stat(root, &rootStat) == 0, (rootStat.st_mode & S_IFMT) == S_IFDIR else {
+            throw .notADirectory(root)
+        }
+        var rootBytes = Array(root.utf8)
+        while rootBytes.count > 1 && rootBytes.last == GoPath.slash { rootBytes.removeLast() }
+
+        var entries: [ContextEntry] = []
+        var stack = [Frame(relative: [], absolute: rootBytes, info: MatchInfo(),
+                           names: try Self.list(rootBytes), pending: nil)]
+        while !stack.isEmpty {
+            let top = stack.count - 1
+            guard stack[top].next < stack[top].names.count else {
+                stack.removeLast()
+                continue
+            }
+            let name = stack[top].names[stack[top].next]
+            stack[top].next += 1
+            let relative = stack[top].relative.isEmpty ? name : stack[top].relative + [GoPath.slash] + name
+            let absolute = stack[top].absolute + [GoPath.slash] + name
+            guard let entry = try Self.examine(absolute: absolute, relative: relative) else { continue }
+
+            let excluded: Bool
+            let info: MatchInfo
+            do {
+                (excluded, info) = try matcher.matchesUsingParentResults(entry.path, parent: stack[top].info)
+            } catch {
+                throw .pattern(error)
+            }
+            if !excluded {
+                for index in stack.indices {
+                    if let pendingEntry = stack[index].pending {
+                        entries.append(pendingEntry)
+                        stack[index].pending = nil
+                    }
+                }
+                entries.append(entry)
+                if entry.kind == .directory {
+                    stack.append(Frame(relative: relative, absolute: absolute, info: info,
+                                       names: try Self.list(absolute), pending: nil))
+                }
+            } else if entry.kind == .directory && mayReinclude(insideExcludedDirectory: entry.path) {
+                stack.append(Frame(relative: relative, absolute: absolute, info: info,
+                                   names: try Self.list(absolute), pending: entry))
+            }
+        }
+        return entries
+    }
+
+    /// One directory being walked.
+    private struct Frame {
+        var relative: [UInt8]
+        var absolute: [UInt8]
+        var info: MatchInfo
+        var names: [[UInt8]]
+        var next = 0
+        /// The directory's own entry, not yet reported because it is excluded.
+        var pending: ContextEntry?
+
+        init(relative: [UInt8], absolute: [UInt8], info: MatchInfo, names: [[UInt8]], pending: ContextEntry?) {
+            self.relative = relative
+            self.absolute = absolute
+            self.info = info
+            self.names = names
+            self.pending = pending
+        }
+    }
+
+    /// The names in a directory (without `.` and `..`), sorted byte-wise.
+    private static func list(_ directory: [UInt8]) throws(ContextWalkError) -> [[UInt8]] {
+        let path = String(decoding: directory, as: UTF8.self)
+        guard let handle = opendir(path) else { throw .io(path: path, errno: errno) }
+        defer { closedir(handle) }
+        var names: [[UInt8]] = []
+        while let dirent = readdir(handle) {
+            let name: [UInt8] = withUnsafeBytes(of: dirent.pointee.d_name) { raw in
+                Array(raw.prefix { $0 != 0 })
+            }
+            if name == [GoPath.dot] || name == [GoPath.dot, GoPath.dot] || name.isEmpty { continue }
+            names.append(name)
+        }
+        names.sort { $0.lexicographicallyPrecedes($1) }
+        return names
+    }
+
+    /// `lstat`s one entry; nil if it vanished since the directory was listed.
+    private static func examine(absolute: [UInt8], relative: [UInt8]) throws(ContextWalkError) -> ContextEntry? {
+        let path = String(decoding: absolute, as: UTF8.self)
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw .io(path: path, errno: errno)
+        }
+        let kind: ContextEntry.Kind
+        var target: String?
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: kind = .file
+        case S_IFDIR: kind = .directory
+        case S_IFLNK:
+            kind = .symlink
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = readlink(path, &buffer, buffer.count - 1)
+            if count >= 0 {
+                target = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+        default: kind = .other
+        }
+        return ContextEntry(
+            path: String(decoding: relative, as: UTF8.self),
+            kind: kind,
+            size: Int64(info.st_size),
+            mode: UInt32(info.st_mode) & 0o7777,
+            linkTarget: target
+        )
+    }
+}
