@@ -6,14 +6,14 @@ import ShellWords
 struct DockerfileModel: Sendable {
     /// `ARG` instructions before the first `FROM`.
     var metaArgs: [Node] = []
-    var stages: [Stage] = []
+    var stages: [LintStage] = []
     var expander: Expander
 
     init(_ tree: SyntaxTree) {
         expander = Expander(escape: tree.directives.escape)
         for node in tree.nodes {
             if node.keyword == "from" {
-                stages.append(Stage(index: stages.count, from: node))
+                stages.append(LintStage(index: stages.count, from: node))
             } else if stages.isEmpty {
                 if node.keyword == "arg" { metaArgs.append(node) }
             } else {
@@ -39,10 +39,10 @@ struct DockerfileModel: Sendable {
         return env
     }
 
-    var finalStage: Stage? { stages.last }
+    var finalStage: LintStage? { stages.last }
 
     /// The stage and everything it was built on inside this Dockerfile, nearest first.
-    func lineage(of stage: Stage) -> [Stage] {
+    func lineage(of stage: LintStage) -> [LintStage] {
         var out = [stage]
         var current = stage
         while let parent = current.parent, !out.contains(where: { $0.index == parent }) {
@@ -54,7 +54,7 @@ struct DockerfileModel: Sendable {
 }
 
 /// One `FROM` and the instructions up to the next.
-struct Stage: Sendable {
+struct LintStage: Sendable {
     var index: Int
     var from: Node
     var instructions: [Node] = []

@@ -72,7 +72,7 @@ enum VariableRules {
     }
 
     /// ENV set by the stages this one builds on, plus PATH.
-    static func inheritedEnv(_ model: DockerfileModel, _ stage: Stage) -> [String: String] {
+    static func inheritedEnv(_ model: DockerfileModel, _ stage: LintStage) -> [String: String] {
         var env = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
         for ancestor in model.lineage(of: stage).dropFirst().reversed() {
             for node in ancestor.instructions where node.keyword == "env" {
