@@ -17,7 +17,7 @@ enum CacheRules {
                     guard let copy = earlier.first(where: { bustsCache($0, install.ecosystem, files) }),
                           reported.insert(copy.node.range.start.line).inserted else { continue }
                     findings.append(info.finding(
-                        "\(copy.node.upperKeyword) \(copy.sources.joined(separator: " ")) comes before RUN \(install.command) (line \(node.range.start.line)): "
+                        "\(instructionText(copy)) comes before RUN \(install.command) (line \(node.range.start.line)): "
                             + "every source change reruns the install",
                         at: copy.node.range, help: help(for: install, copy: copy, files: files)))
                 }
@@ -41,7 +41,7 @@ enum CacheRules {
     }
 
     static func help(for install: InstallCommand, copy: ContextCopy, files: [String]?) -> String {
-        let copyText = "\(copy.node.upperKeyword) \(copy.sources.joined(separator: " "))"
+        let copyText = instructionText(copy)
         guard install.ecosystem != .system else {
             return "Move RUN \(install.command) above \(copyText), so installed packages stay cached when the sources change."
         }
@@ -49,5 +49,10 @@ enum CacheRules {
         if manifests.isEmpty { manifests = Array(install.ecosystem.manifests.prefix(2)) }
         return "Copy the dependency manifests first, install, then copy the rest: "
             + "COPY \(manifests.joined(separator: " ")) ./ , RUN \(install.command) …, then \(copyText)."
+    }
+
+    /// `COPY . .`: the keyword and arguments, flags left out.
+    static func instructionText(_ copy: ContextCopy) -> String {
+        ([copy.node.upperKeyword] + copy.node.args).joined(separator: " ")
     }
 }
