@@ -29,7 +29,7 @@ extension DockerfileParser {
             return try healthcheck(bytes, range, context: context)
         case "onbuild":
             guard !range.isEmpty else { return ParsedArguments() }
-            let trigger = try parseInstruction(bytes, range, context: context.nestedContext(bytes, range))
+            let trigger = try parseInstruction(bytes, range, context: context.nested)
             return ParsedArguments(nested: trigger)
         default:
             return ParsedArguments(args: [[]])

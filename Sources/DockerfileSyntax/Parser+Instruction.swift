@@ -7,8 +7,8 @@ struct InstructionContext: Sendable {
     /// ONBUILD nesting depth (0 for a top-level instruction).
     var depth = 0
 
-    /// The context for an ONBUILD trigger starting at `bytes[range]` (same line, later column).
-    func nestedContext(_ bytes: [UInt8], _ argsRange: Range<Int>) -> InstructionContext {
+    /// The context for an ONBUILD trigger (its `range` is already moved to the trigger).
+    var nested: InstructionContext {
         var nested = self
         nested.depth += 1
         return nested
