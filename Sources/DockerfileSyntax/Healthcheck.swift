@@ -38,7 +38,7 @@ public struct HealthcheckInstruction: Sendable, Hashable {
         }
         let flags = try FlagParser.parse(node, accepting: HealthcheckInstruction.acceptedFlags)
         guard type == "CMD" else {
-            throw DockerfileError("Unknown type \(GoSyntax.quote(type)) in HEALTHCHECK (try CMD)", range: node.range)
+            throw DockerfileError("Unknown type \(GoQuote.quote(type)) in HEALTHCHECK (try CMD)", range: node.range)
         }
         let command = ShellCommandLine.handleJSONArgs(rest, isJSON: node.isJSON)
         guard !command.isEmpty else { throw DockerfileError("Missing command after HEALTHCHECK CMD", range: node.range) }
@@ -62,7 +62,7 @@ public struct HealthcheckInstruction: Sendable, Hashable {
         }
         if duration == 0 { return 0 }
         guard duration >= 1_000_000 else {
-            throw DockerfileError("Interval \(GoSyntax.quote(name)) cannot be less than 1ms", range: at)
+            throw DockerfileError("Interval \(GoQuote.quote(name)) cannot be less than 1ms", range: at)
         }
         return duration
     }

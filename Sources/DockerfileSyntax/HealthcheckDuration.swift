@@ -3,7 +3,7 @@
 /// allowed without a unit. Result in nanoseconds; errors use Go's wording.
 public enum GoDuration {
     public static func parse(_ text: String) throws(DockerfileError) -> Int64 {
-        let invalid = DockerfileError("time: invalid duration \(GoSyntax.quote(text))")
+        let invalid = DockerfileError("time: invalid duration \(GoQuote.quote(text))")
         var rest = Substring(text).unicodeScalars[...]
         var negative = false
         if let sign = rest.first, sign == "-" || sign == "+" {
@@ -23,10 +23,10 @@ public enum GoDuration {
             guard !(whole.isEmpty && fraction.isEmpty) else { throw invalid }
             let unitText = takeUnit(&rest)
             guard !unitText.isEmpty else {
-                throw DockerfileError("time: missing unit in duration \(GoSyntax.quote(text))")
+                throw DockerfileError("time: missing unit in duration \(GoQuote.quote(text))")
             }
             guard let unit = nanoseconds(of: unitText) else {
-                throw DockerfileError("time: unknown unit \(GoSyntax.quote(unitText)) in duration \(GoSyntax.quote(text))")
+                throw DockerfileError("time: unknown unit \(GoQuote.quote(unitText)) in duration \(GoQuote.quote(text))")
             }
             total += (Double((whole.isEmpty ? "0" : whole) + "." + (fraction.isEmpty ? "0" : fraction)) ?? 0) * unit
             guard total < Double(Int64.max) else { throw invalid }

@@ -12,6 +12,12 @@ public struct SourceContent: Sendable, Hashable {
         self.data = data
         self.expand = expand
     }
+
+    /// The file's bytes: `data` passed through `expander` (the builder's heredoc expansion: ARG/ENV
+    /// variables, escapes processed with `\\`, quotes kept) when `expand` is true, else `data` as is.
+    public func expandedData<E: Error>(_ expander: (String) throws(E) -> String) throws(E) -> String {
+        expand ? try expander(data) : data
+    }
 }
 
 /// The sources and destination shared by COPY and ADD (raw; expanded by the builder).
@@ -23,11 +29,12 @@ public struct SourcesAndDestination: Sendable, Hashable {
     public var destination: String
 
     /// The last argument is the destination (never a heredoc); every heredoc marker among the
-    /// others takes its body from the node's heredoc of that name.
+    /// others takes its body from the node's heredoc of that name (as in BuildKit, this applies to
+    /// the JSON form too; a marker without a body gives empty content).
     init(_ node: Node) throws(DockerfileError) {
         guard node.args.count >= 2 else { throw InstructionErrors.noDestinationArgument(node) }
         destination = node.args[node.args.count - 1]
-        if HeredocWord.parse(destination) != nil {
+        if SourcesAndDestination.heredocMarker(destination) != nil {
             throw InstructionErrors.badHeredoc(node, as: "a destination")
         }
         var bodies: [String: String] = [:]
@@ -35,14 +42,23 @@ public struct SourcesAndDestination: Sendable, Hashable {
         sourcePaths = []
         sourceContents = []
         for source in node.args.dropLast() {
-            if let marker = HeredocWord.parse(source) {
-                let body = bodies[marker.name] ?? ""
+            if let marker = SourcesAndDestination.heredocMarker(source) {
+                let name = GoText.string(marker.name)
+                let body = bodies[name] ?? ""
                 sourceContents.append(SourceContent(
-                    path: marker.name, data: marker.chomp ? HeredocWord.chomp(body) : body, expand: marker.expand))
+                    path: name, data: marker.chomp ? Heredoc.chomp(body) : body, expand: marker.expand))
             } else {
                 sourcePaths.append(source)
             }
         }
+    }
+}
+
+extension SourcesAndDestination {
+    /// The heredoc marker a COPY/ADD argument is (`<<EOF`, `<<-"EOF"`), using the parser's rules;
+    /// nil when it is not one (lexing errors count as "not a heredoc", as in BuildKit).
+    static func heredocMarker(_ word: String) -> HeredocMarker? {
+        (try? DockerfileParser.parseHeredocWord(Array(word.utf8))) ?? nil
     }
 }
 

@@ -21,7 +21,7 @@ public struct FromInstruction: Sendable, Hashable {
             let name = args[2].lowercased()
             guard StageName.isValid(name) else {
                 throw DockerfileError(
-                    "invalid name for build stage: \(GoSyntax.quote(args[2])), name can't start with a number or contain symbols",
+                    "invalid name for build stage: \(GoQuote.quote(args[2])), name can't start with a number or contain symbols",
                     range: FlagLocator.range(of: args[2], in: node))
             }
             stageName = name

@@ -1,6 +1,6 @@
 /// Small re-implementations of Go standard-library parsers whose exact acceptance rules (and error
 /// wording) show up in BuildKit's instruction errors: `strconv.ParseBool`, `strconv.ParseUint`,
-/// `strconv.ParseInt` and `strconv.Quote` (`%q`).
+/// and `strconv.ParseInt` (`%q` quoting is `GoQuote.quote`).
 enum GoSyntax {
     /// `strconv.ParseBool`: `1 t T TRUE true True` and `0 f F FALSE false False`; anything else is nil.
     static func parseBool(_ text: String) -> Bool? {
@@ -36,7 +36,7 @@ enum GoSyntax {
             negative = first == "-"
             digits = digits.dropFirst()
         }
-        let prefix = "strconv.ParseInt: parsing \(quote(text)): "
+        let prefix = "strconv.ParseInt: parsing \(GoQuote.quote(text)): "
         guard !digits.isEmpty, digits.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }) else {
             return .failure(DockerfileError(prefix + "invalid syntax"))
         }
@@ -56,50 +56,5 @@ enum GoSyntax {
         case "A"..."Z": return Int(scalar.value - 65 + 10)
         default: return nil
         }
-    }
-
-    /// Go's `strconv.Quote` / `%q` for valid Unicode text: backslash escapes for quotes, backslashes
-    /// and control characters; printable text (including non-ASCII letters) as is.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\x" + hex(scalar.value, width: 2)
-                } else if scalar.value == 0x20 || (scalar.value < 0x7F) || isPrintable(scalar) {
-                    out.unicodeScalars.append(scalar)
-                } else if scalar.value < 0x10000 {
-                    out += "\\u" + hex(scalar.value, width: 4)
-                } else {
-                    out += "\\U" + hex(scalar.value, width: 8)
-                }
-            }
-        }
-        return out + "\""
-    }
-
-    private static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.properties.generalCategory {
-        case .control, .format, .surrogate, .privateUse, .unassigned,
-             .spaceSeparator, .lineSeparator, .paragraphSeparator:
-            return false
-        default:
-            return true
-        }
-    }
-
-    private static func hex(_ value: UInt32, width: Int) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 }

@@ -49,13 +49,13 @@ public struct RunInstruction: Sendable, Hashable {
         }
         let networkValue = flags.string("network") ?? "default"
         guard let network = NetworkMode(rawValue: networkValue) else {
-            throw DockerfileError("invalid network mode \(GoSyntax.quote(networkValue))",
+            throw DockerfileError("invalid network mode \(GoQuote.quote(networkValue))",
                                   range: FlagLocator.range(of: "--network", in: node))
         }
         self.network = network
         let securityValue = flags.string("security") ?? "sandbox"
         guard let security = SecurityMode(rawValue: securityValue) else {
-            throw DockerfileError("security \(GoSyntax.quote(securityValue)) is not valid",
+            throw DockerfileError("security \(GoQuote.quote(securityValue)) is not valid",
                                   range: FlagLocator.range(of: "--security", in: node))
         }
         self.security = security

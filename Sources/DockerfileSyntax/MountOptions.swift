@@ -5,7 +5,7 @@ extension Mount {
         case "type":
             guard let parsed = MountType(rawValue: value.lowercased()) else {
                 let hint = Suggestion.closest(to: value, in: MountType.allCases.map(\.rawValue), caseSensitive: true)
-                throw DockerfileError("unsupported mount type \(GoSyntax.quote(value))", suggestion: hint.map { "did you mean \($0)?" })
+                throw DockerfileError("unsupported mount type \(GoQuote.quote(value))", suggestion: hint.map { "did you mean \($0)?" })
             }
             type = parsed
         case "target", "dst", "destination":
@@ -31,7 +31,7 @@ extension Mount {
         case "sharing":
             guard type == .cache else { throw DockerfileError("invalid cache sharing set for \(type.rawValue) mount") }
             guard let parsed = CacheSharing(rawValue: value.lowercased()) else {
-                throw DockerfileError("unsupported sharing value \(GoSyntax.quote(value))")
+                throw DockerfileError("unsupported sharing value \(GoQuote.quote(value))")
             }
             sharing = parsed
         case "from":

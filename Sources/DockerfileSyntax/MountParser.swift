@@ -77,9 +77,9 @@ extension Mount {
     /// Cross-field validation and defaults, after all fields were applied.
     private mutating func finish(readOnlyAuto: Bool) throws(DockerfileError) {
         if type == .bind || type == .tmpfs {
-            if mode != nil { throw DockerfileError("mode not allowed for \(GoSyntax.quote(type.rawValue)) type mounts") }
-            if uid != nil { throw DockerfileError("uid not allowed for \(GoSyntax.quote(type.rawValue)) type mounts") }
-            if gid != nil { throw DockerfileError("gid not allowed for \(GoSyntax.quote(type.rawValue)) type mounts") }
+            if mode != nil { throw DockerfileError("mode not allowed for \(GoQuote.quote(type.rawValue)) type mounts") }
+            if uid != nil { throw DockerfileError("uid not allowed for \(GoQuote.quote(type.rawValue)) type mounts") }
+            if gid != nil { throw DockerfileError("gid not allowed for \(GoQuote.quote(type.rawValue)) type mounts") }
         }
         if readOnlyAuto { readOnly = Mount.defaultReadOnly(type) }
         if sharing != nil, type != .cache {
