@@ -1,4 +1,4 @@
-/// Small pieces of Go standard-library behaviour that BuildKit's results depend on.
+// Small pieces of Go standard-library behaviour that BuildKit's results depend on.
 
 /// Appends `template` with Go's `Regexp.Expand` rules for a regular expression without capture
 /// groups: `$$` is `$`; `$0` and `${0}` are the whole `match`; any other `$name`, `${name}` or
