@@ -12,6 +12,10 @@ public struct CheckInput: Sendable {
     /// What was learned by resolving base images (kiln check does not pull, so usually empty).
     public var basePlatforms: [BasePlatform]
 
+    /// The typed instructions, nil when the Dockerfile does not validate. Rules read the syntax
+    /// tree (they need keyword casing and locations) and parse single instructions as needed.
+    public var program: DockerfileProgram?
+
     /// The Dockerfile's stages and global ARGs, derived from `tree`.
     let model: DockerfileModel
 
@@ -20,6 +24,7 @@ public struct CheckInput: Sendable {
         self.source = source
         self.context = context
         self.basePlatforms = basePlatforms
+        self.program = try? DockerfileProgram.parse(tree)
         self.model = DockerfileModel(tree)
     }
 }

@@ -27,18 +27,30 @@ struct ContextCopy: Sendable {
 
 extension DockerfileModel {
     /// Every COPY/ADD reading the build context, in source order (ONBUILD triggers not included).
+    /// Sources come from the typed instructions (heredocs already separated out) when available.
     var contextCopies: [ContextCopy] {
         stages.flatMap { stage in
-            stage.instructions.compactMap { node -> ContextCopy? in
-                guard ["copy", "add"].contains(node.keyword), node.flagValue("from") == nil, node.args.count >= 2 else { return nil }
-                let sources = node.args.dropLast().filter { source in
-                    !source.hasPrefix("<<") && !(node.keyword == "add" && ContextPath.isRemote(source))
-                }
-                guard !sources.isEmpty else { return nil }
-                let excludes = node.flagValues("exclude")
-                return ContextCopy(node: node, stage: stage.index, sources: Array(sources), excludes: excludes)
-            }
+            stage.instructions.compactMap { node in contextCopy(node, stage: stage.index) }
         }
+    }
+
+    private func contextCopy(_ node: Node, stage: Int) -> ContextCopy? {
+        let typed = try? Instruction.parse(node)
+        var sources: [String]
+        var excludes: [String]
+        switch typed {
+        case .copy(let copy):
+            guard copy.from == nil else { return nil }
+            (sources, excludes) = (copy.sources.sourcePaths, copy.excludes)
+        case .add(let add):
+            (sources, excludes) = (add.sources.sourcePaths, add.excludes)
+        default:
+            guard ["copy", "add"].contains(node.keyword), node.flagValue("from") == nil, node.args.count >= 2 else { return nil }
+            (sources, excludes) = (node.args.dropLast().filter { !$0.hasPrefix("<<") }, node.flagValues("exclude"))
+        }
+        if node.keyword == "add" { sources.removeAll(where: ContextPath.isRemote) }
+        guard !sources.isEmpty else { return nil }
+        return ContextCopy(node: node, stage: stage, sources: sources, excludes: excludes)
     }
 }
 

@@ -43,12 +43,12 @@ enum CacheRules {
     static func help(for install: InstallCommand, copy: ContextCopy, files: [String]?) -> String {
         let copyText = instructionText(copy)
         guard install.ecosystem != .system else {
-            return "Move RUN \(install.command) above \(copyText), so installed packages stay cached when the sources change."
+            return "Move `RUN \(install.command) …` above `\(copyText)`, so installed packages stay cached when the sources change."
         }
         var manifests = install.ecosystem.manifests.filter { name in files?.contains(name) ?? false }
         if manifests.isEmpty { manifests = Array(install.ecosystem.manifests.prefix(2)) }
-        return "Copy the dependency manifests first, install, then copy the rest: "
-            + "COPY \(manifests.joined(separator: " ")) ./ , RUN \(install.command) …, then \(copyText)."
+        return "Copy the dependency manifests first and install, then copy the rest: "
+            + "`COPY \(manifests.joined(separator: " ")) ./`, then `RUN \(install.command) …`, then `\(copyText)`."
     }
 
     /// `COPY . .`: the keyword and arguments, flags left out.

@@ -7,7 +7,7 @@ final class CacheRulesTests: LintTestCase {
         let findings = try run("CacheBustingCopyOrder", df, files: ["package.json", "package-lock.json", "index.js"])
         XCTAssertEqual(findings.map(\.message), ["COPY . . comes before RUN npm ci (line 4): every source change reruns the install"])
         XCTAssertEqual(findings.first?.range?.start.line, 3)
-        XCTAssertTrue(findings.first?.help?.contains("COPY package.json package-lock.json ./") ?? false, findings.first?.help ?? "")
+        XCTAssertTrue(findings.first?.help?.contains("`COPY package.json package-lock.json ./`") ?? false, findings.first?.help ?? "")
     }
 
     func testInstallersAreRecognised() throws {

@@ -47,6 +47,14 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertTrue(rules.contains("RootUser") && rules.contains("MissingDockerignore"), "\(rules)")
     }
 
+    /// The same server with the advice applied passes without findings.
+    func testHardenedExampleIsClean() throws {
+        let example = Vectors.repositoryRoot.appendingPathComponent("examples/hello-hardened")
+        let result = try KilnProcess.run(["check", "--fail-on-warnings", example.path])
+        XCTAssertEqual(result.status, 0, result.stdout)
+        XCTAssertEqual(result.stdout, "")
+    }
+
     func testSecretFilesAreNamedWithTheCopy() throws {
         try write("Dockerfile", "FROM alpine:3.20\nRUN adduser -D app\nCOPY . /app\nUSER app\n")
         try write(".env", "TOKEN=x\n")
