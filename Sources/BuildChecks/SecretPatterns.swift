@@ -79,11 +79,12 @@ enum TokenPatterns {
 enum AssignmentScanner {
     /// Name fragments that mark a credential.
     static let sensitiveFragments = ["password", "passwd", "passphrase", "secret", "token", "apikey", "api_key", "api-key",
-                                     "accesskey", "access_key", "privatekey", "private_key", "auth", "credential"]
+                                     "accesskey", "access_key", "privatekey", "private_key", "credential"]
     /// Whole `_`/`-`/`.`-separated name parts that mark a credential.
-    static let sensitiveParts: Set<String> = ["pass", "pwd", "key", "pat"]
+    static let sensitiveParts: Set<String> = ["pass", "pwd", "key", "pat", "auth"]
     /// Name parts that say the value is not the secret itself.
-    static let harmlessParts: Set<String> = ["file", "path", "dir", "public", "version", "id", "url", "user", "name", "type", "length", "size"]
+    static let harmlessParts: Set<String> = ["file", "path", "dir", "public", "version", "id", "url", "user", "name", "type", "length", "size",
+                                            "gpg", "pgp", "fingerprint", "checksum", "sha", "sha1", "sha256", "sha512", "hash", "digest"]
 
     static func isSensitive(_ name: String) -> Bool {
         let lower = name.lowercased()

@@ -25,6 +25,9 @@ final class SecretDetectorTests: XCTestCase {
         XCTAssertEqual(kinds("RUN git clone https://$USER:$TOKEN@example.com/repo.git"), [])
         XCTAssertEqual(kinds("RUN echo MAKIAIOSFODNN7EXAMPLE1"), [], "glued to other text")
         XCTAssertEqual(kinds("-----BEGIN PUBLIC KEY-----"), [])
+        XCTAssertEqual(kinds("ENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D"), [], "public key fingerprint")
+        XCTAssertEqual(kinds("LABEL AUTHOR=JohnSmithLongName"), [])
+        XCTAssertEqual(kinds("ENV PYTHON_SHA256=6c4b3c1d9f0e8a7b2d5e4f3a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1"), [])
     }
 
     func testAssignments() {
