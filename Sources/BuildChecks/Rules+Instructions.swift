@@ -10,14 +10,23 @@ enum InstructionRules {
             for node in stage.instructions {
                 if node.keyword == "shell" { shellSet = true }
                 guard ["cmd", "entrypoint"].contains(node.keyword), !node.isJSON, !shellSet else { continue }
-                let words = node.args.first.map { $0.split(separator: " ").map { "\"\($0)\"" }.joined(separator: ", ") } ?? ""
                 findings.append(info.finding(
                     "JSON arguments recommended for \(node.upperKeyword) to prevent unintended behavior related to OS signals",
-                    at: node.range,
-                    help: "Use the exec form, e.g. \(node.upperKeyword) [\(words)], so the process gets signals directly; or set SHELL explicitly."))
+                    at: node.range, help: execFormHelp(node)))
             }
         }
         return findings
+    }
+
+    /// Suggests the exec form, spelled out when the command is a plain word list.
+    private static func execFormHelp(_ node: Node) -> String {
+        let command = node.args.first ?? ""
+        let suffix = "so the process runs as PID 1 and receives signals (docker stop); or set SHELL explicitly."
+        guard !command.contains(where: { "&|;<>$`'\"\\(){}*?".contains($0) }) else {
+            return "Use the exec form, \(node.upperKeyword) [\"executable\", \"arg\"], moving shell logic into a script, " + suffix
+        }
+        let words = command.split(separator: " ").map { "\"\($0)\"" }.joined(separator: ", ")
+        return "Use the exec form, \(node.upperKeyword) [\(words)], " + suffix
     }
 
     static let maintainerDeprecated = Rule(.buildkit("MaintainerDeprecated", "The MAINTAINER instruction is deprecated, use a label instead to define an image author")) { input, info in
