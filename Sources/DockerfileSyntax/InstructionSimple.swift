@@ -71,8 +71,8 @@ public struct VolumeInstruction: Sendable, Hashable {
     }
 }
 
-/// `EXPOSE port[/proto] ...`. The raw specs are sorted (BuildKit sorts at parse time); the builder
-/// expands them and parses each with `PortSpec.parse(_:)`.
+/// `EXPOSE port[/proto] ...`. The raw specs are sorted bytewise (BuildKit sorts at parse time);
+/// the builder expands them and parses `[ip:][hostPort:]containerPort[-end][/proto]`.
 public struct ExposeInstruction: Sendable, Hashable {
     public var node: Node
     public var ports: [String]
