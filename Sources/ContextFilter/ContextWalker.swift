@@ -69,6 +69,8 @@ public enum ContextWalkError: Error, Sendable, Equatable, CustomStringConvertibl
 /// * An excluded directory that was descended into is reported only if something below it is
 ///   included, right before the first such entry (so every included entry's parent directories
 ///   are present).
+/// * File names are read and opened as raw bytes; in ``ContextEntry/path`` (and for matching) a
+///   name that is not valid UTF-8 has its bad bytes replaced by U+FFFD.
 public struct ContextWalker: Sendable {
     public let matcher: PatternMatcher
 
@@ -183,7 +185,7 @@ public struct ContextWalker: Sendable {
     /// The names in a directory (without `.` and `..`), sorted byte-wise.
     private static func list(_ directory: [UInt8]) throws(ContextWalkError) -> [[UInt8]] {
         let path = String(decoding: directory, as: UTF8.self)
-        guard let handle = opendir(path) else { throw .io(path: path, errno: errno) }
+        guard let handle = withCString(directory, { opendir($0) }) else { throw .io(path: path, errno: errno) }
         defer { closedir(handle) }
         var names: [[UInt8]] = []
         while let dirent = readdir(handle) {
@@ -201,7 +203,7 @@ public struct ContextWalker: Sendable {
     private static func examine(absolute: [UInt8], relative: [UInt8]) throws(ContextWalkError) -> ContextEntry? {
         let path = String(decoding: absolute, as: UTF8.self)
         var info = stat()
-        guard lstat(path, &info) == 0 else {
+        guard withCString(absolute, { lstat($0, &info) }) == 0 else {
             if errno == ENOENT { return nil }
             throw .io(path: path, errno: errno)
         }
@@ -213,7 +215,7 @@ public struct ContextWalker: Sendable {
         case S_IFLNK:
             kind = .symlink
             var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let count = readlink(path, &buffer, buffer.count - 1)
+            let count = withCString(absolute) { readlink($0, &buffer, buffer.count - 1) }
             if count >= 0 {
                 target = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             }
@@ -226,5 +228,12 @@ public struct ContextWalker: Sendable {
             mode: UInt32(info.st_mode) & 0o7777,
             linkTarget: target
         )
+    }
+
+    /// Calls `body` with `bytes` as a NUL-terminated C string (file names need not be UTF-8).
+    private static func withCString<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+        (bytes + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+        }
     }
 }

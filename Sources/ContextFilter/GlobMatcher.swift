@@ -37,24 +37,29 @@ struct RegexProgram: Sendable {
 
     /// Go `regexp.MatchString`: whether the regexp matches anywhere in `input`. (The patterns'
     /// regexps are anchored with `^…$`, so this means the whole input.)
-    func matches(_ input: [Unicode.Scalar]) -> Bool {
-        let count = instructions.count
+    ///
+    /// With `prefixEnds` (ascending offsets into `input`), it also answers true when the regexp
+    /// matches one of the prefixes `input[..<end]`, as if each were matched on its own, in the
+    /// same single pass: threads only see the input up to their position, so the prefixes share
+    /// the run, and at each `end` the `$`/`\z` assertions reached there are retried as "at end".
+    func matches(_ input: [Unicode.Scalar], prefixEnds: [Int] = []) -> Bool {
+        var state = State(count: instructions.count)
         var current: [Int] = []
         var next: [Int] = []
-        var mark = [Int](repeating: -1, count: count)  // generation that last added each pc
-        var generation = 0
-        current.reserveCapacity(count)
-        next.reserveCapacity(count)
-
+        var nextEnd = 0
         for position in 0...input.count {
+            state.position = position
             // Unanchored search: a new thread may start at every position.
-            if addThread(0, position: position, inputCount: input.count, to: &current,
-                         mark: &mark, generation: generation) {
+            if addThread(0, inputCount: input.count, to: &current, state: &state) { return true }
+            while nextEnd < prefixEnds.count && prefixEnds[nextEnd] < position { nextEnd += 1 }
+            if nextEnd < prefixEnds.count && prefixEnds[nextEnd] == position && reachesMatchAtEnd(&state) {
                 return true
             }
             if position == input.count { break }
             let scalar = input[position]
-            generation += 1
+            state.generation += 1
+            state.position = position + 1
+            state.pendingEnds.removeAll(keepingCapacity: true)
             next.removeAll(keepingCapacity: true)
             for pc in current {
                 let advances: Bool
@@ -64,9 +69,7 @@ struct RegexProgram: Sendable {
                 case .charClass(let set): advances = set.contains(scalar)
                 default: advances = false
                 }
-                if advances,
-                   addThread(pc + 1, position: position + 1, inputCount: input.count, to: &next,
-                             mark: &mark, generation: generation) {
+                if advances && addThread(pc + 1, inputCount: input.count, to: &next, state: &state) {
                     return true
                 }
             }
@@ -75,29 +78,70 @@ struct RegexProgram: Sendable {
         return false
     }
 
-    /// Adds `pc` and everything reachable from it without consuming input (following splits,
+    /// Scratch space for one run.
+    private struct State {
+        var stack: [Int] = []
+        /// `endText` instructions reached at `position` that failed because input went on.
+        var pendingEnds: [Int] = []
+        /// Generation that last added each pc (so each pc is added once per position).
+        var mark: [Int]
+        var generation = 0
+        var position = 0
+        var endMark: [Int]
+        var endGeneration = 0
+
+        init(count: Int) {
+            mark = [Int](repeating: -1, count: count)
+            endMark = [Int](repeating: -1, count: count)
+        }
+    }
+
+    /// Adds `start` and everything reachable from it without consuming input (following splits,
     /// jumps and satisfied assertions) to `list`. Returns true when `match` is reachable.
-    /// Uses an explicit stack; `mark` keeps each pc at most once per generation.
-    private func addThread(_ start: Int, position: Int, inputCount: Int, to list: inout [Int],
-                           mark: inout [Int], generation: Int) -> Bool {
-        var stack = [start]
-        while let pc = stack.popLast() {
-            if mark[pc] == generation { continue }
-            mark[pc] = generation
+    private func addThread(_ start: Int, inputCount: Int, to list: inout [Int], state: inout State) -> Bool {
+        state.stack.removeAll(keepingCapacity: true)
+        state.stack.append(start)
+        while let pc = state.stack.popLast() {
+            if state.mark[pc] == state.generation { continue }
+            state.mark[pc] = state.generation
             switch instructions[pc] {
             case .match:
                 return true
             case .jump(let target):
-                stack.append(target)
+                state.stack.append(target)
             case .split(let first, let second):
-                stack.append(second)
-                stack.append(first)
+                state.stack.append(second)
+                state.stack.append(first)
             case .beginText:
-                if position == 0 { stack.append(pc + 1) }
+                if state.position == 0 { state.stack.append(pc + 1) }
             case .endText:
-                if position == inputCount { stack.append(pc + 1) }
+                if state.position == inputCount {
+                    state.stack.append(pc + 1)
+                } else {
+                    state.pendingEnds.append(pc)
+                }
             case .scalar, .anyNotNewline, .charClass:
                 list.append(pc)
+            }
+        }
+        return false
+    }
+
+    /// Whether `match` is reachable from the pending `endText` assertions if the input ended at the
+    /// current position (nothing is consumed, so consuming instructions are dead ends).
+    private func reachesMatchAtEnd(_ state: inout State) -> Bool {
+        state.endGeneration += 1
+        var stack = state.pendingEnds.map { $0 + 1 }
+        while let pc = stack.popLast() {
+            if state.endMark[pc] == state.endGeneration { continue }
+            state.endMark[pc] = state.endGeneration
+            switch instructions[pc] {
+            case .match: return true
+            case .jump(let target): stack.append(target)
+            case .split(let first, let second): stack += [first, second]
+            case .beginText: if state.position == 0 { stack.append(pc + 1) }
+            case .endText: stack.append(pc + 1)
+            case .scalar, .anyNotNewline, .charClass: break
             }
         }
         return false

@@ -76,3 +76,32 @@ enum GoPath {
         return String(scalars[start...end])
     }
 }
+
+/// The ancestor prefixes the matchers retry for a path: `Dir(path)` split on `/` and joined back
+/// one element at a time (`a`, `a/b`, …; for `/x/y` that is `""` and `/x`, as Go splits the
+/// leading `/` into an empty element). Stored as one parent path plus the end offset of each
+/// prefix, so a deep path costs O(length), not O(length²).
+struct Ancestors {
+    /// `Dir(path)` as bytes, and the end of each prefix in it (ascending).
+    let bytes: [UInt8]
+    let byteEnds: [Int]
+    /// The same, as Unicode scalars for regexp matching.
+    let scalars: [Unicode.Scalar]
+    let scalarEnds: [Int]
+
+    /// No prefixes when `Dir(path)` is `.`.
+    var isEmpty: Bool { byteEnds.isEmpty }
+
+    init(of path: [UInt8]) {
+        let parent = GoPath.dir(path)
+        if parent == [GoPath.dot] {
+            (bytes, byteEnds, scalars, scalarEnds) = ([], [], [], [])
+            return
+        }
+        let units = Array(String(decoding: parent, as: UTF8.self).unicodeScalars)
+        bytes = parent
+        byteEnds = parent.indices.filter { parent[$0] == GoPath.slash } + [parent.count]
+        scalars = units
+        scalarEnds = units.indices.filter { units[$0] == "/" } + [units.count]
+    }
+}

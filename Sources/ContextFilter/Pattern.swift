@@ -92,6 +92,36 @@ public struct Pattern: Sendable, CustomStringConvertible {
         }
     }
 
+    /// True if the pattern matches one of the ancestor prefixes in `ancestors` (errors ignored, as
+    /// in Go: callers have already matched the path itself, so the pattern compiles). One pass
+    /// over the parent path, whatever its depth.
+    func matchesAny(_ ancestors: Ancestors) -> Bool {
+        if ancestors.isEmpty { return false }
+        switch compiled {
+        case .invalid:
+            return false
+        case .regexp(let program):
+            return program.matches(ancestors.scalars, prefixEnds: ancestors.scalarEnds)
+        case .literal(let operand):
+            let dir = ancestors.bytes
+            for end in ancestors.byteEnds {
+                let prefix = dir[..<end]
+                switch matchType {
+                case .exact:
+                    if prefix.elementsEqual(operand) { return true }
+                case .prefix:
+                    if prefix.starts(with: operand) { return true }
+                case .suffix:
+                    if prefix.count >= operand.count && prefix.suffix(operand.count).elementsEqual(operand) { return true }
+                    if operand.first == GoPath.slash && prefix.elementsEqual(operand.dropFirst()) { return true }
+                case .regexp:
+                    return false
+                }
+            }
+            return false
+        }
+    }
+
     /// Classifies a cleaned pattern and builds its regexp source (meaningful for `.regexp` only).
     ///
     /// Rules, scanning left to right (separator `/`):

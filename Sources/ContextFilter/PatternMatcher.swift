@@ -48,7 +48,7 @@ public struct PatternMatcher: Sendable {
     /// lookups.
     public func matchesOrParentMatches(_ path: String) throws(PatternError) -> Bool {
         let bytes = Array(path.utf8)
-        let ancestors = GoPath.ancestorPrefixes(bytes)
+        let ancestors = Ancestors(of: bytes)
         var matched = false
         for pattern in patterns where pattern.isExclusion == matched {
             if try pattern.matches(bytes: bytes) || pattern.matchesAny(ancestors) {
@@ -76,7 +76,7 @@ public struct PatternMatcher: Sendable {
         let known = !parentMatched.isEmpty
         if known && parentMatched.count != patterns.count { throw .wrongParentInfo }
         let bytes = Array(path.utf8)
-        var ancestors: [[UInt8]]?  // computed on first need
+        var ancestors: Ancestors?  // computed on first need
         var matched = false
         var info = [Bool](repeating: false, count: patterns.count)
         for (index, pattern) in patterns.enumerated() {
@@ -85,8 +85,9 @@ public struct PatternMatcher: Sendable {
                 if pattern.isExclusion != matched { continue }
                 match = try pattern.matches(bytes: bytes)
                 if !match && !known {
-                    if ancestors == nil { ancestors = GoPath.ancestorPrefixes(bytes) }
-                    match = pattern.matchesAny(ancestors ?? [])
+                    let set = ancestors ?? Ancestors(of: bytes)
+                    ancestors = set
+                    match = pattern.matchesAny(set)
                 }
             }
             info[index] = match
@@ -104,15 +105,6 @@ public struct PatternMatcher: Sendable {
             info = try matchesUsingParentResults(String(decoding: prefix, as: UTF8.self), parent: info).1
         }
         return try matchesUsingParentResults(path, parent: info).0
-    }
-}
-
-extension Pattern {
-    /// True if the pattern matches one of `candidates` (errors ignored, as in Go: the path itself
-    /// was already matched without error, so the pattern compiles).
-    func matchesAny(_ candidates: [[UInt8]]) -> Bool {
-        for candidate in candidates where (try? matches(bytes: candidate)) == true { return true }
-        return false
     }
 }
 

@@ -42,16 +42,14 @@ struct RegexParser {
     /// Parses a whole regexp.
     static func parse(_ source: String) -> Result<Node, SyntaxError> {
         var parser = RegexParser(s: Array(source.unicodeScalars))
-        do {
+        do throws(SyntaxError) {
             let node = try parser.parseAlternation()
             if parser.i < parser.s.count {
                 throw SyntaxError(reason: "unexpected )")  // only a ')' stops the top level early
             }
             return .success(node)
-        } catch let error as SyntaxError {
-            return .failure(error)
         } catch {
-            return .failure(SyntaxError(reason: "\(error)"))
+            return .failure(error)
         }
     }
 
