@@ -123,6 +123,13 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("Dockerfile:2:1: error: unknown instruction: RUNN"), result.stderr)
     }
 
+    func testBadCheckDirectiveIsLocatedAndFails() throws {
+        try write("Dockerfile", "# check=skip=RootUser;bogus=1\nFROM alpine:3.20\n")
+        let result = try check()
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("Dockerfile:1:1: error: invalid check option \"bogus\""), result.stderr)
+    }
+
     func testSecretValuesAreNeverPrinted() throws {
         let token = "ghp_" + String(repeating: "Zq8Wm3Kx", count: 5)
         try write("Dockerfile", "FROM alpine:3.20\nUSER app\nENV GITHUB=\(token)\n")
