@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Shell-word expansion exactly as BuildKit's frontend does it ($VAR, ${VAR:-x}, quotes, word splitting).
@@ -19,6 +20,8 @@ let package = Package(
         .target(name: "DockerfileSyntax", dependencies: ["ShellWords"]),
         // Build checks: BuildKit's lint rules plus the tutorial's security and cache advice.
         .target(name: "BuildChecks", dependencies: ["DockerfileSyntax", "ShellWords", "ContextFilter"]),
+        // OCI/Docker image value types: digests, media types, descriptors, manifests, configs, platforms, references.
+        .target(name: "ImageSpec", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "kiln",
             dependencies: [
@@ -33,6 +36,7 @@ let package = Package(
         .testTarget(name: "DockerfileSyntaxTests", dependencies: ["DockerfileSyntax", "TestVectors"]),
         .testTarget(name: "BuildChecksTests", dependencies: ["BuildChecks", "DockerfileSyntax", "TestVectors"]),
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
+        .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
     ],
     swiftLanguageModes: [.v6]
 )
