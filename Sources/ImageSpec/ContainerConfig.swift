@@ -4,7 +4,7 @@
 /// `Volumes`, `WorkingDir`, `Labels`, `StopSignal`, `ArgsEscaped`, `Healthcheck`, `OnBuild`,
 /// `Shell`. Encoding omits every field that is absent, empty or false, as Go's `omitempty` does
 /// in the OCI and Docker config types; so `Cmd: []` and no `Cmd` encode alike. Decoding accepts
-/// `null` for any field, a single string where Docker's `StrSlice` allows one (`Cmd`,
+/// `null` for any field, reads an empty string as absent, a single string where Docker's `StrSlice` allows one (`Cmd`,
 /// `Entrypoint`, `Shell`), and keeps unknown keys (Docker's legacy `Hostname`, `Tty`, `Image`, …)
 /// in ``extraFields``, which encoding writes back.
 public struct ContainerConfig: Sendable, Hashable, Codable {
@@ -66,15 +66,18 @@ public struct ContainerConfig: Sendable, Hashable, Codable {
         func keySet(_ key: Key) throws -> Set<String> {
             Set(try container.decodeIfPresent([String: JSONValue].self, forKey: key.key)?.keys ?? [:].keys)
         }
-        user = try container.decodeIfPresent(String.self, forKey: Key.user.key)
+        func text(_ key: Key) throws -> String? {
+            try container.decodeIfPresent(String.self, forKey: key.key).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        user = try text(.user)
         exposedPorts = try keySet(.exposedPorts)
         env = try strings(.env) ?? []
         entrypoint = try strings(.entrypoint)
         cmd = try strings(.cmd)
         volumes = try keySet(.volumes)
-        workingDir = try container.decodeIfPresent(String.self, forKey: Key.workingDir.key)
+        workingDir = try text(.workingDir)
         labels = try container.decodeIfPresent([String: String].self, forKey: Key.labels.key) ?? [:]
-        stopSignal = try container.decodeIfPresent(String.self, forKey: Key.stopSignal.key)
+        stopSignal = try text(.stopSignal)
         argsEscaped = try container.decodeIfPresent(Bool.self, forKey: Key.argsEscaped.key) ?? false
         healthcheck = try container.decodeIfPresent(Healthcheck.self, forKey: Key.healthcheck.key)
         onBuild = try strings(.onBuild) ?? []

@@ -43,7 +43,7 @@ public struct ImageConfig: Sendable, Hashable, Codable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: AnyCodingKey.self)
         created = try container.decodeIfPresent(Timestamp.self, forKey: Key.created.key)
-        author = try container.decodeIfPresent(String.self, forKey: Key.author.key)
+        author = try container.decodeIfPresent(String.self, forKey: Key.author.key).flatMap { $0.isEmpty ? nil : $0 }
         guard let os = try container.decodeIfPresent(String.self, forKey: Key.os.key),
               let architecture = try container.decodeIfPresent(String.self, forKey: Key.architecture.key)
         else {
@@ -111,7 +111,7 @@ public struct RootFS: Sendable, Hashable, Codable {
 /// One step of how the image was made (an entry of the config's `history`).
 ///
 /// JSON keys: `created`, `created_by`, `author`, `comment`, `empty_layer`; each omitted when
-/// absent or empty (`empty_layer` when false), as Docker writes them.
+/// absent or empty (`empty_layer` when false), as Docker writes them. An empty string decodes as absent.
 public struct History: Sendable, Hashable, Codable {
     public var created: Timestamp?
     /// The instruction that made this step, e.g. `RUN /bin/sh -c apk add curl # buildkit`.
@@ -140,9 +140,12 @@ public struct History: Sendable, Hashable, Codable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         created = try container.decodeIfPresent(Timestamp.self, forKey: .created)
-        createdBy = try container.decodeIfPresent(String.self, forKey: .createdBy)
-        author = try container.decodeIfPresent(String.self, forKey: .author)
-        comment = try container.decodeIfPresent(String.self, forKey: .comment)
+        func text(_ key: CodingKeys) throws -> String? {
+            try container.decodeIfPresent(String.self, forKey: key).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        createdBy = try text(.createdBy)
+        author = try text(.author)
+        comment = try text(.comment)
         emptyLayer = try container.decodeIfPresent(Bool.self, forKey: .emptyLayer) ?? false
     }
 

@@ -43,6 +43,9 @@ public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertib
             throw ImageSpecError(.invalidReference, "invalid reference format: invalid registry domain \(Digest.quoted(domain))")
         }
         try self.init(parsing: text, addingDefaultTag: false)
+        guard self.domain == domain || (domain == "index.docker.io" && self.domain == Self.dockerHubDomain) else {
+            throw ImageSpecError(.invalidReference, "invalid reference format: \(Digest.quoted(domain)) is not a registry domain (it needs a '.', a ':' or to be localhost)")
+        }
     }
 
     public init?(_ description: String) {

@@ -47,7 +47,7 @@ public struct Manifest: Sendable, Hashable, Codable {
         let schemaVersion = try container.decode(Int.self, forKey: .schemaVersion)
         let mediaType = try container.decodeIfPresent(MediaType.self, forKey: .mediaType)
         try ImageSpecError.locating(decoder) {
-            if let mediaType, mediaType.isSchema1Manifest || schemaVersion == 1 {
+            if schemaVersion == 1 || mediaType?.isSchema1Manifest == true {
                 throw ImageSpecError(.invalidDocument, "Docker schema 1 manifests are not supported; push the image again with a current Docker or use an OCI manifest")
             }
             guard schemaVersion == 2 else {

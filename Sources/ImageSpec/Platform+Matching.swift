@@ -3,7 +3,8 @@
 /// The fallbacks follow containerd's default matcher: `amd64/vN` also runs `amd64/vN-1`…`amd64`
 /// and then `386`; `arm/vN` also runs `arm/vN-1`… down to `arm/v5`; `arm64` also runs 32-bit
 /// `arm/v8`…`arm/v5`. Comparison is on normalised `os`, `architecture` and `variant`;
-/// `os.version` and `os.features` are not compared (they matter for Windows only).
+/// `os.version` and `os.features` are not compared (they matter for Windows only). Unknown
+/// variants (`amd64/v9`, `arm/v12`) match only themselves.
 extension Platform {
     /// The platforms an image may be built for to run here, best first, all normalised.
     public var compatiblePlatforms: [Platform] {
@@ -14,13 +15,13 @@ extension Platform {
         }
         switch wanted.architecture {
         case "amd64":
-            if let level = Self.variantNumber(wanted.variant), level > 1 {
+            if let level = Self.variantNumber(wanted.variant), (2...Self.highestAMD64Level).contains(level) {
                 for lower in stride(from: level - 1, through: 2, by: -1) { add("amd64", "v\(lower)") }
                 add("amd64", nil)
             }
             add("386", nil)
         case "arm":
-            if let level = Self.variantNumber(wanted.variant), level > 5 {
+            if let level = Self.variantNumber(wanted.variant), (6...Self.highestARMLevel).contains(level) {
                 for lower in stride(from: level - 1, through: 5, by: -1) { add("arm", "v\(lower)") }
             }
         case "arm64":
@@ -56,6 +57,10 @@ extension Platform {
         }
         return best?.descriptor
     }
+
+    /// Microarchitecture levels that exist (x86-64-v4, ARMv8); higher variants get no fallbacks.
+    private static let highestAMD64Level = 4
+    private static let highestARMLevel = 8
 
     private static func variantNumber(_ variant: String?) -> Int? {
         guard let variant, variant.hasPrefix("v") else { return nil }

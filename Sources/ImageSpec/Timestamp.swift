@@ -35,10 +35,11 @@ public struct Timestamp: Sendable, Hashable, Codable, CustomStringConvertible {
         text = Self.format(seconds: seconds, nanoseconds: nanos)
     }
 
-    /// A UTC timestamp of `date`, to microsecond precision (a `Date` holds no more).
+    /// A UTC timestamp of `date`, to microsecond precision (a `Date` holds no more). A NaN date
+    /// reads as the epoch; dates beyond years 0…9999 are clamped.
     public init(_ date: Date) {
         let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
-        let clamped = Int64(max(min(micros, 9.0e15), -9.0e15))
+        let clamped = micros.isNaN ? 0 : Int64(max(min(micros, 9.0e18), -9.0e18))
         let seconds = clamped >= 0 ? clamped / 1_000_000 : -((-clamped + 999_999) / 1_000_000)
         self.init(secondsSinceEpoch: seconds, nanoseconds: Int32((clamped - seconds * 1_000_000) * 1000))
     }
