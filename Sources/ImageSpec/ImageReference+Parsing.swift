@@ -84,9 +84,13 @@ extension ImageReference {
     private static func splitDomain(_ name: Substring) -> (String, String) {
         guard let slash = name.firstIndex(of: "/") else { return (dockerHubDomain, String(name)) }
         let first = name[..<slash]
-        let isDomain = first.contains(".") || first.contains(":") || first == "localhost" || first.contains(where: { $0.isUppercase })
-        guard isDomain else { return (dockerHubDomain, String(name)) }
+        guard looksLikeDomain(first) else { return (dockerHubDomain, String(name)) }
         return (String(first), String(name[name.index(after: slash)...]))
+    }
+
+    /// Docker's rule for whether a reference's first segment names a registry.
+    static func looksLikeDomain(_ segment: Substring) -> Bool {
+        segment.contains(".") || segment.contains(":") || segment == "localhost" || segment.contains(where: { $0.isUppercase })
     }
 
     private static func parseDigest(_ text: Substring) throws -> Digest {

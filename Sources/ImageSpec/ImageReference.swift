@@ -63,11 +63,18 @@ public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertib
     public var familiar: String { Self.join(familiarName, tag, digest) }
 
     /// ``familiar`` without tag and digest: `alpine`, `localhost:5000/busybox`.
+    ///
+    /// Unlike Docker's, the short form always parses back to the same reference: a Docker Hub
+    /// repository whose first component would read as a domain (`docker.io/example.com/x`) keeps
+    /// its `docker.io/` prefix.
     public var familiarName: String {
         guard domain == Self.dockerHubDomain else { return name }
         let prefix = "library/"
         if repository.hasPrefix(prefix), !repository.dropFirst(prefix.count).contains("/") {
             return String(repository.dropFirst(prefix.count))
+        }
+        if let slash = repository.firstIndex(of: "/"), Self.looksLikeDomain(repository[..<slash]) {
+            return name
         }
         return repository
     }

@@ -27,6 +27,10 @@ final class ImageReferenceTests: XCTestCase {
         Valid(input: "user/repo", domain: "docker.io", repository: "user/repo", tag: "latest", familiar: "user/repo:latest", registryHost: "registry-1.docker.io"),
         Valid(input: "user/repo/sub:1.0", domain: "docker.io", repository: "user/repo/sub", tag: "1.0", familiar: "user/repo/sub:1.0"),
         Valid(input: "docker.io/library/foo/bar", domain: "docker.io", repository: "library/foo/bar", tag: "latest", familiar: "library/foo/bar:latest"),
+        // The familiar form keeps docker.io/ where dropping it would change the meaning.
+        Valid(input: "docker.io/example.com/foo", domain: "docker.io", repository: "example.com/foo", tag: "latest", familiar: "docker.io/example.com/foo:latest"),
+        Valid(input: "docker.io/localhost/foo", domain: "docker.io", repository: "localhost/foo", tag: "latest", familiar: "docker.io/localhost/foo:latest"),
+        Valid(input: "docker.io/docker.io/foo", domain: "docker.io", repository: "docker.io/foo", tag: "latest", familiar: "docker.io/docker.io/foo:latest"),
         Valid(input: "example/foo", domain: "docker.io", repository: "example/foo", tag: "latest", familiar: "example/foo:latest"),
         Valid(input: "localhost/name", domain: "localhost", repository: "name", tag: "latest", familiar: "localhost/name:latest", registryHost: "localhost"),
         Valid(input: "localhost:5000/busybox", domain: "localhost:5000", repository: "busybox", tag: "latest", familiar: "localhost:5000/busybox:latest", registryHost: "localhost:5000"),
