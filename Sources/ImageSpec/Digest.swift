@@ -27,15 +27,15 @@ public struct Digest: Sendable, Hashable, Comparable, Codable, CustomStringConve
     /// `unsupportedDigestAlgorithm`) saying what is wrong.
     public init(parsing string: String) throws {
         guard let colon = string.firstIndex(of: ":") else {
-            throw ImageSpecError(.invalidDigest, "invalid digest format: \(Self.quoted(string)) has no algorithm prefix (expected sha256:<hex>)")
+            throw ImageSpecError(.invalidDigest, "invalid digest format: \(ImageSpecError.quote(string)) has no algorithm prefix (expected sha256:<hex>)")
         }
         let name = String(string[..<colon])
         let hex = String(string[string.index(after: colon)...])
         guard let algorithm = DigestAlgorithm(rawValue: name) else {
             if Self.isAlgorithmName(name) {
-                throw ImageSpecError(.unsupportedDigestAlgorithm, "unsupported digest algorithm: \(Self.quoted(name))")
+                throw ImageSpecError(.unsupportedDigestAlgorithm, "unsupported digest algorithm: \(ImageSpecError.quote(name))")
             }
-            throw ImageSpecError(.invalidDigest, "invalid digest format: \(Self.quoted(string))")
+            throw ImageSpecError(.invalidDigest, "invalid digest format: \(ImageSpecError.quote(string))")
         }
         try self.init(algorithm: algorithm, hex: hex)
     }
@@ -44,7 +44,7 @@ public struct Digest: Sendable, Hashable, Comparable, Codable, CustomStringConve
     public init(algorithm: DigestAlgorithm, hex: String) throws {
         let utf8 = hex.utf8
         guard utf8.allSatisfy({ Self.isLowerHex($0) || Self.isUpperHex($0) }), !utf8.isEmpty else {
-            throw ImageSpecError(.invalidDigest, "invalid digest format: \(Self.quoted(hex)) is not hex")
+            throw ImageSpecError(.invalidDigest, "invalid digest format: \(ImageSpecError.quote(hex)) is not hex")
         }
         guard utf8.count == algorithm.hexLength else {
             throw ImageSpecError(.invalidDigest, "invalid checksum digest length: \(algorithm.rawValue) needs \(algorithm.hexLength) hex characters, got \(utf8.count)")
@@ -110,11 +110,5 @@ public struct Digest: Sendable, Hashable, Comparable, Codable, CustomStringConve
             }
         }
         return !expectStart
-    }
-
-    static func quoted(_ text: String) -> String {
-        let limit = 80
-        let shown = text.count > limit ? String(text.prefix(limit)) + "…" : text
-        return "\"\(shown)\""
     }
 }

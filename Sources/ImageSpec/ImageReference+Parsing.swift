@@ -48,13 +48,13 @@ extension ImageReference {
             throw invalid("repository name must be lowercase")
         }
         guard isValidDomain(domain) else {
-            throw invalid("invalid registry domain \(Digest.quoted(domain))")
+            throw invalid("invalid registry domain \(ImageSpecError.quote(domain))")
         }
         guard !path.isEmpty else {
             throw invalid("repository name must have at least one component")
         }
         for component in path.split(separator: "/", omittingEmptySubsequences: false) where !isValidPathComponent(component) {
-            throw invalid("invalid repository name component \(Digest.quoted(String(component))) in \(Digest.quoted(string))")
+            throw invalid("invalid repository name component \(ImageSpecError.quote(String(component))) in \(ImageSpecError.quote(string))")
         }
         guard domain.utf8.count + 1 + path.utf8.count <= maximumNameLength else {
             throw invalid("repository name must not be more than \(maximumNameLength) characters")
@@ -71,7 +71,7 @@ extension ImageReference {
 
     static func tagError(_ tag: String, code: ImageSpecError.Code = .invalidTag) -> ImageSpecError {
         let prefix = code == .invalidReference ? "invalid reference format: " : ""
-        return ImageSpecError(code, "\(prefix)invalid tag \(Digest.quoted(tag)): a tag is 1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'")
+        return ImageSpecError(code, "\(prefix)invalid tag \(ImageSpecError.quote(tag)): a tag is 1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'")
     }
 
     // MARK: - Pieces
@@ -100,7 +100,7 @@ extension ImageReference {
               text[text.index(after: colon)...].utf8.count >= 32,
               text[text.index(after: colon)...].utf8.allSatisfy({ Digest.isLowerHex($0) || Digest.isUpperHex($0) })
         else {
-            throw invalid("invalid digest \(Digest.quoted(String(text)))")
+            throw invalid("invalid digest \(ImageSpecError.quote(String(text)))")
         }
         do {
             return try Digest(parsing: String(text))

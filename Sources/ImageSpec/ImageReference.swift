@@ -40,11 +40,11 @@ public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertib
         if let tag { text += ":" + tag }
         if let digest { text += "@" + digest.description }
         guard !domain.isEmpty, !domain.contains("/") else {
-            throw ImageSpecError(.invalidReference, "invalid reference format: invalid registry domain \(Digest.quoted(domain))")
+            throw ImageSpecError(.invalidReference, "invalid reference format: invalid registry domain \(ImageSpecError.quote(domain))")
         }
         try self.init(parsing: text, addingDefaultTag: false)
         guard self.domain == domain || (domain == "index.docker.io" && self.domain == Self.dockerHubDomain) else {
-            throw ImageSpecError(.invalidReference, "invalid reference format: \(Digest.quoted(domain)) is not a registry domain (it needs a '.', a ':' or to be localhost)")
+            throw ImageSpecError(.invalidReference, "invalid reference format: \(ImageSpecError.quote(domain)) is not a registry domain (it needs a '.', a ':' or to be localhost)")
         }
     }
 

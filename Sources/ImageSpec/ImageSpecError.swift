@@ -29,6 +29,13 @@ public struct ImageSpecError: Error, Sendable, Equatable, CustomStringConvertibl
 }
 
 extension ImageSpecError {
+    /// `text` in double quotes for a message, cut at 80 characters so a hostile input cannot flood a log.
+    static func quote(_ text: String) -> String {
+        let limit = 80
+        let shown = text.count > limit ? String(text.prefix(limit)) + "…" : text
+        return "\"\(shown)\""
+    }
+
     /// The same error with the JSON location it was found at, e.g. `at config.digest: …`.
     func located(at codingPath: [CodingKey]) -> ImageSpecError {
         guard !codingPath.isEmpty else { return self }

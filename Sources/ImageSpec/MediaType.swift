@@ -11,7 +11,7 @@ public struct MediaType: Sendable, Hashable, Codable, CustomStringConvertible, L
     public init(parsing string: String) throws {
         let parts = string.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy(Self.isRestrictedName) else {
-            throw ImageSpecError(.invalidMediaType, "invalid media type \(Digest.quoted(string)): expected type/subtype")
+            throw ImageSpecError(.invalidMediaType, "invalid media type \(ImageSpecError.quote(string)): expected type/subtype")
         }
         rawValue = string
     }

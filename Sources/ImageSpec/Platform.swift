@@ -31,7 +31,7 @@ public struct Platform: Sendable, Hashable, Codable, CustomStringConvertible {
     public init(parsing specifier: String) throws {
         let parts = specifier.lowercased().split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard !specifier.isEmpty, parts.count <= 3, parts.allSatisfy(Self.isValidPart) else {
-            throw ImageSpecError(.invalidPlatform, "invalid platform \(Digest.quoted(specifier)): expected os/arch[/variant], e.g. linux/amd64")
+            throw ImageSpecError(.invalidPlatform, "invalid platform \(ImageSpecError.quote(specifier)): expected os/arch[/variant], e.g. linux/amd64")
         }
         let host = Platform.host
         let platform: Platform
@@ -42,7 +42,7 @@ public struct Platform: Sendable, Hashable, Codable, CustomStringConvertible {
             } else if Self.knownArchitectures.contains(Self.normalizedArchitecture(parts[0], variant: nil).architecture) {
                 platform = try Platform(os: host.os, architecture: parts[0])
             } else {
-                throw ImageSpecError(.invalidPlatform, "invalid platform \(Digest.quoted(specifier)): unknown operating system or architecture")
+                throw ImageSpecError(.invalidPlatform, "invalid platform \(ImageSpecError.quote(specifier)): unknown operating system or architecture")
             }
         case 2:
             platform = try Platform(os: parts[0], architecture: parts[1])
@@ -99,7 +99,7 @@ public struct Platform: Sendable, Hashable, Codable, CustomStringConvertible {
 
     private static func check(_ part: String, _ what: String) throws {
         guard isValidPart(part) else {
-            throw ImageSpecError(.invalidPlatform, "invalid platform \(what) \(Digest.quoted(part)): must be non-empty letters, digits, '_', '.' or '-'")
+            throw ImageSpecError(.invalidPlatform, "invalid platform \(what) \(ImageSpecError.quote(part)): must be non-empty letters, digits, '_', '.' or '-'")
         }
     }
 }

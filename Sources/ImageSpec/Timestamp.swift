@@ -17,7 +17,7 @@ public struct Timestamp: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Parses RFC 3339 text. Throws ``ImageSpecError`` (`invalidTimestamp`).
     public init(parsing text: String) throws {
         guard let (seconds, nanos) = Self.parse(Array(text.utf8)) else {
-            throw ImageSpecError(.invalidTimestamp, "invalid timestamp \(Digest.quoted(text)): expected RFC 3339, e.g. 2024-01-31T12:00:00Z")
+            throw ImageSpecError(.invalidTimestamp, "invalid timestamp \(ImageSpecError.quote(text)): expected RFC 3339, e.g. 2024-01-31T12:00:00Z")
         }
         self.text = text
         secondsSinceEpoch = seconds
