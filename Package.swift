@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Shell-word expansion exactly as BuildKit's frontend does it ($VAR, ${VAR:-x}, quotes, word splitting).
@@ -19,8 +20,14 @@ let package = Package(
         .target(name: "DockerfileSyntax", dependencies: ["ShellWords"]),
         // Build checks: BuildKit's lint rules plus the tutorial's security and cache advice.
         .target(name: "BuildChecks", dependencies: ["DockerfileSyntax", "ShellWords", "ContextFilter"]),
+        // OCI/Docker image value types: digests, media types, descriptors, manifests, configs, platforms, references.
+        .target(name: "ImageSpec", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The fuzz body shared by the libFuzzer binary (scripts/fuzz.sh) and the regression tests.
         .target(name: "KilnFuzz", dependencies: ["DockerfileSyntax", "ShellWords"]),
+        // zlib, as a system library (zlib1g-dev).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Streaming tar read/write, gzip, OCI layer semantics (whiteouts), confined layer apply, layer diffs.
+        .target(name: "LayerArchive", dependencies: ["CZlib", "ImageSpec"]),
         .executableTarget(
             name: "kiln",
             dependencies: [
@@ -35,7 +42,9 @@ let package = Package(
         .testTarget(name: "DockerfileSyntaxTests", dependencies: ["DockerfileSyntax", "TestVectors"]),
         .testTarget(name: "BuildChecksTests", dependencies: ["BuildChecks", "DockerfileSyntax", "TestVectors"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["KilnFuzz", "TestVectors"]),
+        .testTarget(name: "LayerArchiveTests", dependencies: ["LayerArchive", "TestVectors"]),
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
+        .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
     ],
     swiftLanguageModes: [.v6]
 )
