@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Shell-word expansion exactly as BuildKit's frontend does it ($VAR, ${VAR:-x}, quotes, word splitting).
@@ -21,6 +22,10 @@ let package = Package(
         .target(name: "BuildChecks", dependencies: ["DockerfileSyntax", "ShellWords", "ContextFilter"]),
         // The fuzz body shared by the libFuzzer binary (scripts/fuzz.sh) and the regression tests.
         .target(name: "KilnFuzz", dependencies: ["DockerfileSyntax", "ShellWords"]),
+        // zlib, as a system library (zlib1g-dev).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Streaming tar read/write, gzip, OCI layer semantics (whiteouts), confined layer apply, layer diffs.
+        .target(name: "LayerArchive", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "kiln",
             dependencies: [
@@ -35,6 +40,7 @@ let package = Package(
         .testTarget(name: "DockerfileSyntaxTests", dependencies: ["DockerfileSyntax", "TestVectors"]),
         .testTarget(name: "BuildChecksTests", dependencies: ["BuildChecks", "DockerfileSyntax", "TestVectors"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["KilnFuzz", "TestVectors"]),
+        .testTarget(name: "LayerArchiveTests", dependencies: ["LayerArchive", "TestVectors"]),
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,103 @@
+import Crypto
+
+/// The identity of a layer blob, computed while writing it.
+///
+/// Digests are `"sha256:<64 hex digits>"` strings until the `ImageSpec` module's `Digest`
+/// type is merged in; then these should become `Digest` values.
+public struct LayerDigests: Sendable, Equatable, Hashable {
+    /// sha256 of the blob as stored (compressed) and its size: the manifest descriptor.
+    public var blobDigest: String
+    public var blobSize: Int64
+    /// sha256 of the uncompressed tar (the config's `rootfs.diff_ids` entry) and its size.
+    public var diffID: String
+    public var uncompressedSize: Int64
+
+    public init(blobDigest: String, blobSize: Int64, diffID: String, uncompressedSize: Int64) {
+        self.blobDigest = blobDigest
+        self.blobSize = blobSize
+        self.diffID = diffID
+        self.uncompressedSize = uncompressedSize
+    }
+}
+
+/// A sink that hashes (sha256) and counts what passes through it on the way to `inner`.
+public struct DigestingSink<Inner: ByteSink>: ByteSink {
+    public private(set) var inner: Inner
+    private var hasher = SHA256()
+    public private(set) var count: Int64 = 0
+
+    public init(_ inner: Inner) { self.inner = inner }
+
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        hasher.update(bufferPointer: bytes)
+        count += Int64(bytes.count)
+        try inner.write(bytes)
+    }
+
+    /// `"sha256:<hex>"` of everything written so far.
+    public var digest: String {
+        "sha256:" + hasher.finalize().map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}
+
+/// A sink that discards everything (to digest without storing).
+public struct DiscardingSink: ByteSink, Sendable {
+    public init() {}
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {}
+}
+
+/// The compression a layer blob is written with.
+public enum LayerCompression: Sendable, Equatable {
+    case none
+    /// gzip at a zlib level (-1 = default, 6).
+    case gzip(level: Int32)
+
+    public static let gzip = LayerCompression.gzip(level: -1)
+}
+
+/// A sink for a layer's tar stream that compresses it into `blob` and computes, in the same
+/// pass, the diffID (sha256 of the tar) and the blob digest (sha256 of what reaches `blob`).
+///
+/// Use it as the sink of a `TarWriter`; after the writer's `finish()`, call `finish()` here
+/// for the digests. For `.none`, blob digest and diffID are the same.
+public final class LayerBlobSink<Blob: ByteSink>: ByteSink {
+    private var tarDigest: DigestingSink<DiscardingSink>
+    private var plain: DigestingSink<Blob>?
+    private let compressor: GzipCompressor<DigestingSink<Blob>>?
+
+    public init(blob: Blob, compression: LayerCompression = .gzip) throws {
+        tarDigest = DigestingSink(DiscardingSink())
+        switch compression {
+        case .none:
+            plain = DigestingSink(blob)
+            compressor = nil
+        case .gzip(let level):
+            plain = nil
+            compressor = try GzipCompressor(sink: DigestingSink(blob), level: level)
+        }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try tarDigest.write(bytes)
+        if let compressor { try compressor.write(bytes) } else { try plain!.write(bytes) }
+    }
+
+    /// Ends compression and returns the digests. The blob sink then holds the complete blob.
+    public func finish() throws -> LayerDigests {
+        let blobSide: DigestingSink<Blob>
+        if let compressor {
+            try compressor.finish()
+            blobSide = compressor.sink
+        } else {
+            blobSide = plain!
+        }
+        return LayerDigests(blobDigest: blobSide.digest, blobSize: blobSide.count,
+                            diffID: tarDigest.digest, uncompressedSize: tarDigest.count)
+    }
+
+    /// The blob sink (after `finish()`, holding the whole blob when it is in memory).
+    public var blob: Blob { compressor?.sink.inner ?? plain!.inner }
+}
