@@ -15,13 +15,13 @@ struct TempDir {
     func sub(_ name: String) -> String { path + "/" + name }
 
     func cleanup() {
-        _ = try? run("/bin/rm", ["-rf", path])
+        _ = try? runProgram("/bin/rm", ["-rf", path])
     }
 }
 
 /// Runs a program; returns its standard output; throws when it exits non-zero.
 @discardableResult
-func run(_ program: String, _ arguments: [String], cwd: String? = nil, input: Data? = nil) throws -> String {
+func runProgram(_ program: String, _ arguments: [String], cwd: String? = nil, input: Data? = nil) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: program)
     process.arguments = arguments
@@ -51,7 +51,7 @@ func run(_ program: String, _ arguments: [String], cwd: String? = nil, input: Da
 /// A shell command line (for pipelines and globs).
 @discardableResult
 func sh(_ command: String, cwd: String? = nil) throws -> String {
-    try run("/bin/sh", ["-c", command], cwd: cwd)
+    try runProgram("/bin/sh", ["-c", command], cwd: cwd)
 }
 
 func readFile(_ path: String) throws -> [UInt8] {
