@@ -22,6 +22,14 @@ extension ByteSink {
     }
 }
 
+extension ByteSink where Self: AnyObject {
+    /// For class sinks (compressors, files), usable through a `let`.
+    public func write(_ bytes: [UInt8]) throws {
+        var this = self
+        try bytes.withUnsafeBytes { try this.write($0) }
+    }
+}
+
 /// A source over bytes already in memory (small archives, tests).
 public struct InMemorySource: ByteSource, Sendable {
     private let bytes: [UInt8]

@@ -47,10 +47,6 @@ public final class GzipCompressor<Sink: ByteSink>: ByteSink {
         try run(flush: Z_NO_FLUSH)
     }
 
-    public func write(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try write($0) }
-    }
-
     /// Flushes the compressed data and writes the gzip trailer (CRC-32, length).
     public func finish() throws {
         guard !finished else { return }
@@ -241,10 +237,6 @@ public final class GzipDecompressor<Sink: ByteSink>: ByteSink {
             let n = try output.withUnsafeMutableBytes { try inflater.inflate(into: $0) }
             if n > 0 { try output.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
         }
-    }
-
-    public func write(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try write($0) }
     }
 
     public func finish() throws {

@@ -52,8 +52,10 @@ public struct DiscardingSink: ByteSink, Sendable {
 /// The compression a layer blob is written with.
 public enum LayerCompression: Sendable, Equatable {
     case none
-    /// gzip at a zlib level (-1 = default, 6).
+    /// gzip at a zlib level (-1 = default, 6), on the calling thread.
     case gzip(level: Int32)
+    /// gzip compressed by `workers` threads in pigz-style blocks (`ParallelGzipCompressor`).
+    case parallelGzip(level: Int32, workers: Int)
 
     public static let gzip = LayerCompression.gzip(level: -1)
 }
@@ -64,40 +66,55 @@ public enum LayerCompression: Sendable, Equatable {
 /// Use it as the sink of a `TarWriter`; after the writer's `finish()`, call `finish()` here
 /// for the digests. For `.none`, blob digest and diffID are the same.
 public final class LayerBlobSink<Blob: ByteSink>: ByteSink {
-    private var tarDigest: DigestingSink<DiscardingSink>
-    private var plain: DigestingSink<Blob>?
-    private let compressor: GzipCompressor<DigestingSink<Blob>>?
+    private enum Stage {
+        case plain(DigestingSink<Blob>)
+        case gzip(GzipCompressor<DigestingSink<Blob>>)
+        case parallel(ParallelGzipCompressor<DigestingSink<Blob>>)
+    }
+
+    private var tarDigest = DigestingSink(DiscardingSink())
+    private var stage: Stage
 
     public init(blob: Blob, compression: LayerCompression = .gzip) throws {
-        tarDigest = DigestingSink(DiscardingSink())
         switch compression {
-        case .none:
-            plain = DigestingSink(blob)
-            compressor = nil
-        case .gzip(let level):
-            plain = nil
-            compressor = try GzipCompressor(sink: DigestingSink(blob), level: level)
+        case .none: stage = .plain(DigestingSink(blob))
+        case .gzip(let level): stage = .gzip(try GzipCompressor(sink: DigestingSink(blob), level: level))
+        case .parallelGzip(let level, let workers):
+            stage = .parallel(try ParallelGzipCompressor(sink: DigestingSink(blob), level: level, workers: workers))
         }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         try tarDigest.write(bytes)
-        if let compressor { try compressor.write(bytes) } else { try plain!.write(bytes) }
+        switch stage {
+        case .plain(var sink):
+            try sink.write(bytes)
+            stage = .plain(sink)
+        case .gzip(let compressor): try compressor.write(bytes)
+        case .parallel(let compressor): try compressor.write(bytes)
+        }
     }
 
     /// Ends compression and returns the digests. The blob sink then holds the complete blob.
     public func finish() throws -> LayerDigests {
-        let blobSide: DigestingSink<Blob>
-        if let compressor {
-            try compressor.finish()
-            blobSide = compressor.sink
-        } else {
-            blobSide = plain!
+        switch stage {
+        case .plain: break
+        case .gzip(let compressor): try compressor.finish()
+        case .parallel(let compressor): try compressor.finish()
         }
+        let blobSide = blobDigest
         return LayerDigests(blobDigest: blobSide.digest, blobSize: blobSide.count,
                             diffID: tarDigest.digest, uncompressedSize: tarDigest.count)
     }
 
+    private var blobDigest: DigestingSink<Blob> {
+        switch stage {
+        case .plain(let sink): return sink
+        case .gzip(let compressor): return compressor.sink
+        case .parallel(let compressor): return compressor.sink
+        }
+    }
+
     /// The blob sink (after `finish()`, holding the whole blob when it is in memory).
-    public var blob: Blob { compressor?.sink.inner ?? plain!.inner }
+    public var blob: Blob { blobDigest.inner }
 }
