@@ -41,10 +41,15 @@ public final class GzipCompressor<Sink: ByteSink>: ByteSink {
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !finished else { throw LayerArchiveError(.invalidUse, "gzip write after finish") }
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
-        stream.pointee.avail_in = uInt(bytes.count)
+        var offset = 0
+        while offset < bytes.count {  // zlib counts in 32 bits: feed at most 1 GiB at a time
+            let count = min(bytes.count - offset, 1 << 30)
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: (base + offset).assumingMemoryBound(to: Bytef.self))
+            stream.pointee.avail_in = uInt(count)
+            try run(flush: Z_NO_FLUSH)
+            offset += count
+        }
         uncompressedCount += Int64(bytes.count)
-        try run(flush: Z_NO_FLUSH)
     }
 
     /// Flushes the compressed data and writes the gzip trailer (CRC-32, length).
@@ -207,6 +212,9 @@ public final class GzipDecompressingSource<Source: ByteSource>: ByteSource {
                     if sourceEnded { try inflater.finish(); return 0 }
                     let chunk = try source.read(upTo: 64 * 1024)
                     if chunk.isEmpty { sourceEnded = true; continue }
+                    guard chunk.count <= 1 << 30 else {
+                        throw LayerArchiveError(.invalidUse, "byte source returned more than it was asked for")
+                    }
                     chunk.withUnsafeBytes { inflater.feed($0) }
                 }
                 let n = try inflater.inflate(into: buffer)
@@ -231,11 +239,12 @@ public final class GzipDecompressor<Sink: ByteSink>: ByteSink {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard bytes.count > 0 else { return }
-        inflater.feed(bytes)
-        while !inflater.needsInput {
-            let n = try output.withUnsafeMutableBytes { try inflater.inflate(into: $0) }
-            if n > 0 { try output.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
+        for start in stride(from: 0, to: bytes.count, by: 64 * 1024) {
+            inflater.feed(UnsafeRawBufferPointer(rebasing: bytes[start..<min(bytes.count, start + 64 * 1024)]))
+            while !inflater.needsInput {
+                let n = try output.withUnsafeMutableBytes { try inflater.inflate(into: $0) }
+                if n > 0 { try output.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
+            }
         }
     }
 

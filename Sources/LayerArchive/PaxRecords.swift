@@ -136,7 +136,7 @@ enum PaxRecords {
         var sign = ""
         if seconds < 0 {
             sign = "-"
-            seconds = -seconds - 1
+            seconds = -(seconds + 1)
             nanos = 1_000_000_000 - nanos
         }
         var fraction = String(nanos)

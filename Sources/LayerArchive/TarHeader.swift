@@ -114,6 +114,9 @@ enum UstarField {
 /// The size of a tar block.
 let tarBlockSize = 512
 
+/// The largest entry size accepted (1 EiB): keeps size arithmetic far from overflow.
+let tarMaxEntrySize: Int64 = 1 << 60
+
 /// Rounds `n` up to a whole number of tar blocks.
 func tarPadded(_ n: Int64) -> Int64 {
     (n + 511) / 512 * 512

@@ -238,6 +238,9 @@ enum TarHeaderDecoder {
         guard header.size >= 0, header.uid >= 0, header.gid >= 0 else {
             throw LayerArchiveError(.corruptArchive, "negative size, uid or gid")
         }
+        guard header.size <= tarMaxEntrySize else {
+            throw LayerArchiveError(.corruptArchive, "entry size \(header.size) is implausibly large")
+        }
         if !header.type.hasContent { header.size = 0 }
     }
 }

@@ -34,8 +34,8 @@ public struct TarWriter<Sink: ByteSink> {
         guard !header.path.isEmpty, !header.path.utf8.contains(0), !header.linkName.utf8.contains(0) else {
             throw LayerArchiveError(.invalidUse, "entry name is empty or contains NUL", entry: header.path)
         }
-        guard header.size >= 0, header.uid >= 0, header.gid >= 0 else {
-            throw LayerArchiveError(.invalidUse, "negative size, uid or gid", entry: header.path)
+        guard header.size >= 0, header.size <= tarMaxEntrySize, header.uid >= 0, header.gid >= 0 else {
+            throw LayerArchiveError(.invalidUse, "negative or huge size, or negative uid or gid", entry: header.path)
         }
         let (block, records) = TarHeaderEncoder.encode(header)
         if !records.isEmpty {
