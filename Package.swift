@@ -20,12 +20,14 @@ let package = Package(
         .target(name: "DockerfileSyntax", dependencies: ["ShellWords"]),
         // Build checks: BuildKit's lint rules plus the tutorial's security and cache advice.
         .target(name: "BuildChecks", dependencies: ["DockerfileSyntax", "ShellWords", "ContextFilter"]),
+        // OCI/Docker image value types: digests, media types, descriptors, manifests, configs, platforms, references.
+        .target(name: "ImageSpec", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The fuzz body shared by the libFuzzer binary (scripts/fuzz.sh) and the regression tests.
         .target(name: "KilnFuzz", dependencies: ["DockerfileSyntax", "ShellWords"]),
         // zlib, as a system library (zlib1g-dev).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Streaming tar read/write, gzip, OCI layer semantics (whiteouts), confined layer apply, layer diffs.
-        .target(name: "LayerArchive", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "LayerArchive", dependencies: ["CZlib", "ImageSpec"]),
         .executableTarget(
             name: "kiln",
             dependencies: [
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "FuzzRegressionTests", dependencies: ["KilnFuzz", "TestVectors"]),
         .testTarget(name: "LayerArchiveTests", dependencies: ["LayerArchive", "TestVectors"]),
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
+        .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,46 +1,44 @@
-import Crypto
+import ImageSpec
 
 /// The identity of a layer blob, computed while writing it.
-///
-/// Digests are `"sha256:<64 hex digits>"` strings until the `ImageSpec` module's `Digest`
-/// type is merged in; then these should become `Digest` values.
 public struct LayerDigests: Sendable, Equatable, Hashable {
     /// sha256 of the blob as stored (compressed) and its size: the manifest descriptor.
-    public var blobDigest: String
+    public var blobDigest: Digest
     public var blobSize: Int64
     /// sha256 of the uncompressed tar (the config's `rootfs.diff_ids` entry) and its size.
-    public var diffID: String
+    public var diffID: Digest
     public var uncompressedSize: Int64
 
-    public init(blobDigest: String, blobSize: Int64, diffID: String, uncompressedSize: Int64) {
+    public init(blobDigest: Digest, blobSize: Int64, diffID: Digest, uncompressedSize: Int64) {
         self.blobDigest = blobDigest
         self.blobSize = blobSize
         self.diffID = diffID
         self.uncompressedSize = uncompressedSize
+    }
+
+    /// The manifest descriptor of the blob (`.ociLayerGzip`, `.ociLayer`, or a Docker type).
+    public func descriptor(mediaType: MediaType) -> Descriptor {
+        Descriptor(mediaType: mediaType, digest: blobDigest, size: blobSize)
     }
 }
 
 /// A sink that hashes (sha256) and counts what passes through it on the way to `inner`.
 public struct DigestingSink<Inner: ByteSink>: ByteSink {
     public private(set) var inner: Inner
-    private var hasher = SHA256()
-    public private(set) var count: Int64 = 0
+    private var digester = Digester(algorithm: .sha256)
 
     public init(_ inner: Inner) { self.inner = inner }
 
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
-        hasher.update(bufferPointer: bytes)
-        count += Int64(bytes.count)
+        digester.update(bufferPointer: bytes)
         try inner.write(bytes)
     }
 
-    /// `"sha256:<hex>"` of everything written so far.
-    public var digest: String {
-        "sha256:" + hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
-    }
+    /// The number of bytes written so far.
+    public var count: Int64 { digester.byteCount }
+
+    /// The sha256 digest of everything written so far.
+    public var digest: Digest { digester.finalize() }
 }
 
 /// A sink that discards everything (to digest without storing).
