@@ -137,7 +137,10 @@ struct ApplySession {
         }
         let made = try create(header, in: parent.fd, name: base, components: components, &reader)
         if made {
-            created.insert(components.joined(separator: "/"))
+            // The entry and the parents it implies are this layer's: opaque markers keep them.
+            for end in 1...components.count {
+                created.insert(components[0..<end].joined(separator: "/"))
+            }
             report.entries += 1
         }
     }

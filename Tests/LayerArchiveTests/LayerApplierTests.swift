@@ -92,8 +92,10 @@ extension LayerApplierTests {
         try apply([
             dir("o/"), file("o/fromThisLayer", "new"),
             file("d/.wh.gone", ""), file("d/.wh.sub", ""), file(".wh.top", ""), file(".wh.missing", ""),
-            file("o/.wh..wh..opq", ""),  // after a sibling from this layer: that one stays
+            file("o/implied/deep", "d"),  // its parent o/implied comes from this layer too
+            file("o/.wh..wh..opq", ""),  // after siblings from this layer: those stay
         ])
+        XCTAssertEqual(try text("o/implied/deep"), "d")
         XCTAssertFalse(exists("d/gone"))
         XCTAssertFalse(exists("d/sub"))
         XCTAssertFalse(exists("top"))
