@@ -52,6 +52,13 @@ public struct ClosureSource: ByteSource {
     public mutating func read(upTo maxCount: Int) throws -> [UInt8] { try body(maxCount) }
 }
 
+/// A byte array is a sink that collects everything in memory (small archives, tests).
+extension Array: ByteSink where Element == UInt8 {
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        append(contentsOf: bytes)
+    }
+}
+
 /// A sink that calls a closure for each chunk written.
 public struct ClosureSink: ByteSink {
     private let body: (UnsafeRawBufferPointer) throws -> Void

@@ -92,6 +92,8 @@ final class Inflater {
     private let stream: UnsafeMutablePointer<z_stream>
     private var input: UnsafeMutableRawBufferPointer
     private var state = State.beforeData
+    /// Whether zero bytes followed the last member (then nothing else may follow).
+    private var sawPadding = false
 
     init(acceptZlib: Bool) throws {
         stream = .allocate(capacity: 1)
@@ -172,7 +174,6 @@ final class Inflater {
         inflateReset(stream)
         return true
     }
-    private var sawPadding = false
 
     /// Checks the stream ended cleanly once the input is exhausted: `.truncated` otherwise.
     func finish() throws {

@@ -171,12 +171,6 @@ extension TarReader where Source == FileDescriptor {
     }
 }
 
-extension Array: ByteSink where Element == UInt8 {
-    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
-        append(contentsOf: bytes)
-    }
-}
-
 /// Turning a ustar/GNU/v7 header block into a `TarHeader`.
 enum TarHeaderDecoder {
     static func decode(_ block: [UInt8]) throws -> TarHeader {

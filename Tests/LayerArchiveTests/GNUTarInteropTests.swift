@@ -106,6 +106,7 @@ final class GNUTarInteropTests: XCTestCase {
             (TarHeader(path: "x/fifo", type: .fifo, mode: 0o644), []),
         ]
         try writeFile(temp.sub("ours.tar"), try makeTar(entries))
+        XCTAssertEqual(try sh("tar -tvf ours.tar 2>&1 >/dev/null", cwd: temp.path), "", "no warnings from GNU tar")
         let listing = try sh("tar --numeric-owner -tvf ours.tar", cwd: temp.path)
         XCTAssertTrue(listing.contains(longPath), listing)
         XCTAssertTrue(listing.contains("1234/5678"), listing)
