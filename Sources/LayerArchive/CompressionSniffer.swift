@@ -69,3 +69,17 @@ public struct AnyByteSource: ByteSource {
     public init(_ base: any ByteSource) { self.base = base }
     public mutating func read(upTo maxCount: Int) throws -> [UInt8] { try base.read(upTo: maxCount) }
 }
+
+extension TarReader where Source == AnyByteSource {
+    /// A reader over a tar that may be gzip-compressed (detected from its first bytes);
+    /// bzip2, xz and zstd throw `.unsupported`.
+    public init<Compressed: ByteSource>(detectingCompression source: Compressed) throws {
+        let (_, decompressed) = try CompressionSniffer.decompressing(source)
+        self.init(AnyByteSource(decompressed))
+    }
+
+    /// A reader over the (possibly gzip-compressed) tar file at `path`.
+    public init(detectingCompressionOf path: String) throws {
+        try self.init(detectingCompression: try FileDescriptor.open(reading: path))
+    }
+}

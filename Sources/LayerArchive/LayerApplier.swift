@@ -93,8 +93,7 @@ public struct LayerApplier: Sendable {
     /// Applies a layer blob, uncompressed or gzip-compressed (detected from its first bytes).
     @discardableResult
     public func apply<Source: ByteSource>(blob: Source) throws -> LayerApplyReport {
-        let (_, source) = try CompressionSniffer.decompressing(blob)
-        var reader = TarReader(AnyByteSource(source))
+        var reader = try TarReader(detectingCompression: blob)
         return try apply(&reader)
     }
 

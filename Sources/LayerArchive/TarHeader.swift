@@ -208,10 +208,12 @@ enum HeaderField {
     static func checksums(_ block: [UInt8]) -> (unsigned: Int64, signed: Int64) {
         var unsigned: Int64 = 0
         var signed: Int64 = 0
-        for (i, byte) in block.enumerated() {
-            let b = UstarField.checksum.contains(i) ? UInt8(ascii: " ") : byte
-            unsigned += Int64(b)
-            signed += Int64(Int8(bitPattern: b))
+        block.withUnsafeBufferPointer { bytes in
+            for i in 0..<bytes.count {
+                let b = i >= 148 && i < 156 ? 0x20 : bytes[i]  // the checksum field counts as spaces
+                unsigned &+= Int64(b)
+                signed &+= Int64(Int8(bitPattern: b))
+            }
         }
         return (unsigned, signed)
     }

@@ -103,6 +103,10 @@ final class GzipTests: XCTestCase {
             var reader = TarReader(AnyByteSource(source))
             XCTAssertEqual(try readAll(&reader).first?.1, [1, 2, 3])
         }
+        try writeFile(NSTemporaryDirectory() + "/kiln-sniff-\(getpid()).tgz", try compress(tar))
+        var fromFile = try TarReader(detectingCompressionOf: NSTemporaryDirectory() + "/kiln-sniff-\(getpid()).tgz")
+        XCTAssertEqual(try readAll(&fromFile).first?.0.path, "f")
+        unlink(NSTemporaryDirectory() + "/kiln-sniff-\(getpid()).tgz")
         let error = assertThrows(.unsupported) { try CompressionSniffer.decompressing(InMemorySource(Array("BZh91AY".utf8))) }
         XCTAssertTrue(error?.message.contains("bzip2") ?? false)
     }
