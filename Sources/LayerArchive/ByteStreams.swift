@@ -68,6 +68,10 @@ public struct ClosureSink: ByteSink {
 
 /// An open file descriptor, owned: closed when the last copy of the handle goes away.
 ///
+/// Swift may end an object's lifetime after its last use, not at the end of the scope: code
+/// that passes `fd` on as a plain number must keep the handle alive meanwhile
+/// (`withExtendedLifetime`).
+///
 /// Reading and writing go through `read(2)` / `write(2)`, retrying on `EINTR` and short writes.
 public final class FileDescriptor: ByteSource, ByteSink {
     public let fd: Int32

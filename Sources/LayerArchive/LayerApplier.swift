@@ -134,6 +134,7 @@ struct ApplySession {
         guard let parent = try root.openDirectory(Array(components.dropLast()), create: true, entry: header.path) else {
             throw LayerArchiveError(.io, "could not create the parent directory")
         }
+        defer { withExtendedLifetime(parent) {} }  // keeps the descriptor open while `parent.fd` is used
         let made = try create(header, in: parent.fd, name: base, components: components, &reader)
         if made {
             // The entry and the parents it implies are this layer's: opaque markers keep them.
@@ -185,6 +186,7 @@ struct ApplySession {
         let fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw LayerArchiveError.system("create file") }
         var file = FileDescriptor(fd: fd)
+        defer { withExtendedLifetime(file) {} }
         try reader.copyContent(to: &file)
         report.contentBytes += header.size
         try Metadata.apply(header, fd: fd, options: options, report: &report)
@@ -195,9 +197,9 @@ struct ApplySession {
         guard let targetName = target.last else {
             throw LayerArchiveError(.unsafeEntry, "hardlink to the target directory itself")
         }
-        guard let targetDir = try root.openDirectory(Array(target.dropLast()), create: false, entry: header.path),
-              linkat(targetDir.fd, targetName, dir, name, 0) == 0
-        else {
+        let targetDir = try root.openDirectory(Array(target.dropLast()), create: false, entry: header.path)
+        defer { withExtendedLifetime(targetDir) {} }
+        guard let targetDir, linkat(targetDir.fd, targetName, dir, name, 0) == 0 else {
             throw LayerArchiveError(.io, "hardlink target \"\(header.linkName)\" cannot be linked: \(String(cString: strerror(errno)))")
         }
     }
@@ -222,6 +224,7 @@ struct ApplySession {
         let fd = open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw LayerArchiveError.system("open target directory") }
         let handle = FileDescriptor(fd: fd)
+        defer { withExtendedLifetime(handle) {} }
         var dirHeader = header
         dirHeader.modificationTime = TarTime(seconds: 0)
         try Metadata.apply(dirHeader, fd: handle.fd, options: options, report: &report, setTimes: false)
@@ -237,7 +240,9 @@ struct ApplySession {
                 continue
             }
             guard let dir = try root.openDirectory(Array(components.dropLast()), create: false, entry: entry) else { continue }
-            try Metadata.setTimes(time, dir: dir.fd, name: components.last!, entry: entry)
+            try withExtendedLifetime(dir) {
+                try Metadata.setTimes(time, dir: dir.fd, name: components.last!, entry: entry)
+            }
         }
     }
 }
@@ -264,9 +269,11 @@ extension ApplySession {
         switch options.whiteouts {
         case .delete:
             guard let dir = try root.openDirectory(parent, create: false, entry: entry) else { return }
+            defer { withExtendedLifetime(dir) {} }
             try DirectoryOps.removeTree(dir.fd, victim, entry: entry)
         case .overlayMarkers:
             guard let dir = try root.openDirectory(parent, create: true, entry: entry) else { return }
+            defer { withExtendedLifetime(dir) {} }
             try DirectoryOps.removeTree(dir.fd, victim, entry: entry)
             guard mknodat(dir.fd, victim, S_IFCHR, 0) == 0 else { throw LayerArchiveError.system("mknod whiteout") }
         }
@@ -275,6 +282,7 @@ extension ApplySession {
     /// Empties the directory of what lower layers put there (or marks it opaque for overlayfs).
     private mutating func applyOpaque(_ components: [String], entry: String) throws {
         guard let dir = try root.openDirectory(components, create: true, entry: entry) else { return }
+        defer { withExtendedLifetime(dir) {} }
         switch options.whiteouts {
         case .delete:
             let prefix = components.isEmpty ? "" : components.joined(separator: "/") + "/"

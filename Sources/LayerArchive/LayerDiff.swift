@@ -114,6 +114,7 @@ public enum LayerDiff {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw LayerArchiveError.system("open", entry: entry) }
         let file = FileDescriptor(fd: fd)
+        defer { withExtendedLifetime(file) {} }  // `fd` is used directly below
         var buffer = [UInt8](repeating: 0, count: 256 * 1024)
         var left = size
         while left > 0 {

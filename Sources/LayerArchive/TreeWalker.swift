@@ -27,6 +27,7 @@ struct TreeWalker {
         let dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)
         guard dir >= 0 else { throw LayerArchiveError.system("open directory", entry: path) }
         let handle = FileDescriptor(fd: dir)
+        defer { withExtendedLifetime(handle) {} }
         var children: [(tarName: [UInt8], name: String)] = []
         for raw in try DirectoryOps.list(handle.fd, entry: path) {
             let name = DirectoryOps.decode(raw)
