@@ -58,7 +58,8 @@ public struct LayerDiffOptions: Sendable, Equatable {
 /// than Docker 1.10 removed same-layer siblings listed before it). The result depends only on
 /// the files, never on readdir order. uname/gname are left empty (as BuildKit does); sockets
 /// are skipped; a second name of an inode (same device and inode, link count > 1) becomes a
-/// hardlink entry to the first name. Names must be valid UTF-8 (`.unsupported` otherwise).
+/// hardlink entry to the first name. Names must be valid UTF-8 and must not start with `.wh.`
+/// (a layer would read them as whiteouts): `.unsupported` otherwise.
 public enum LayerDiff {
     /// The entries of an OCI layer from an overlayfs upper directory: a 0/0 character device
     /// (overlay whiteout) becomes `.wh.NAME`, a directory with `trusted.overlay.opaque=y`

@@ -34,6 +34,9 @@ struct TreeWalker {
             guard Array(name.utf8) == raw.dropLast().map({ UInt8(bitPattern: $0) }) else {
                 throw LayerArchiveError(.unsupported, "file name is not valid UTF-8", entry: path)
             }
+            guard !name.hasPrefix(".wh.") else {
+                throw LayerArchiveError(.unsupported, "file name \"\(name)\" starts with .wh., which layers reserve for whiteouts", entry: path)
+            }
             children.append((Array(tarName(of: name, in: path).utf8), name))
         }
         children.sort { $0.tarName.lexicographicallyPrecedes($1.tarName) }

@@ -76,6 +76,12 @@ final class LayerDiffTests: XCTestCase {
         XCTAssertEqual(again.0, digests)
     }
 
+    func testWhiteoutLookingNamesAreRefused() throws {
+        try sh("mkdir -p d/sub && touch d/sub/.wh.trap", cwd: temp.path)
+        let error = assertThrows(.unsupported) { try LayerDiff.entries(fromDirectory: self.temp.sub("d")) }
+        XCTAssertTrue(error?.message.contains(".wh.trap") ?? false)
+    }
+
     func testFileChangingUnderTheWriterIsAnError() throws {
         try sh("mkdir d && printf 12345 > d/f", cwd: temp.path)
         let entries = try LayerDiff.entries(fromDirectory: temp.sub("d"))
