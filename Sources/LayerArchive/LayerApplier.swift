@@ -112,6 +112,9 @@ struct ApplySession {
     /// Cleaned paths created by this layer, which its opaque markers must not remove.
     private var created: Set<String> = []
     private var directoryTimes: [([String], TarTime)] = []
+    /// The last parent directory opened, reused by consecutive siblings. Dropped whenever
+    /// anything is removed, since only a removal can change what existing components resolve to.
+    private var cachedParent: (components: [String], dir: FileDescriptor)?
 
     init(root: ConfinedRoot, options: LayerApplyOptions) {
         self.root = root
@@ -131,9 +134,7 @@ struct ApplySession {
             try applyWhiteout(components)
             return
         }
-        guard let parent = try root.openDirectory(Array(components.dropLast()), create: true, entry: header.path) else {
-            throw LayerArchiveError(.io, "could not create the parent directory")
-        }
+        let parent = try parentDirectory(Array(components.dropLast()), entry: header.path)
         defer { withExtendedLifetime(parent) {} }  // keeps the descriptor open while `parent.fd` is used
         let made = try create(header, in: parent.fd, name: base, components: components, &reader)
         if made {
@@ -143,6 +144,26 @@ struct ApplySession {
             }
             report.entries += 1
         }
+    }
+
+    /// The directory `components` name (created if missing), from the cache when it is there.
+    private mutating func parentDirectory(_ components: [String], entry: String) throws -> FileDescriptor {
+        if let cachedParent, cachedParent.components == components { return cachedParent.dir }
+        guard let dir = try root.openDirectory(components, create: true, entry: entry) else {
+            throw LayerArchiveError(.io, "could not create the parent directory")
+        }
+        cachedParent = (components, dir)
+        return dir
+    }
+
+    /// Removes `name` in `dir` (recursively), forgetting the cached parent.
+    mutating func remove(_ name: [CChar], in dir: Int32, entry: String) throws {
+        cachedParent = nil
+        try DirectoryOps.removeTree(dir, name, entry: entry)
+    }
+
+    mutating func remove(_ name: String, in dir: Int32, entry: String) throws {
+        try remove(Array(name.utf8CString), in: dir, entry: entry)
     }
 
     /// Creates one entry; false when it was skipped under the options.
@@ -170,14 +191,14 @@ struct ApplySession {
     }
 
     /// Makes room for a new entry `name`: removes what is there, unless both are directories.
-    private func clearSlot(_ dir: Int32, _ name: String, keepDirectory: Bool, entry: String) throws {
+    private mutating func clearSlot(_ dir: Int32, _ name: String, keepDirectory: Bool, entry: String) throws {
         var info = stat()
         guard fstatat(dir, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
             if errno == ENOENT { return }
             throw LayerArchiveError.system("stat")
         }
         if keepDirectory && info.st_mode & S_IFMT == S_IFDIR { return }
-        try DirectoryOps.removeTree(dir, name, entry: entry)
+        try remove(name, in: dir, entry: entry)
     }
 
     private mutating func createFile<Source: ByteSource>(
@@ -270,11 +291,11 @@ extension ApplySession {
         case .delete:
             guard let dir = try root.openDirectory(parent, create: false, entry: entry) else { return }
             defer { withExtendedLifetime(dir) {} }
-            try DirectoryOps.removeTree(dir.fd, victim, entry: entry)
+            try remove(victim, in: dir.fd, entry: entry)
         case .overlayMarkers:
             guard let dir = try root.openDirectory(parent, create: true, entry: entry) else { return }
             defer { withExtendedLifetime(dir) {} }
-            try DirectoryOps.removeTree(dir.fd, victim, entry: entry)
+            try remove(victim, in: dir.fd, entry: entry)
             guard mknodat(dir.fd, victim, S_IFCHR, 0) == 0 else { throw LayerArchiveError.system("mknod whiteout") }
         }
     }
@@ -288,7 +309,7 @@ extension ApplySession {
             let prefix = components.isEmpty ? "" : components.joined(separator: "/") + "/"
             for name in try DirectoryOps.list(dir.fd, entry: entry)
             where !created.contains(prefix + DirectoryOps.decode(name)) {
-                try DirectoryOps.removeTree(dir.fd, name, entry: entry)
+                try remove(name, in: dir.fd, entry: entry)
             }
         case .overlayMarkers:
             let status = setxattr("/proc/self/fd/\(dir.fd)", "trusted.overlay.opaque", "y", 1, 0)
