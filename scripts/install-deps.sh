@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   git              # the test harness and `kiln check` on git work trees
   ca-certificates  # HTTPS to registries
+  zlib1g-dev       # LayerArchive: gzip layers (CZlib)
 )
 
 missing=()

@@ -1,0 +1,319 @@
+import CZlib
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How `LayerApplier` works; the defaults are what a root-run snapshotter wants.
+public struct LayerApplyOptions: Sendable, Equatable {
+    /// What OCI whiteout entries (`.wh.NAME`, `.wh..wh..opq`) become.
+    public enum Whiteouts: Sendable, Equatable {
+        /// Applied: the named path is deleted, an opaque directory is emptied of what lower
+        /// layers put there. For extracting a whole image into one directory.
+        case delete
+        /// Converted to overlayfs markers: a 0/0 character device for `.wh.NAME`, the
+        /// `trusted.overlay.opaque=y` xattr for an opaque directory. For unpacking a layer
+        /// into its own (empty) overlay snapshot directory.
+        case overlayMarkers
+    }
+
+    public var whiteouts: Whiteouts
+    /// Set owners from the archive (needs root). Otherwise files belong to the caller.
+    public var preserveOwnership: Bool
+    /// When creating a device node is not permitted (no CAP_MKNOD, user namespaces), skip it
+    /// with a warning instead of failing.
+    public var skipUnpermittedDevices: Bool
+    /// When the filesystem refuses an xattr (unsupported, or not permitted on that file type),
+    /// skip it with a warning instead of failing.
+    public var skipRefusedXattrs: Bool
+
+    public init(whiteouts: Whiteouts = .delete, preserveOwnership: Bool = geteuid() == 0,
+                skipUnpermittedDevices: Bool = true, skipRefusedXattrs: Bool = true) {
+        self.whiteouts = whiteouts
+        self.preserveOwnership = preserveOwnership
+        self.skipUnpermittedDevices = skipUnpermittedDevices
+        self.skipRefusedXattrs = skipRefusedXattrs
+    }
+}
+
+/// What an apply did.
+public struct LayerApplyReport: Sendable, Equatable {
+    public var entries = 0
+    public var whiteouts = 0
+    public var contentBytes: Int64 = 0
+    /// Things skipped under the options (device nodes, xattrs, AUFS metadata).
+    public var warnings: [String] = []
+}
+
+/// Applies a layer tar onto a directory, as a container runtime's snapshotter does.
+///
+/// Semantics (Docker's `ApplyLayer` with chroot-style confinement):
+/// - Entries are created in archive order. An existing entry at the same path is replaced
+///   (removed first, recursively for a directory), except that a directory entry over an
+///   existing directory keeps it and only updates its metadata. A symlink in the way at the
+///   final component is replaced, never written through.
+/// - Missing parent directories are created with mode 0755.
+/// - Owners (when `preserveOwnership`), modes (including set-uid/set-gid/sticky), xattrs and
+///   modification times are set; directory times last, after all their content.
+/// - Hardlinks link to the named path inside the target (the link itself if it is a symlink).
+///   Their header's metadata is not applied (the inode is the target's).
+///
+/// Safety — nothing outside the target is ever created, changed, linked or deleted:
+/// - Paths are **confined** like a chroot (see `ConfinedRoot`): absolute names and symlinks met
+///   along a path (`a -> /etc`, then `a/passwd`) resolve inside the target.
+/// - Names whose `..` climbs above the target (`../x`, `a/../../x`) are **rejected** with
+///   `.unsafeEntry`, for entries and for hardlink targets alike. Whiteouts naming `.`, `..` or
+///   nothing are rejected too.
+///
+/// Not atomic: on error the directory holds the entries applied so far; apply into a fresh
+/// snapshot directory and discard it on failure.
+public struct LayerApplier: Sendable {
+    public let target: String
+    public var options: LayerApplyOptions
+
+    public init(target: String, options: LayerApplyOptions = LayerApplyOptions()) {
+        self.target = target
+        self.options = options
+    }
+
+    /// Applies the uncompressed tar read by `reader`.
+    @discardableResult
+    public func apply<Source: ByteSource>(_ reader: inout TarReader<Source>) throws -> LayerApplyReport {
+        var session = try ApplySession(root: ConfinedRoot(path: target), options: options)
+        while let header = try reader.next() {
+            do {
+                try session.apply(header, &reader)
+            } catch let error as LayerArchiveError {
+                throw error.naming(header.path)
+            }
+        }
+        try session.finish()
+        return session.report
+    }
+
+    /// Applies a layer blob, uncompressed or gzip-compressed (detected from its first bytes).
+    @discardableResult
+    public func apply<Source: ByteSource>(blob: Source) throws -> LayerApplyReport {
+        var reader = try TarReader(detectingCompression: blob)
+        return try apply(&reader)
+    }
+
+    /// Applies the layer blob in the file at `path` (uncompressed or gzip).
+    @discardableResult
+    public func apply(blobFile path: String) throws -> LayerApplyReport {
+        try apply(blob: try FileDescriptor.open(reading: path))
+    }
+}
+
+/// The state of one apply: the confined root, what this layer created, deferred directory times.
+struct ApplySession {
+    let root: ConfinedRoot
+    let options: LayerApplyOptions
+    var report = LayerApplyReport()
+    /// Cleaned paths created by this layer, which its opaque markers must not remove.
+    private var created: Set<String> = []
+    private var directoryTimes: [([String], TarTime)] = []
+    /// The last parent directory opened, reused by consecutive siblings. Dropped whenever
+    /// anything is removed, since only a removal can change what existing components resolve to.
+    private var cachedParent: (components: [String], dir: FileDescriptor)?
+
+    init(root: ConfinedRoot, options: LayerApplyOptions) {
+        self.root = root
+        self.options = options
+    }
+
+    mutating func apply<Source: ByteSource>(_ header: TarHeader, _ reader: inout TarReader<Source>) throws {
+        let components = try ConfinedRoot.cleanComponents(header.path)
+        guard let base = components.last else {
+            guard header.type == .directory else {
+                throw LayerArchiveError(.unsafeEntry, "a non-directory entry names the target directory itself")
+            }
+            try applyRootMetadata(header)
+            return
+        }
+        if base.hasPrefix(".wh.") {
+            try applyWhiteout(components)
+            return
+        }
+        let parent = try parentDirectory(Array(components.dropLast()), entry: header.path)
+        defer { withExtendedLifetime(parent) {} }  // keeps the descriptor open while `parent.fd` is used
+        let made = try create(header, in: parent.fd, name: base, components: components, &reader)
+        if made {
+            // The entry and the parents it implies are this layer's: opaque markers keep them.
+            for end in 1...components.count {
+                created.insert(components[0..<end].joined(separator: "/"))
+            }
+            report.entries += 1
+        }
+    }
+
+    /// The directory `components` name (created if missing), from the cache when it is there.
+    private mutating func parentDirectory(_ components: [String], entry: String) throws -> FileDescriptor {
+        if let cachedParent, cachedParent.components == components { return cachedParent.dir }
+        guard let dir = try root.openDirectory(components, create: true, entry: entry) else {
+            throw LayerArchiveError(.io, "could not create the parent directory")
+        }
+        cachedParent = (components, dir)
+        return dir
+    }
+
+    /// Removes `name` in `dir` (recursively), forgetting the cached parent.
+    mutating func remove(_ name: [CChar], in dir: Int32, entry: String) throws {
+        cachedParent = nil
+        try DirectoryOps.removeTree(dir, name, entry: entry)
+    }
+
+    mutating func remove(_ name: String, in dir: Int32, entry: String) throws {
+        try remove(Array(name.utf8CString), in: dir, entry: entry)
+    }
+
+    /// Creates one entry; false when it was skipped under the options.
+    private mutating func create<Source: ByteSource>(
+        _ header: TarHeader, in dir: Int32, name: String, components: [String], _ reader: inout TarReader<Source>
+    ) throws -> Bool {
+        try clearSlot(dir, name, keepDirectory: header.type == .directory, entry: header.path)
+        switch header.type {
+        case .regular:
+            try createFile(header, in: dir, name: name, &reader)
+            return true
+        case .directory:
+            if mkdirat(dir, name, 0o700) != 0 && errno != EEXIST { throw LayerArchiveError.system("mkdir") }
+            directoryTimes.append((components, header.modificationTime))
+        case .symlink:
+            guard symlinkat(header.linkName, dir, name) == 0 else { throw LayerArchiveError.system("symlink") }
+        case .hardlink:
+            try createHardlink(header, in: dir, name: name)
+            return true
+        case .characterDevice, .blockDevice, .fifo:
+            guard try createNode(header, in: dir, name: name) else { return false }
+        }
+        try setMetadata(header, in: dir, name: name)
+        return true
+    }
+
+    /// Makes room for a new entry `name`: removes what is there, unless both are directories.
+    private mutating func clearSlot(_ dir: Int32, _ name: String, keepDirectory: Bool, entry: String) throws {
+        var info = stat()
+        guard fstatat(dir, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+            if errno == ENOENT { return }
+            throw LayerArchiveError.system("stat")
+        }
+        if keepDirectory && info.st_mode & S_IFMT == S_IFDIR { return }
+        try remove(name, in: dir, entry: entry)
+    }
+
+    private mutating func createFile<Source: ByteSource>(
+        _ header: TarHeader, in dir: Int32, name: String, _ reader: inout TarReader<Source>
+    ) throws {
+        let fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw LayerArchiveError.system("create file") }
+        var file = FileDescriptor(fd: fd)
+        defer { withExtendedLifetime(file) {} }
+        try reader.copyContent(to: &file)
+        report.contentBytes += header.size
+        try Metadata.apply(header, fd: fd, options: options, report: &report)
+    }
+
+    private func createHardlink(_ header: TarHeader, in dir: Int32, name: String) throws {
+        let target = try ConfinedRoot.cleanComponents(header.linkName)
+        guard let targetName = target.last else {
+            throw LayerArchiveError(.unsafeEntry, "hardlink to the target directory itself")
+        }
+        let targetDir = try root.openDirectory(Array(target.dropLast()), create: false, entry: header.path)
+        defer { withExtendedLifetime(targetDir) {} }
+        guard let targetDir, linkat(targetDir.fd, targetName, dir, name, 0) == 0 else {
+            throw LayerArchiveError(.io, "hardlink target \"\(header.linkName)\" cannot be linked: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Creates a device node or fifo; false when not permitted and skipping is allowed.
+    private mutating func createNode(_ header: TarHeader, in dir: Int32, name: String) throws -> Bool {
+        let kind: mode_t = header.type == .fifo ? S_IFIFO : header.type == .blockDevice ? S_IFBLK : S_IFCHR
+        let device = header.type == .fifo ? 0 : kiln_makedev(header.deviceMajor, header.deviceMinor)
+        if mknodat(dir, name, kind | mode_t(header.mode & 0o7777), dev_t(device)) == 0 { return true }
+        if errno == EPERM && options.skipUnpermittedDevices {
+            report.warnings.append("skipped device node \(header.path): not permitted")
+            return false
+        }
+        throw LayerArchiveError.system("mknod")
+    }
+
+    private mutating func setMetadata(_ header: TarHeader, in dir: Int32, name: String) throws {
+        try Metadata.apply(header, dir: dir, name: name, options: options, report: &report)
+    }
+
+    private mutating func applyRootMetadata(_ header: TarHeader) throws {
+        let fd = open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw LayerArchiveError.system("open target directory") }
+        let handle = FileDescriptor(fd: fd)
+        defer { withExtendedLifetime(handle) {} }
+        var dirHeader = header
+        dirHeader.modificationTime = TarTime(seconds: 0)
+        try Metadata.apply(dirHeader, fd: handle.fd, options: options, report: &report, setTimes: false)
+        directoryTimes.append(([], header.modificationTime))
+    }
+
+    /// Sets the directory times recorded during the apply (after all content was written).
+    mutating func finish() throws {
+        for (components, time) in directoryTimes.reversed() {
+            let entry = components.joined(separator: "/")
+            if components.isEmpty {
+                try Metadata.setTimes(time, dir: AT_FDCWD, name: root.path, entry: "/")
+                continue
+            }
+            guard let dir = try root.openDirectory(Array(components.dropLast()), create: false, entry: entry) else { continue }
+            try withExtendedLifetime(dir) {
+                try Metadata.setTimes(time, dir: dir.fd, name: components.last!, entry: entry)
+            }
+        }
+    }
+}
+
+extension ApplySession {
+    /// `.wh..wh..opq`, `.wh.NAME`, or other AUFS metadata (`.wh..wh.*`, ignored).
+    mutating func applyWhiteout(_ components: [String]) throws {
+        let base = components.last!
+        let parent = Array(components.dropLast())
+        let entry = components.joined(separator: "/")
+        report.whiteouts += 1
+        if base == ".wh..wh..opq" {
+            try applyOpaque(parent, entry: entry)
+            return
+        }
+        if base.hasPrefix(".wh..wh.") {
+            report.warnings.append("ignored AUFS metadata entry \(entry)")
+            return
+        }
+        let victim = String(base.dropFirst(4))
+        guard !victim.isEmpty, victim != ".", victim != ".." else {
+            throw LayerArchiveError(.unsafeEntry, "whiteout names no sibling entry")
+        }
+        switch options.whiteouts {
+        case .delete:
+            guard let dir = try root.openDirectory(parent, create: false, entry: entry) else { return }
+            defer { withExtendedLifetime(dir) {} }
+            try remove(victim, in: dir.fd, entry: entry)
+        case .overlayMarkers:
+            guard let dir = try root.openDirectory(parent, create: true, entry: entry) else { return }
+            defer { withExtendedLifetime(dir) {} }
+            try remove(victim, in: dir.fd, entry: entry)
+            guard mknodat(dir.fd, victim, S_IFCHR, 0) == 0 else { throw LayerArchiveError.system("mknod whiteout") }
+        }
+    }
+
+    /// Empties the directory of what lower layers put there (or marks it opaque for overlayfs).
+    private mutating func applyOpaque(_ components: [String], entry: String) throws {
+        guard let dir = try root.openDirectory(components, create: true, entry: entry) else { return }
+        defer { withExtendedLifetime(dir) {} }
+        switch options.whiteouts {
+        case .delete:
+            let prefix = components.isEmpty ? "" : components.joined(separator: "/") + "/"
+            for name in try DirectoryOps.list(dir.fd, entry: entry)
+            where !created.contains(prefix + DirectoryOps.decode(name)) {
+                try remove(name, in: dir.fd, entry: entry)
+            }
+        case .overlayMarkers:
+            let status = setxattr("/proc/self/fd/\(dir.fd)", "trusted.overlay.opaque", "y", 1, 0)
+            guard status == 0 else { throw LayerArchiveError.system("set trusted.overlay.opaque") }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import CZlib
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One entry of a layer about to be written: its header, and for regular files the file on
+/// disk its content is streamed from.
+public struct LayerEntry: Sendable, Equatable {
+    public var header: TarHeader
+    public var contentPath: String?
+
+    public init(header: TarHeader, contentPath: String? = nil) {
+        self.header = header
+        self.contentPath = contentPath
+    }
+}
+
+/// How `LayerDiff` turns files into tar headers.
+public struct LayerDiffOptions: Sendable, Equatable {
+    public enum XattrPolicy: Sendable, Equatable {
+        /// Only `security.capability`, as Docker and BuildKit record.
+        case capabilitiesOnly
+        /// Every xattr except overlayfs' own (`trusted.overlay.*`).
+        case all
+        case none
+    }
+
+    public var xattrs: XattrPolicy
+    /// Drop fractions of seconds from times (as Docker and BuildKit do).
+    public var truncateTimesToSeconds: Bool
+    /// Clamp times later than this (`SOURCE_DATE_EPOCH`, reproducible builds).
+    public var clampTime: Int64?
+    /// Owner of every entry instead of the files' own (`COPY --chown`).
+    public var owner: (uid: Int, gid: Int)?
+    /// Permission bits of every entry but symlinks instead of the files' own (`COPY --chmod`).
+    public var mode: UInt32?
+
+    public init(xattrs: XattrPolicy = .capabilitiesOnly, truncateTimesToSeconds: Bool = true, clampTime: Int64? = nil,
+                owner: (uid: Int, gid: Int)? = nil, mode: UInt32? = nil) {
+        self.xattrs = xattrs
+        self.truncateTimesToSeconds = truncateTimesToSeconds
+        self.clampTime = clampTime
+        self.owner = owner
+        self.mode = mode
+    }
+
+    public static func == (a: LayerDiffOptions, b: LayerDiffOptions) -> Bool {
+        a.xattrs == b.xattrs && a.truncateTimesToSeconds == b.truncateTimesToSeconds && a.clampTime == b.clampTime
+            && a.owner?.uid == b.owner?.uid && a.owner?.gid == b.owner?.gid && a.mode == b.mode
+    }
+}
+
+/// Turning directories into ordered layer entries, for the builder.
+///
+/// Order: depth-first; a directory's entry comes before its content; the names within a
+/// directory are sorted byte-wise (by their name in the tar), except that an opaque marker
+/// `.wh..wh..opq` comes right after its directory, before anything else in it (appliers older
+/// than Docker 1.10 removed same-layer siblings listed before it). The result depends only on
+/// the files, never on readdir order. uname/gname are left empty (as BuildKit does); sockets
+/// are skipped; a second name of an inode (same device and inode, link count > 1) becomes a
+/// hardlink entry to the first name. Names must be valid UTF-8 and must not start with `.wh.`
+/// (a layer would read them as whiteouts): `.unsupported` otherwise.
+public enum LayerDiff {
+    /// The entries of an OCI layer from an overlayfs upper directory: a 0/0 character device
+    /// (overlay whiteout) becomes `.wh.NAME`, a directory with `trusted.overlay.opaque=y`
+    /// gets a `.wh..wh..opq` marker; `trusted.overlay.*` xattrs are never recorded.
+    /// Upper directories using `redirect_dir` or `metacopy` cannot be expressed as an OCI layer
+    /// and throw `.unsupported`.
+    public static func entries(fromOverlayUpper upper: String, options: LayerDiffOptions = LayerDiffOptions()) throws -> [LayerEntry] {
+        var walker = TreeWalker(options: options, overlay: true)
+        try walker.walkChildren(of: upper, tarPrefix: "")
+        return walker.entries
+    }
+
+    /// The entries of a layer that adds the tree at `directory` (a `COPY` layer), under
+    /// `destination` in the image (e.g. `"app"`; `""` for the image root). The destination
+    /// directory itself gets an entry (with `directory`'s metadata) unless it is the root.
+    public static func entries(fromDirectory directory: String, under destination: String = "",
+                               options: LayerDiffOptions = LayerDiffOptions()) throws -> [LayerEntry] {
+        var walker = TreeWalker(options: options, overlay: false)
+        let prefix = try ConfinedRoot.cleanComponents(destination).joined(separator: "/")
+        if !prefix.isEmpty {
+            try walker.add(path: directory, tarPath: prefix)
+        }
+        try walker.walkChildren(of: directory, tarPrefix: prefix.isEmpty ? "" : prefix + "/")
+        return walker.entries
+    }
+
+    /// Writes the entries, streaming each regular file's content from its `contentPath`.
+    /// A file whose size changed since it was listed throws `.io` (the layer would be wrong).
+    public static func write<Sink: ByteSink>(_ entries: [LayerEntry], to writer: inout TarWriter<Sink>) throws {
+        for entry in entries {
+            try writer.writeHeader(entry.header)
+            guard entry.header.type == .regular, entry.header.size > 0 else { continue }
+            guard let path = entry.contentPath else {
+                throw LayerArchiveError(.invalidUse, "regular file entry without content", entry: entry.header.path)
+            }
+            try copyFile(path, size: entry.header.size, to: &writer, entry: entry.header.path)
+        }
+    }
+
+    /// Writes a whole layer (entries and end of archive) into `blob`, compressed as asked,
+    /// and returns its digests (blob digest and diffID computed in the same pass).
+    public static func writeLayer<Blob: ByteSink>(_ entries: [LayerEntry], to blob: Blob,
+                                                  compression: LayerCompression = .gzip) throws -> (LayerDigests, Blob) {
+        let sink = try LayerBlobSink(blob: blob, compression: compression)
+        var writer = TarWriter(sink)
+        try write(entries, to: &writer)
+        try writer.finish()
+        let digests = try sink.finish()
+        return (digests, sink.blob)
+    }
+
+    private static func copyFile<Sink: ByteSink>(_ path: String, size: Int64, to writer: inout TarWriter<Sink>, entry: String) throws {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw LayerArchiveError.system("open", entry: entry) }
+        let file = FileDescriptor(fd: fd)
+        defer { withExtendedLifetime(file) {} }  // `fd` is used directly below
+        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+        var left = size
+        while left > 0 {
+            let n = try buffer.withUnsafeMutableBytes { try file.readSome(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<Int(min(Int64($0.count), left))])) }
+            guard n > 0 else { throw LayerArchiveError(.io, "file shrank while being written to the layer", entry: entry) }
+            try buffer.withUnsafeBytes { try writer.writeContent(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            left -= Int64(n)
+        }
+        var probe: UInt8 = 0
+        guard Glibc.read(fd, &probe, 1) == 0 else {
+            throw LayerArchiveError(.io, "file grew while being written to the layer", entry: entry)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import CZlib
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Setting an applied entry's owner, mode, xattrs and times, in the order that keeps them:
+/// owner first (chown clears set-uid bits and file capabilities), then mode, then xattrs,
+/// then times.
+enum Metadata {
+    /// For an entry open as `fd` (regular files, the root directory).
+    static func apply(_ header: TarHeader, fd: Int32, options: LayerApplyOptions,
+                      report: inout LayerApplyReport, setTimes: Bool = true) throws {
+        if options.preserveOwnership {
+            let (uid, gid) = try ids(header)
+            guard fchown(fd, uid, gid) == 0 else { throw LayerArchiveError.system("chown") }
+        }
+        guard fchmod(fd, mode_t(header.mode & 0o7777)) == 0 else { throw LayerArchiveError.system("chmod") }
+        for (name, value) in sortedXattrs(header) {
+            let status = value.withUnsafeBytes { fsetxattr(fd, name, $0.baseAddress, $0.count, 0) }
+            if status != 0 { try refused(name, header, options, &report) }
+        }
+        if setTimes {
+            var times = timespecs(header.modificationTime)
+            guard futimens(fd, &times) == 0 else { throw LayerArchiveError.system("futimens") }
+        }
+    }
+
+    /// For entry `name` in directory `dir` (directories, symlinks, device nodes). Directory
+    /// times are left to the caller (they are set after the directory's content).
+    static func apply(_ header: TarHeader, dir: Int32, name: String, options: LayerApplyOptions,
+                      report: inout LayerApplyReport) throws {
+        if options.preserveOwnership {
+            let (uid, gid) = try ids(header)
+            guard fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0 else { throw LayerArchiveError.system("chown") }
+        }
+        if header.type != .symlink {
+            // The entry was just created by us as a non-symlink, so following is safe here.
+            guard fchmodat(dir, name, mode_t(header.mode & 0o7777), 0) == 0 else { throw LayerArchiveError.system("chmod") }
+        }
+        let path = "/proc/self/fd/\(dir)/\(name)"
+        for (key, value) in sortedXattrs(header) {
+            let status = value.withUnsafeBytes { lsetxattr(path, key, $0.baseAddress, $0.count, 0) }
+            if status != 0 { try refused(key, header, options, &report) }
+        }
+        if header.type != .directory {
+            try setTimes(header.modificationTime, dir: dir, name: name, entry: header.path)
+        }
+    }
+
+    static func setTimes(_ time: TarTime, dir: Int32, name: String, entry: String) throws {
+        var times = timespecs(time)
+        guard utimensat(dir, name, &times, AT_SYMLINK_NOFOLLOW) == 0 else {
+            throw LayerArchiveError.system("utimensat", entry: entry)
+        }
+    }
+
+    private static func timespecs(_ time: TarTime) -> [timespec] {
+        let spec = timespec(tv_sec: Int(time.seconds), tv_nsec: Int(time.nanoseconds))
+        return [spec, spec]
+    }
+
+    private static func ids(_ header: TarHeader) throws -> (uid_t, gid_t) {
+        guard header.uid < Int(UInt32.max), header.gid < Int(UInt32.max) else {
+            throw LayerArchiveError(.unsafeEntry, "uid \(header.uid) or gid \(header.gid) out of range")
+        }
+        return (uid_t(header.uid), gid_t(header.gid))
+    }
+
+    private static func sortedXattrs(_ header: TarHeader) -> [(String, [UInt8])] {
+        header.xattrs.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+    }
+
+    private static func refused(_ name: String, _ header: TarHeader, _ options: LayerApplyOptions,
+                                _ report: inout LayerApplyReport) throws {
+        let code = errno
+        if options.skipRefusedXattrs && (code == ENOTSUP || code == EPERM || code == EACCES) {
+            report.warnings.append("skipped xattr \(name) on \(header.path): \(String(cString: strerror(code)))")
+            return
+        }
+        throw LayerArchiveError.system("setxattr \(name)", code: code)
+    }
+}
