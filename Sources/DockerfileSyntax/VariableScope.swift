@@ -64,17 +64,6 @@ public struct PlatformArgs: Sendable, Hashable {
     }
 }
 
-/// An ARG as declared: its name and its default as written (unexpanded), or nil for `ARG NAME`.
-public struct ArgDeclaration: Sendable, Hashable {
-    public var name: String
-    public var defaultValue: String?
-
-    public init(name: String, defaultValue: String? = nil) {
-        self.name = name
-        self.defaultValue = defaultValue
-    }
-}
-
 /// The global scope: ARGs declared before the first FROM, plus the automatic platform ARGs.
 /// Visible in FROM lines only; a stage sees a global ARG only after re-declaring it (`ARG NAME`).
 public struct GlobalScope: Sendable {
@@ -98,11 +87,11 @@ public struct GlobalScope: Sendable {
     public mutating func declare(_ args: [ArgDeclaration]) throws(ExpansionError) {
         let before = environment
         for arg in args {
-            declared.append(arg.name)
-            if let value = buildArgs[arg.name] {
-                environment[arg.name] = value
-            } else if let raw = arg.defaultValue {
-                environment[arg.name] = try lexer.processWord(raw, env: before)
+            declared.append(arg.key)
+            if let value = buildArgs[arg.key] {
+                environment[arg.key] = value
+            } else if let raw = arg.value {
+                environment[arg.key] = try lexer.processWord(raw, env: before)
             }
         }
     }
@@ -151,15 +140,15 @@ public struct StageScope: Sendable {
         let before = environment
         for arg in declarations {
             let value: String?
-            if let fromBuild = global.buildArgs[arg.name] {
+            if let fromBuild = global.buildArgs[arg.key] {
                 value = fromBuild
-            } else if let raw = arg.defaultValue {
+            } else if let raw = arg.value {
                 value = try global.lexer.processWord(raw, env: before)
             } else {
-                value = global.value(of: arg.name)
+                value = global.value(of: arg.key)
             }
-            args.removeAll { $0.name == arg.name }
-            args.append((arg.name, value))
+            args.removeAll { $0.name == arg.key }
+            args.append((arg.key, value))
         }
     }
 

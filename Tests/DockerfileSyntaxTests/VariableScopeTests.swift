@@ -16,28 +16,28 @@ final class VariableScopeTests: XCTestCase {
 
     func testGlobalArgsDefaultsAndBuildArgs() throws {
         var global = GlobalScope(buildArgs: ["TAG": "1.36"], platform: PlatformArgs(target: "linux/amd64"))
-        try global.declare([ArgDeclaration(name: "BASE", defaultValue: "busybox"), ArgDeclaration(name: "TAG", defaultValue: "latest")])
-        try global.declare([ArgDeclaration(name: "IMAGE", defaultValue: "${BASE}:${TAG}-$TARGETARCH")])
+        try global.declare([ArgDeclaration(key: "BASE", value: "busybox"), ArgDeclaration(key: "TAG", value: "latest")])
+        try global.declare([ArgDeclaration(key: "IMAGE", value: "${BASE}:${TAG}-$TARGETARCH")])
         XCTAssertEqual(global.value(of: "IMAGE"), "busybox:1.36-amd64")
         XCTAssertEqual(global.value(of: "TARGETOS"), "linux")
     }
 
     func testGlobalArgInvisibleInStageUntilRedeclared() throws {
         var global = GlobalScope()
-        try global.declare([ArgDeclaration(name: "VERSION", defaultValue: "1.0")])
+        try global.declare([ArgDeclaration(key: "VERSION", value: "1.0")])
         var stage = StageScope(global: global)
         XCTAssertEqual(try stage.expand("v=$VERSION"), "v=")
         XCTAssertFalse(stage.isDeclared("VERSION"))
-        try stage.declare([ArgDeclaration(name: "VERSION")])
+        try stage.declare([ArgDeclaration(key: "VERSION")])
         XCTAssertEqual(try stage.expand("v=$VERSION"), "v=1.0")
         XCTAssertTrue(stage.isDeclared("VERSION"))
     }
 
     func testStageArgPriority() throws {
         var global = GlobalScope(buildArgs: ["A": "from-build"])
-        try global.declare([ArgDeclaration(name: "B", defaultValue: "global-b")])
+        try global.declare([ArgDeclaration(key: "B", value: "global-b")])
         var stage = StageScope(global: global)
-        try stage.declare([ArgDeclaration(name: "A", defaultValue: "default-a"), ArgDeclaration(name: "B", defaultValue: "default-b"), ArgDeclaration(name: "C")])
+        try stage.declare([ArgDeclaration(key: "A", value: "default-a"), ArgDeclaration(key: "B", value: "default-b"), ArgDeclaration(key: "C")])
         XCTAssertEqual(stage.environment["A"], "from-build")
         XCTAssertEqual(stage.environment["B"], "default-b")
         XCTAssertNil(stage.environment["C"])
@@ -46,7 +46,7 @@ final class VariableScopeTests: XCTestCase {
 
     func testEnvOverridesArgAndValuesSeeThePreviousLine() throws {
         var stage = StageScope(global: GlobalScope())
-        try stage.declare([ArgDeclaration(name: "X", defaultValue: "arg")])
+        try stage.declare([ArgDeclaration(key: "X", value: "arg")])
         try stage.setEnv([("abc", "hi")])
         try stage.setEnv([("abc", "bye"), ("def", "$abc"), ("X", "env")])
         XCTAssertEqual(stage.environment["def"], "hi")
@@ -57,13 +57,13 @@ final class VariableScopeTests: XCTestCase {
 
     func testRunEnvironmentHasArgsAndUndeclaredProxyArgs() throws {
         var stage = StageScope(global: GlobalScope(buildArgs: ["HTTP_PROXY": "http://proxy:3128", "OTHER": "x"]), baseEnv: [("PATH", "/bin")])
-        try stage.declare([ArgDeclaration(name: "V", defaultValue: "1")])
+        try stage.declare([ArgDeclaration(key: "V", value: "1")])
         XCTAssertEqual(stage.runEnvironment, ["PATH=/bin", "V=1", "HTTP_PROXY=http://proxy:3128"])
     }
 
     func testArgDefaultUsesEnv() throws {
         var stage = StageScope(global: GlobalScope(), baseEnv: [("HOME", "/root")])
-        try stage.declare([ArgDeclaration(name: "CACHE", defaultValue: "${HOME}/.cache")])
+        try stage.declare([ArgDeclaration(key: "CACHE", value: "${HOME}/.cache")])
         XCTAssertEqual(stage.environment["CACHE"], "/root/.cache")
     }
 }
