@@ -23,12 +23,23 @@ for f in "$SHARED"/vectors/parser*/*/Dockerfile Tests/FuzzCorpus/regressions/* T
   [ -f "$f" ] && cp "$f" "$corpus/seed-$((i++))"
 done
 mkdir -p fuzz-out
-set +e
-"$SCRATCH/kiln-fuzz" -runs="$RUNS" -timeout=5 -max_len=4096 -rss_limit_mb=4096 \
-  -artifact_prefix=fuzz-out/ -print_final_stats=1 "$corpus" 2>&1 \
-  | grep -E "^(Done|INFO: Seed|==|SUMMARY|stat::number_of_executed_units|artifact_prefix|Test unit written)|ERROR|crash|timeout"
-status=${PIPESTATUS[0]}
-set -e
-[ "$status" -eq 0 ] && echo "fuzz: $RUNS inputs through parser + expansion, no crash or hang"
-[ "$status" -eq 0 ] || echo "fuzz: FAILED (status $status); the input is in fuzz-out/" >&2
+# One fuzzer process per core, splitting the runs; each writes any failing input to fuzz-out/.
+WORKERS=${KILN_FUZZ_WORKERS:-$(nproc)}
+per=$(( (RUNS + WORKERS - 1) / WORKERS ))
+pids=()
+for w in $(seq 1 "$WORKERS"); do
+  "$SCRATCH/kiln-fuzz" -runs="$per" -seed="$((1000 + w))" -timeout=5 -max_len=4096 -rss_limit_mb=4096 \
+    -artifact_prefix=fuzz-out/ -print_final_stats=1 "$corpus" >"fuzz-out/worker-$w.log" 2>&1 &
+  pids+=($!)
+done
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+for w in $(seq 1 "$WORKERS"); do
+  grep -E "^(Done|==|SUMMARY|Test unit written|artifact_prefix)|ERROR|crash-|timeout-" "fuzz-out/worker-$w.log" | sed "s/^/worker $w: /"
+done
+if [ "$status" -eq 0 ]; then
+  echo "fuzz: $((per * WORKERS)) inputs through parser + expansion ($WORKERS workers), no crash or hang"
+else
+  echo "fuzz: FAILED; the failing input is in fuzz-out/ (copy it to Tests/FuzzCorpus/regressions/)" >&2
+fi
 exit "$status"
