@@ -11,7 +11,7 @@ import Glibc
 extension ContentStore {
     /// Where the snapshot for `chainID` lives once committed: `kiln/snapshots/<alg>-<hex>`.
     public nonisolated func snapshotPath(_ chainID: Digest) -> URL {
-        location.snapshotsDirectory.appendingPathComponent("\(chainID.algorithm.rawValue)-\(chainID.hex)")
+        location.snapshotsDirectory.appendingPathComponent("\(chainID.algorithm.rawValue)-\(chainID.hex)", isDirectory: true)
     }
 
     /// Whether the snapshot for `chainID` has been committed.
