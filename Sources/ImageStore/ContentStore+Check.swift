@@ -22,17 +22,19 @@ extension ContentStore {
     ///   non-digest files under `blobs/` are reported, and deleted when `removingStrayFiles`.
     ///
     /// Problems are returned, not thrown. Throws ``StoreError`` only when `index.json` is unreadable.
-    /// Holds the store lock, so references do not change while it runs.
+    /// Blobs are hashed without the store lock (they never change in place; one removed meanwhile by
+    /// a prune is skipped); the reference walk and the clean-up hold it.
     public func check(removingStrayFiles: Bool = false, strayAge: TimeInterval = 3600) throws -> CheckReport {
-        try FileLock.withExclusiveLock(location.lockFile) {
-            var problems: [StoreProblem] = []
-            var removed: [String] = []
-            let (blobs, strayBlobs) = blobFiles()
-            for (digest, _) in blobs.sorted(by: { $0.key < $1.key }) {
-                if let actual = try? hashFile(location.blobPath(digest), algorithm: digest.algorithm), actual != digest {
-                    problems.append(StoreProblem(kind: .corruptBlob, message: "blob \(digest) is corrupt: its content hashes to \(actual); run kiln system prune and pull or build the images using it again", digest: digest))
-                }
+        var problems: [StoreProblem] = []
+        let (blobs, strayBlobs) = blobFiles()
+        for (digest, _) in blobs.sorted(by: { $0.key < $1.key }) {
+            try Task.checkCancellation()
+            if let actual = try? hashFile(location.blobPath(digest), algorithm: digest.algorithm), actual != digest {
+                problems.append(StoreProblem(kind: .corruptBlob, message: "blob \(digest) is corrupt: its content hashes to \(actual); remove the images using it (kiln rmi), run kiln system prune, then pull or build them again", digest: digest))
             }
+        }
+        return try FileLock.withExclusiveLock(location.lockFile) {
+            var removed: [String] = []
             let index = try readIndex()
             for entry in index.manifests {
                 let name = entry.referenceName.map { "reference \($0)" } ?? "index.json entry \(entry.digest)"

@@ -24,7 +24,7 @@ extension ContentStore {
     public nonisolated func ingest<Chunks: AsyncSequence>(
         expected: Descriptor, from chunks: Chunks
     ) async throws -> Descriptor where Chunks.Element: DataProtocol {
-        if contains(expected.digest) { return expected }
+        if try alreadyStored(expected) { return expected }
         let writer = try BlobWriter(location: location, expected: expected)
         do {
             for try await chunk in chunks {
@@ -45,7 +45,7 @@ extension ContentStore {
     public nonisolated func ingest(
         expected: Descriptor, next: () async throws -> Data?
     ) async throws -> Descriptor {
-        if contains(expected.digest) { return expected }
+        if try alreadyStored(expected) { return expected }
         let writer = try BlobWriter(location: location, expected: expected)
         do {
             while let chunk = try await next() {
@@ -77,6 +77,16 @@ extension ContentStore {
         }
     }
 
+    /// Whether `expected` is already stored. Throws `sizeMismatch` when the stored blob of that
+    /// digest has another size (the descriptor is wrong, since content with one digest has one size).
+    nonisolated func alreadyStored(_ expected: Descriptor) throws -> Bool {
+        guard let size = FileSystem.fileSize(location.blobPath(expected.digest)) else { return false }
+        guard size == expected.size else {
+            throw StoreError(.sizeMismatch, "blob \(expected.digest) is stored with \(size) bytes but the descriptor says \(expected.size); the descriptor is wrong, or the store is damaged (run kiln system check)")
+        }
+        return true
+    }
+
     /// Stores a small document (a config or manifest kiln made) and returns its descriptor.
     /// Verified, atomic and idempotent as ``ingest(expected:from:)``.
     @discardableResult
@@ -105,6 +115,9 @@ final class BlobWriter {
     private var digester: Digester
 
     init(location: StoreLocation, expected: Descriptor) throws {
+        guard expected.size >= 0 else {
+            throw StoreError(.sizeMismatch, "blob \(expected.digest) has a negative declared size (\(expected.size)); the descriptor is invalid")
+        }
         self.expected = expected
         final = location.blobPath(expected.digest)
         try FileSystem.makeDirectory(final.deletingLastPathComponent())

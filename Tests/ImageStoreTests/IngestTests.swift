@@ -136,3 +136,41 @@ final class IngestTests: StoreTestCase {
         XCTAssertTrue(error?.message.contains(digest.description) ?? false)
     }
 }
+
+final class IngestEdgeTests: StoreTestCase {
+    func testPresentBlobWithWrongSizeIsRejected() async throws {
+        var descriptor = try store.put(bytes: Data("abc".utf8), mediaType: .ociConfig)
+        descriptor.size = 4
+        let error = await assertStoreError { try await self.store.ingest(expected: descriptor, from: self.chunks(Data("abcd".utf8))) }
+        XCTAssertEqual(error?.code, .sizeMismatch)
+    }
+
+    func testCancelledIngestLeavesNothing() async throws {
+        let data = Data(repeating: 7, count: 10_000)
+        let expected = Descriptor(mediaType: .ociLayer, content: data)
+        let store = self.store!
+        let task = Task {
+            try await store.ingest(expected: expected) {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return data.prefix(100)
+            }
+        }
+        do {
+            _ = try await task.value
+            XCTFail("expected cancellation")
+        } catch is CancellationError {}
+        XCTAssertFalse(store.contains(expected.digest))
+        XCTAssertEqual(tempNames(), [])
+    }
+
+    func testSHA512Blob() async throws {
+        let data = Data("sha512 content".utf8)
+        let expected = Descriptor(mediaType: .ociLayer, digest: .digest(of: data, algorithm: .sha512), size: Int64(data.count))
+        try await store.ingest(expected: expected, from: chunks(data))
+        XCTAssertEqual(try store.read(verifying: expected), data)
+        XCTAssertTrue(try store.open(expected.digest).path.contains("/blobs/sha512/"))
+        let report = try await store.check()
+        XCTAssertTrue(report.isHealthy, "\(report.problems)")
+        XCTAssertEqual(report.blobsVerified, 1)
+    }
+}
