@@ -84,7 +84,12 @@ extension ContentStore {
             }
             return usage
         }
-        let unreferenced = files.filter { users[$0.key] == nil }.values.reduce(0, +)
+        // Entries without a valid reference name (other tools') still keep blobs alive, as in prune.
+        var live = Set(users.keys)
+        for entry in try readIndex().manifests where Self.kilnReference(of: entry) == nil {
+            live.formUnion(reachableBlobs(from: entry, via: "", problems: &problems).keys)
+        }
+        let unreferenced = files.filter { !live.contains($0.key) }.values.reduce(0, +)
         return DiskUsage(totalBlobBytes: files.values.reduce(0, +), blobCount: files.count, unreferencedBytes: unreferenced, images: images)
     }
 }

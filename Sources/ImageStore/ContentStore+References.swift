@@ -47,15 +47,23 @@ extension ContentStore {
         try readIndex().manifests(named: Self.referenceName(reference)).last
     }
 
-    /// Every reference in the store, sorted by name. Entries whose name is not a valid reference
-    /// (written by another tool, e.g. a bare `latest`) are skipped.
+    /// Every reference in the store, sorted by name. Entries whose name is not a full normalised
+    /// reference (written by another tool, e.g. a bare `latest`) are skipped, though they still
+    /// keep their blobs alive in ``prune()``.
     public nonisolated func list() throws -> [TaggedImage] {
         try readIndex().manifests.compactMap { entry in
-            guard let name = entry.referenceName,
-                  let reference = try? ImageReference(parsing: name, addingDefaultTag: false) else { return nil }
-            return TaggedImage(reference: reference, descriptor: entry)
+            Self.kilnReference(of: entry).map { TaggedImage(reference: $0, descriptor: entry) }
         }
         .sorted { $0.reference.description < $1.reference.description }
+    }
+
+    /// The reference an index.json entry names, if its name is in kiln's form (what
+    /// ``referenceName(_:)`` writes).
+    static func kilnReference(of entry: Descriptor) -> ImageReference? {
+        guard let name = entry.referenceName,
+              let reference = try? ImageReference(parsing: name, addingDefaultTag: false),
+              referenceName(reference) == name else { return nil }
+        return reference
     }
 
     /// The current `index.json`. Throws ``StoreError`` (`corruptStore`) if it is not a valid index.

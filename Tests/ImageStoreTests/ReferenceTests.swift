@@ -78,3 +78,22 @@ final class ReferenceTests: StoreTestCase {
         XCTAssertEqual(try store.list().count, 20, "no update may be lost when two stores write one index.json")
     }
 }
+
+final class ForeignEntryTests: StoreTestCase {
+    /// An entry another OCI tool wrote (ref name `latest`, not a kiln reference) is listed by no one
+    /// but still keeps its blobs alive, and survives kiln's own index updates.
+    func testForeignEntryIsKeptAndSurvivesUpdates() async throws {
+        let image = try makeImage(layer: "foreign")
+        var entry = image.manifest
+        entry.annotations = [Descriptor.refNameAnnotation: "latest"]
+        try await store.updateIndex { $0.manifests.append(entry) }
+        XCTAssertEqual(try store.list().count, 0)
+
+        let other = try makeImage(layer: "ours")
+        try await store.tag(try ref("ours"), other.manifest)
+        let report = try await store.prune()
+        XCTAssertEqual(report.removedBlobs, [])
+        XCTAssertEqual(try store.readIndex().manifests(named: "latest").map(\.digest), [image.manifest.digest])
+        XCTAssertEqual(try store.diskUsage().unreferencedBytes, 0)
+    }
+}
