@@ -28,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Streaming tar read/write, gzip, OCI layer semantics (whiteouts), confined layer apply, layer diffs.
         .target(name: "LayerArchive", dependencies: ["CZlib", "ImageSpec"]),
+        // The on-disk content store: an OCI image layout with verified ingest, references, snapshots, GC.
+        .target(name: "ImageStore", dependencies: ["ImageSpec"]),
         .executableTarget(
             name: "kiln",
             dependencies: [
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "LayerArchiveTests", dependencies: ["LayerArchive", "TestVectors"]),
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
+        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,76 @@
+import Foundation
+import ImageSpec
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Unpacked layer stacks, shared between images by chain ID (see ``ChainID``).
+///
+/// The store only manages folders: something else (the builder, with `LayerArchive`) fills a
+/// prepared folder, then commits it. A committed snapshot is never modified.
+extension ContentStore {
+    /// Where the snapshot for `chainID` lives once committed: `kiln/snapshots/<alg>-<hex>`.
+    public nonisolated func snapshotPath(_ chainID: Digest) -> URL {
+        location.snapshotsDirectory.appendingPathComponent("\(chainID.algorithm.rawValue)-\(chainID.hex)", isDirectory: true)
+    }
+
+    /// Whether the snapshot for `chainID` has been committed.
+    public nonisolated func hasSnapshot(_ chainID: Digest) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: snapshotPath(chainID).path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// Makes a new, empty, private folder on the store's filesystem to unpack `chainID` into.
+    /// Pass it to ``commitSnapshot(_:from:)`` or delete it. Stray ones are removed by ``prune()``.
+    public nonisolated func prepareSnapshot(_ chainID: Digest) throws -> URL {
+        let url = location.tempDirectory.appendingPathComponent("snapshot-\(chainID.hex.prefix(16))-\(UInt64.random(in: 0...UInt64.max))")
+        guard mkdir(url.path, 0o755) == 0 else {
+            throw StoreError.io("create a snapshot folder", url.path, errno: errno)
+        }
+        return url
+    }
+
+    /// Atomically renames the prepared folder `temp` to ``snapshotPath(_:)``. If another task or
+    /// process committed `chainID` first, `temp` is deleted and theirs is kept (same content by
+    /// definition of a chain ID). Returns the snapshot path. Throws ``StoreError`` (`io`).
+    @discardableResult
+    public nonisolated func commitSnapshot(_ chainID: Digest, from temp: URL) throws -> URL {
+        let final = snapshotPath(chainID)
+        if rename(temp.path, final.path) != 0 {
+            let code = errno
+            guard code == EEXIST || code == ENOTEMPTY else {
+                throw StoreError.io("commit the snapshot", final.path, errno: code)
+            }
+            try? FileManager.default.removeItem(at: temp)
+            return final
+        }
+        try FileSystem.fsyncDirectory(location.snapshotsDirectory)
+        return final
+    }
+
+    /// Removes the snapshot for `chainID` if present. Returns whether it existed. The folder is
+    /// first renamed away atomically, so no reader ever sees a half-deleted snapshot.
+    @discardableResult
+    public nonisolated func removeSnapshot(_ chainID: Digest) throws -> Bool {
+        let final = snapshotPath(chainID)
+        let doomed = location.tempDirectory.appendingPathComponent("removing-\(chainID.hex.prefix(16))-\(UInt64.random(in: 0...UInt64.max))")
+        guard rename(final.path, doomed.path) == 0 else {
+            if errno == ENOENT { return false }
+            throw StoreError.io("remove the snapshot", final.path, errno: errno)
+        }
+        do {
+            try FileManager.default.removeItem(at: doomed)
+        } catch {
+            throw StoreError(.io, "cannot delete \(doomed.path); delete it by hand or run kiln system prune", cause: "\(error)")
+        }
+        return true
+    }
+
+    /// The chain IDs of every committed snapshot.
+    public nonisolated func snapshots() -> [Digest] {
+        FileSystem.list(location.snapshotsDirectory).compactMap { name in
+            guard let dash = name.firstIndex(of: "-") else { return nil }
+            return Digest("\(name[..<dash]):\(name[name.index(after: dash)...])")
+        }.sorted()
+    }
+}
