@@ -10,6 +10,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Only for the test target's in-process fake registry (already a dependency of async-http-client).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // Shell-word expansion exactly as BuildKit's frontend does it ($VAR, ${VAR:-x}, quotes, word splitting).
@@ -28,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Streaming tar read/write, gzip, OCI layer semantics (whiteouts), confined layer apply, layer diffs.
         .target(name: "LayerArchive", dependencies: ["CZlib", "ImageSpec"]),
+        // OCI distribution-spec registry client: auth (Bearer/Basic), pull and push primitives. Streams; never writes files.
+        .target(name: "Distribution", dependencies: ["ImageSpec", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .executableTarget(
             name: "kiln",
             dependencies: [
@@ -45,6 +50,14 @@ let package = Package(
         .testTarget(name: "LayerArchiveTests", dependencies: ["LayerArchive", "TestVectors"]),
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
+        .testTarget(
+            name: "DistributionTests",
+            dependencies: [
+                "Distribution", "ImageSpec", "TestVectors",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
