@@ -13,24 +13,24 @@ final class LocalRegistryTests: XCTestCase {
 
     static var tool: String { Vectors.shared.appendingPathComponent("tools/local-registry").path }
 
+    /// Runs the tool with output in a temp file and waits with `waitpid`. Not `Foundation.Process`:
+    /// the registry the tool leaves running inherits the descriptor Process watches for the child's
+    /// exit, so `waitUntilExit` would never return.
     @discardableResult
     static func run(_ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        // A file, not a pipe: the registry the tool leaves running would hold a pipe open forever.
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-local-registry-\(UUID()).log")
-        guard FileManager.default.createFile(atPath: log.path, contents: nil), let handle = try? FileHandle(forWritingTo: log) else {
-            return (-1, "cannot create \(log.path)")
-        }
-        defer { try? FileManager.default.removeItem(at: log) }
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return (-1, "\(error)") }
-        process.waitUntilExit()
-        try? handle.close()
-        return (process.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-local-registry-\(UUID()).log").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let quoted = ([tool] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let argv = ["/bin/sh", "-c", "\(quoted) </dev/null >'\(log)' 2>&1"]
+        var cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/bin/sh", nil, nil, &cArgs, environ) == 0 else { return (-1, "cannot spawn /bin/sh") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0
+        return (exited ? (status >> 8) & 0xff : -1, output)
     }
 
     override class func setUp() {
