@@ -10,6 +10,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Only for the test target's in-process fake registry (already a dependency of async-http-client).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // Shell-word expansion exactly as BuildKit's frontend does it ($VAR, ${VAR:-x}, quotes, word splitting).
@@ -30,6 +33,8 @@ let package = Package(
         .target(name: "LayerArchive", dependencies: ["CZlib", "ImageSpec"]),
         // The on-disk content store: an OCI image layout with verified ingest, references, snapshots, GC.
         .target(name: "ImageStore", dependencies: ["ImageSpec"]),
+        // OCI distribution-spec registry client: auth (Bearer/Basic), pull and push primitives. Streams; never writes files.
+        .target(name: "Distribution", dependencies: ["ImageSpec", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .executableTarget(
             name: "kiln",
             dependencies: [
@@ -48,6 +53,14 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
+        .testTarget(
+            name: "DistributionTests",
+            dependencies: [
+                "Distribution", "ImageSpec", "TestVectors",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,6 +8,10 @@ PACKAGES=(
   git              # the test harness and `kiln check` on git work trees
   ca-certificates  # HTTPS to registries
   zlib1g-dev       # LayerArchive: gzip layers (CZlib)
+  docker-registry  # DistributionTests: a real registry on 127.0.0.1 (shared/tools/local-registry)
+  skopeo           # DistributionTests: seeds the local registry with the busybox fixture
+  apache2-utils    # DistributionTests: htpasswd for the Basic-auth registry
+  curl             # shared/tools/local-registry: waits for the registry to answer
 )
 
 missing=()
