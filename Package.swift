@@ -39,6 +39,7 @@ let package = Package(
             name: "kiln",
             dependencies: [
                 "DockerfileSyntax", "ShellWords", "ContextFilter", "BuildChecks",
+                "ImageSpec", "ImageStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
