@@ -58,6 +58,7 @@ let package = Package(
             name: "DistributionTests",
             dependencies: [
                 "Distribution", "ImageSpec", "TestVectors",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

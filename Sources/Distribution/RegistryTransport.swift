@@ -17,7 +17,10 @@ public struct RegistryTransport: Sendable {
     }
 
     /// `http` for `localhost`, `127.0.0.1`, `::1` (any port) and insecure hosts; else `https`.
+    /// A host with a CA file in a certs directory is always reached over `https`: whoever installed
+    /// a CA for a loopback registry wants its TLS checked.
     public func scheme(forHost host: String) -> String {
+        if !caFiles(forHost: host).isEmpty { return "https" }
         if insecureHosts.contains(host) { return "http" }
         return Self.isLoopback(host) ? "http" : "https"
     }
