@@ -35,11 +35,13 @@ let package = Package(
         .target(name: "ImageStore", dependencies: ["ImageSpec"]),
         // OCI distribution-spec registry client: auth (Bearer/Basic), pull and push primitives. Streams; never writes files.
         .target(name: "Distribution", dependencies: ["ImageSpec", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        // Images locally and in registries: pull, push, list, remove, layer snapshots. Composes the store, the registry client and layer unpacking.
+        .target(name: "Images", dependencies: ["ImageSpec", "ImageStore", "Distribution", "LayerArchive"]),
         .executableTarget(
             name: "kiln",
             dependencies: [
                 "DockerfileSyntax", "ShellWords", "ContextFilter", "BuildChecks",
-                "ImageSpec", "ImageStore",
+                "ImageSpec", "ImageStore", "Images", "Distribution",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "TestVectors"]),
         .testTarget(
             name: "DistributionTests",
             dependencies: [

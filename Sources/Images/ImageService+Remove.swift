@@ -1,0 +1,62 @@
+import Foundation
+import ImageSpec
+import ImageStore
+
+/// One line of `rmi` output.
+public enum RemovalEvent: Sendable, Equatable {
+    case untagged(String)
+    case deleted(Digest)
+}
+
+extension ImageService {
+    /// Removes `nameOrID` as `docker rmi` does: a reference is untagged; when no reference is left
+    /// on the image (or it was named by ID), the image is deleted: its blobs no other image needs
+    /// are pruned and its snapshots no other image shares are removed. Naming by ID an image with
+    /// several repositories needs `force`. Throws ``ImagesError`` (`noSuchImage`, `conflict`).
+    public func remove(_ nameOrID: String, force: Bool) async throws -> [RemovalEvent] {
+        guard let image = try await localImage(nameOrID) else { throw ImagesError.noSuchImage(nameOrID) }
+        var events: [RemovalEvent] = []
+        let named = (try? ImageReference(parsing: nameOrID)).flatMap { ref in image.references.contains(ref) ? ref : nil }
+        var toUntag: [ImageReference]
+        if let named {
+            toUntag = [named]
+        } else {
+            let repositories = Set(image.references.map(\.name))
+            if repositories.count > 1, !force {
+                throw ImagesError(.conflict, "conflict: unable to delete \(image.shortID()) (must be forced) - image is referenced in multiple repositories")
+            }
+            toUntag = image.references
+        }
+        let remaining = image.references.filter { !toUntag.contains($0) }
+        for reference in toUntag where try await store.untag(reference) {
+            events.append(.untagged(reference.familiar))
+            // The repository's digest goes with its last tag, as Docker reports it.
+            if !remaining.contains(where: { $0.name == reference.name }) {
+                for digest in image.repoDigests where digest.name == reference.name && !toUntag.contains(digest)
+                    && !events.contains(.untagged(digest.familiar)) {
+                    events.append(.untagged(digest.familiar))
+                }
+            }
+        }
+        if remaining.isEmpty {
+            events.append(.deleted(image.id))
+            try await store.prune()
+            try await removeUnusedSnapshots()
+        }
+        return events
+    }
+
+    /// Removes snapshots no image in the store uses. Returns the chain IDs removed.
+    @discardableResult
+    public func removeUnusedSnapshots() async throws -> [Digest] {
+        var used = Set<Digest>()
+        for image in try await images() {
+            used.formUnion(ChainID.computeAll(diffIDs: image.config.rootfs.diffIDs))
+        }
+        var removed: [Digest] = []
+        for chainID in store.snapshots() where !used.contains(chainID) {
+            if try store.removeSnapshot(chainID) { removed.append(chainID) }
+        }
+        return removed
+    }
+}

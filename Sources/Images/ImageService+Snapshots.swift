@@ -1,0 +1,87 @@
+import Foundation
+import ImageSpec
+import ImageStore
+import LayerArchive
+
+extension ImageService {
+    /// The unpacked snapshot folder of each of `image`'s layers, base first, usable as overlay
+    /// lower directories (the topmost is the last element; overlayfs wants them reversed).
+    ///
+    /// Each layer is unpacked on its own (not onto its parent) with whiteouts turned into overlay
+    /// markers, into a folder keyed by the layer's chain ID; existing snapshots are reused. A
+    /// layer is unpacked into a private folder and committed with an atomic rename, so concurrent
+    /// callers (tasks or processes) are safe: the first commit wins, the others are discarded.
+    /// The uncompressed bytes are checked against the config's diffID.
+    /// Throws ``ImagesError`` (`incomplete`) when a layer blob is missing, `LayerArchiveError` for
+    /// a bad archive.
+    public func snapshots(for image: LocalImage) async throws -> [URL] {
+        let diffIDs = image.config.rootfs.diffIDs
+        guard diffIDs.count == image.manifest.layers.count else {
+            throw ImagesError(.unsupportedImage, "image \(image.shortID()) has \(image.manifest.layers.count) layers but \(diffIDs.count) diff IDs")
+        }
+        let chainIDs = ChainID.computeAll(diffIDs: diffIDs)
+        return try await withThrowingTaskGroup(of: (Int, URL).self) { group in
+            var next = 0
+            func addNext() {
+                guard next < chainIDs.count else { return }
+                let i = next
+                next += 1
+                let layer = image.manifest.layers[i], chainID = chainIDs[i], diffID = diffIDs[i]
+                group.addTask { (i, try self.unpack(layer, diffID: diffID, chainID: chainID)) }
+            }
+            for _ in 0..<2 { addNext() }
+            var result = [URL?](repeating: nil, count: chainIDs.count)
+            while let (i, url) = try await group.next() {
+                result[i] = url
+                addNext()
+            }
+            return result.map { $0! }
+        }
+    }
+
+    /// Unpacks one layer into the snapshot for `chainID` unless it exists.
+    func unpack(_ layer: Descriptor, diffID: Digest, chainID: Digest) throws -> URL {
+        if store.hasSnapshot(chainID) { return store.snapshotPath(chainID) }
+        let blob: URL
+        do {
+            blob = try store.open(layer.digest)
+        } catch {
+            throw ImagesError(.incomplete, "layer \(layer.digest) is not in the store; pull the image again")
+        }
+        let temp = try store.prepareSnapshot(chainID)
+        do {
+            let (_, decompressed) = try CompressionSniffer.decompressing(try FileDescriptor.open(reading: blob.path))
+            let hashing = HashingSource(base: decompressed, digester: Digester(algorithm: diffID.algorithm))
+            var reader = TarReader(hashing)
+            try LayerApplier(target: temp.path, options: LayerApplyOptions(whiteouts: .overlayMarkers)).apply(&reader)
+            // The reader may stop at the end-of-archive blocks; hash the rest too.
+            while !(try hashing.read(upTo: 1 << 20)).isEmpty {}
+            let actual = hashing.digester.finalize()
+            guard actual == diffID else {
+                throw ImagesError(.unsupportedImage, "layer \(layer.digest) unpacks to \(actual), but the image config says \(diffID); the image is broken")
+            }
+            return try store.commitSnapshot(chainID, from: temp)
+        } catch {
+            try? FileManager.default.removeItem(at: temp)
+            throw error
+        }
+    }
+}
+
+/// Hashes the bytes read through it (the uncompressed layer, for its diffID). A class, so the
+/// caller keeps a handle while a `TarReader` owns it.
+final class HashingSource: ByteSource {
+    var base: any ByteSource
+    var digester: Digester
+
+    init(base: any ByteSource, digester: Digester) {
+        self.base = base
+        self.digester = digester
+    }
+
+    func read(upTo maxCount: Int) throws -> [UInt8] {
+        let bytes = try base.read(upTo: maxCount)
+        digester.update(bytes)
+        return bytes
+    }
+}
