@@ -76,7 +76,7 @@ final class InterruptTests: ImagesTestCase {
     /// next pull completes; a third pull fetches no blob at all.
     func testKilledPullLeavesAHealthyStore() throws {
         try requireRegistry(5104)
-        let proxy = try ThrottleProxy.start(port: 5105, target: 5104, bytesPerSecond: 1_000_000, in: root.appendingPathComponent("proxy"))
+        let proxy = try ThrottleProxy.start(port: 5105, target: 5104, bytesPerSecond: 300_000, in: root.appendingPathComponent("proxy"))
         proxyPID = proxy.pid
         let reference = "127.0.0.1:5105/busybox:latest"
         let command = ([KilnProcess.executable.path, "pull", "-q", reference]).map(quoted).joined(separator: " ")
