@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
-        .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "TestVectors"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "kiln", "TestVectors", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .testTarget(
             name: "DistributionTests",
             dependencies: [

@@ -12,6 +12,8 @@ PACKAGES=(
   skopeo           # DistributionTests: seeds the local registry with the busybox fixture
   apache2-utils    # DistributionTests: htpasswd for the Basic-auth registry
   curl             # shared/tools/local-registry: waits for the registry to answer
+  openssl          # ImagesTests: the token server's signing certificate
+  python3-cryptography  # ImagesTests: the token server's JWT signatures (skipped when absent)
 )
 
 missing=()

@@ -122,7 +122,7 @@ final class CommandTests: ImagesTestCase {
         XCTAssertEqual(history.status, 0, history.stderr)
         let rows = history.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(rows.count, 4, history.stdout)
-        XCTAssertTrue(rows[1].hasPrefix(String(config.digest.hex.prefix(12)) + "   Less than a second ago   CMD [\"sh\" \"-c\" \"echo a very long command…   0B        buildkit.dockerfile.v0"), history.stdout)
+        XCTAssertTrue(rows[1].hasPrefix(String(config.digest.hex.prefix(12)) + "   Less than a second ago   CMD [\"sh\" \"-c\" \"echo a very long command lin…   0B        buildkit.dockerfile.v0"), history.stdout)
         XCTAssertTrue(rows[2].hasPrefix("<missing>      Less than a second ago   COPY hello.txt / # buildkit "), history.stdout)
         XCTAssertTrue(rows[2].contains("   10.2kB    buildkit.dockerfile.v0"), history.stdout)
         let full = kiln(["history", "--no-trunc", "derived:1"])

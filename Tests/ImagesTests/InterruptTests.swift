@@ -7,7 +7,7 @@ import XCTest
 /// killed half way and the requests a pull makes can be counted.
 enum ThrottleProxy {
     static let script = #"""
-import socket, sys, threading, time
+import os, socket, sys, threading, time
 listen_port, target_port, rate, log = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 lock = threading.Lock()
 def pipe(src, dst, throttle, record):
@@ -29,7 +29,8 @@ def pipe(src, dst, throttle, record):
             except OSError: pass
 server = socket.socket(); server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 server.bind(("127.0.0.1", listen_port)); server.listen(64)
-open(log + ".ready", "w").close()
+with open(log + ".tmp", "w") as f: f.write(str(os.getpid()))
+os.rename(log + ".tmp", log + ".ready")
 while True:
     client, _ = server.accept()
     upstream = socket.create_connection(("127.0.0.1", target_port))
@@ -44,9 +45,12 @@ while True:
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try Data(script.utf8).write(to: URL(fileURLWithPath: scriptPath))
         let log = dir.appendingPathComponent("requests-\(port).log").path
-        let started = shell("setsid python3 \(quoted(scriptPath)) \(port) \(target) \(bytesPerSecond) \(quoted(log)) >/dev/null 2>&1 & echo $!")
-        let pid = started.output.trimmingCharacters(in: .whitespacesAndNewlines)
-        for _ in 0..<50 where !FileManager.default.fileExists(atPath: log + ".ready") { usleep(100_000) }
+        shell("setsid python3 \(quoted(scriptPath)) \(port) \(target) \(bytesPerSecond) \(quoted(log)) >/dev/null 2>&1 &")
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: log + ".ready") { usleep(100_000) }
+        // The proxy writes its own pid once listening (python3 may be a wrapper script's child).
+        guard let pid = try? String(contentsOfFile: log + ".ready", encoding: .utf8), !pid.isEmpty else {
+            throw XCTSkip("the test proxy did not start on port \(port)")
+        }
         return (pid, log)
     }
 
@@ -59,7 +63,7 @@ final class InterruptTests: ImagesTestCase {
     var proxyPID: String?
 
     override func tearDown() async throws {
-        if let proxyPID { shell("kill \(proxyPID)") }
+        if let proxyPID { shell("kill -9 \(proxyPID)") }
         try await super.tearDown()
     }
 
@@ -72,7 +76,7 @@ final class InterruptTests: ImagesTestCase {
     /// next pull completes; a third pull fetches no blob at all.
     func testKilledPullLeavesAHealthyStore() throws {
         try requireRegistry(5104)
-        let proxy = try ThrottleProxy.start(port: 5105, target: 5104, bytesPerSecond: 1_000_000, in: root.appendingPathComponent("proxy"))
+        let proxy = try ThrottleProxy.start(port: 5105, target: 5104, bytesPerSecond: 300_000, in: root.appendingPathComponent("proxy"))
         proxyPID = proxy.pid
         let reference = "127.0.0.1:5105/busybox:latest"
         let command = ([KilnProcess.executable.path, "pull", "-q", reference]).map(quoted).joined(separator: " ")
