@@ -57,6 +57,9 @@ let package = Package(
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "kiln", "TestVectors", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "TestVectors"]),
+        // kiln and a real Docker engine exchanging images (shared/tools/reference-docker).
+        .testTarget(name: "InteropTests", dependencies: ["TestVectors"]),
         .testTarget(
             name: "DistributionTests",
             dependencies: [
