@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "ImageStore", dependencies: ["ImageSpec"]),
         // OCI distribution-spec registry client: auth (Bearer/Basic), pull and push primitives. Streams; never writes files.
         .target(name: "Distribution", dependencies: ["ImageSpec", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs.
+        .target(name: "ContainerRuntime"),
         .executableTarget(
             name: "kiln",
             dependencies: [
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
+        .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "LayerArchive", "TestVectors"]),
         .testTarget(
             name: "DistributionTests",
             dependencies: [
