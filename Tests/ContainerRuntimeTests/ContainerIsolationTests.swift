@@ -52,16 +52,19 @@ final class ContainerIsolationTests: XCTestCase {
         ContainerRunner.cleanMountpoints(upperDir: root.upper, lowerDirs: layers, created: created)
         let left = try FileManager.default.contentsOfDirectory(atPath: root.upper).sorted()
         XCTAssertEqual(left, ["new.txt"], "created mountpoints were \(created)")
+        // The copied-up /etc (only its mtime changed) went too, so the lower /etc shows through.
+        XCTAssertTrue(created.contains("/etc/hosts"))
     }
 
     func testNetworkNoneHasOnlyLoopback() async throws {
         let root = try TestRoot(lowerDirs: try Fixture.layers())
         defer { root.tearDown() }
-        let result = try await runner.run(["sh", "-c", "ls /sys/class/net; ip -o link 2>/dev/null | wc -l"], in: root.rootfs) {
-            $0.network = .none
-        }
-        XCTAssertEqual(result.status, 0)
-        XCTAssertEqual(result.output.split(separator: "\n").first, "lo", result.output)
+        let script = "ls /sys/class/net; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"
+        let isolated = try await runner.run(["sh", "-c", script], in: root.rootfs) { $0.network = .none }
+        XCTAssertEqual(isolated.status, 0)
+        XCTAssertEqual(isolated.output, "lo\nlo\n")
+        let shared = try await runner.run(["sh", "-c", script], in: root.rootfs) { $0.network = .host }
+        XCTAssertNotEqual(shared.output, "lo\nlo\n", "host networking should show the host's interfaces")
     }
 
     func testCancellationKillsTheContainer() async throws {
@@ -79,6 +82,27 @@ final class ContainerIsolationTests: XCTestCase {
         } catch is CancellationError {}
         XCTAssertLessThan(Date().timeIntervalSince(started), 15)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: state).filter { !$0.hasPrefix(".") }, [])
+    }
+
+    func testKilledByASignalReports128PlusSignal() async throws {
+        let root = try TestRoot(lowerDirs: try Fixture.layers())
+        defer { root.tearDown() }
+        let runner = self.runner
+        let spec = ContainerSpec(rootfs: root.rootfs, args: ["sleep", "60"])
+        let task = Task { try await runner.run(spec, id: "kiln-test-signal", stdin: nil) { _ in } }
+        var status: Int32 = -1
+        for _ in 0..<50 where status != 0 {
+            try await Task.sleep(nanoseconds: 100_000_000)
+            let kill = Process()
+            kill.executableURL = URL(fileURLWithPath: runtime.path)
+            kill.arguments = ["--root", state, "kill", "kiln-test-signal", "KILL"]
+            kill.standardError = FileHandle.nullDevice
+            try kill.run()
+            kill.waitUntilExit()
+            status = kill.terminationStatus
+        }
+        let exit = try await task.value
+        XCTAssertEqual(exit, 137)
     }
 
     func testSixtyLayersWithLongPaths() async throws {

@@ -36,4 +36,30 @@ final class ContainerRunnerTests: XCTestCase {
         // runc copies the two streams through separate pipes, so their relative order may vary.
         XCTAssertEqual(result.output.split(separator: "\n").sorted(), ["err", "out"])
     }
+
+    func testMinimalDevAndEtcFiles() async throws {
+        let root = try TestRoot(lowerDirs: try Fixture.layers())
+        defer { root.tearDown() }
+        let script = "ls /dev | tr '\\n' ' '; echo; ls -ld /dev/fd /dev/ptmx /dev/stdout | awk '{print $(NF-2), $(NF-1), $NF}'; cat /etc/hostname; hostname; "
+            + "mount | grep -c ' /sys .*ro,'; echo hi > /dev/null && head -c 4 /dev/zero | wc -c"
+        let result = try await runner.run(["sh", "-c", script], in: root.rootfs)
+        XCTAssertEqual(result.status, 0, result.output)
+        let lines = result.output.split(separator: "\n").map(String.init)
+        let devices = Set(lines.first?.split(separator: " ").map(String.init) ?? [])
+        for name in ["null", "zero", "full", "random", "urandom", "tty", "pts", "shm", "mqueue", "ptmx", "fd", "stdin", "stdout", "stderr"] {
+            XCTAssertTrue(devices.contains(name), "missing /dev/\(name) in \(devices.sorted())")
+        }
+        XCTAssertEqual(Array(lines.dropFirst()), ["/dev/fd -> /proc/self/fd", "/dev/ptmx -> pts/ptmx", "/dev/stdout -> /proc/self/fd/1", "buildkitsandbox", "buildkitsandbox", "1", "4"])
+    }
+
+    func testDetectRefusesAMissingPreferredRuntime() {
+        XCTAssertThrowsError(try OCIRuntime.detect(preferred: "/nonexistent/runc")) { error in
+            XCTAssertEqual((error as? ContainerRuntimeError)?.kind, .noRuntime)
+        }
+    }
+
+    func testDetectFindsRuncByName() throws {
+        let found = try OCIRuntime.detect(preferred: "runc")
+        XCTAssertEqual(found.name, "runc")
+    }
 }
