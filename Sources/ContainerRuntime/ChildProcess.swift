@@ -9,16 +9,25 @@ import Glibc
 struct ChildProcess: Sendable {
     let pid: pid_t
 
-    /// Starts `path` with `arguments`; `stdin`/`stdout`/`stderr` default to /dev/null.
+    /// Starts `path` with `arguments`; `stdin`/`stdout`/`stderr` default to /dev/null. With
+    /// `terminal` (a pseudo-terminal's slave path) the child instead starts a new session whose
+    /// controlling terminal and standard descriptors are that terminal.
     static func spawn(_ path: String, _ arguments: [String], stdin: Int32? = nil, stdout: Int32? = nil,
-                      stderr: Int32? = nil) throws -> ChildProcess {
+                      stderr: Int32? = nil, terminal: String? = nil) throws -> ChildProcess {
         let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
         guard devNull >= 0 else { throw ContainerRuntimeError.system("open /dev/null") }
         defer { close(devNull) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for (fd, target) in [(stdin ?? devNull, Int32(0)), (stdout ?? devNull, 1), (stderr ?? devNull, 2)] {
+        if let terminal {
+            // After setsid (done before the file actions), opening a tty makes it the controlling one.
+            posix_spawn_file_actions_addclose(&actions, 0)
+            posix_spawn_file_actions_addopen(&actions, 0, terminal, O_RDWR, 0)
+            posix_spawn_file_actions_adddup2(&actions, 0, 1)
+            posix_spawn_file_actions_adddup2(&actions, 0, 2)
+        }
+        for (fd, target) in [(stdin ?? devNull, Int32(0)), (stdout ?? devNull, 1), (stderr ?? devNull, 2)] where terminal == nil {
             if fd == target {
                 // dup2 onto itself would keep close-on-exec; clear it through a detour descriptor.
                 posix_spawn_file_actions_adddup2(&actions, fd, 100 + target)
@@ -38,7 +47,8 @@ struct ChildProcess: Sendable {
         sigemptyset(&none)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let setsid: Int32 = terminal == nil ? 0 : 0x80  // POSIX_SPAWN_SETSID
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | setsid))
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }

@@ -33,7 +33,7 @@ public struct ContainerRunner: Sendable {
         try Task.checkCancellation()
         let bundle = try ContainerBundle.create(spec, parent: nil)
         defer { bundle.remove() }
-        let launched = try launch(bundle: bundle, id: id, stdin: stdin)
+        let launched = try launch(bundle: bundle, id: id, stdin: stdin, terminal: spec.terminal)
         let exited = ExitFlag()
         let drained = startReader(fd: launched.outputFD, output: output)
         let status = await withTaskCancellationHandler {
@@ -53,7 +53,7 @@ public struct ContainerRunner: Sendable {
     func runBlocking(_ spec: ContainerSpec, id: String, bundleParent: String?) throws -> (status: Int32, output: String) {
         let bundle = try ContainerBundle.create(spec, parent: bundleParent)
         defer { bundle.remove() }
-        let launched = try launch(bundle: bundle, id: id, stdin: nil)
+        let launched = try launch(bundle: bundle, id: id, stdin: nil, terminal: spec.terminal)
         let text = (try? readAll(fd: launched.outputFD, path: runtime.path)) ?? ""
         close(launched.outputFD)
         let status = launched.child.waitBlocking()
@@ -63,7 +63,9 @@ public struct ContainerRunner: Sendable {
 
     // MARK: - Runtime invocations
 
-    private func launch(bundle: ContainerBundle, id: String, stdin: Int32?) throws -> (child: ChildProcess, outputFD: Int32) {
+    private func launch(bundle: ContainerBundle, id: String, stdin: Int32?, terminal: Bool) throws
+        -> (child: ChildProcess, outputFD: Int32) {
+        if terminal { return try launchWithTerminal(bundle: bundle, id: id, stdin: stdin) }
         var fds: [Int32] = [0, 0]
         guard makePipe(&fds) else { throw ContainerRuntimeError.system("pipe") }
         defer { close(fds[1]) }
@@ -75,6 +77,38 @@ public struct ContainerRunner: Sendable {
             close(fds[0])
             throw error
         }
+    }
+
+    /// runc relays a terminal container through its own controlling terminal: give it a fresh
+    /// pseudo-terminal in a new session, read the output from the master side, and copy `stdin`
+    /// (if any) into it on a background thread.
+    private func launchWithTerminal(bundle: ContainerBundle, id: String, stdin: Int32?) throws
+        -> (child: ChildProcess, outputFD: Int32) {
+        let terminal = try PseudoTerminal()
+        let master = terminal.master
+        do {
+            let child = try ChildProcess.spawn(runtime.path, ["--root", stateDirectory, "run", "--bundle", bundle.path, id],
+                                               terminal: terminal.slavePath)
+            if let stdin { copyInput(from: stdin, to: master) }
+            return (child, master)
+        } catch {
+            close(master)
+            throw error
+        }
+    }
+
+    /// Copies `source` into `destination` until end of file or an error, on a dedicated thread.
+    private func copyInput(from source: Int32, to destination: Int32) {
+        let thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                if count <= 0 { break }
+                if buffer.withUnsafeBytes({ write(destination, $0.baseAddress, count) }) < 0 { break }
+            }
+        }
+        thread.start()
     }
 
     /// `RUNTIME delete --force ID`; succeeds silently when the container is already gone.

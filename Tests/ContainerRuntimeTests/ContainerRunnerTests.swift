@@ -52,6 +52,22 @@ final class ContainerRunnerTests: XCTestCase {
         XCTAssertEqual(Array(lines.dropFirst()), ["/dev/fd -> /proc/self/fd", "/dev/ptmx -> pts/ptmx", "/dev/stdout -> /proc/self/fd/1", "buildkitsandbox", "buildkitsandbox", "1", "4"])
     }
 
+    func testMissingExecutableReportsTheRuntimesError() async throws {
+        let root = try TestRoot(lowerDirs: try Fixture.layers())
+        defer { root.tearDown() }
+        let result = try await runner.run(["no-such-command"], in: root.rootfs)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.output.contains("executable file not found"), result.output)
+    }
+
+    func testTerminal() async throws {
+        let root = try TestRoot(lowerDirs: try Fixture.layers())
+        defer { root.tearDown() }
+        let result = try await runner.run(["tty"], in: root.rootfs) { $0.terminal = true }
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertTrue(result.output.hasPrefix("/dev/pts/"), result.output)
+    }
+
     func testDetectRefusesAMissingPreferredRuntime() {
         XCTAssertThrowsError(try OCIRuntime.detect(preferred: "/nonexistent/runc")) { error in
             XCTAssertEqual((error as? ContainerRuntimeError)?.kind, .noRuntime)
