@@ -41,6 +41,12 @@ enum Fixture {
         let index = try json(layout + "/index.json")
         let manifests = index["manifests"] as! [[String: Any]]
         let manifest = try json(blob(manifests[0]["digest"] as! String))
+        // Unpacked once per machine: a finished unpack is renamed into place, later runs reuse it.
+        let cached = NSTemporaryDirectory() + "kiln-rt-busybox-fixture"
+        let count = (manifest["layers"] as! [[String: Any]]).count
+        if FileManager.default.fileExists(atPath: cached + "/complete") {
+            return (0..<count).map { cached + "/layer\($0)" }
+        }
         let root = try scratch("busybox")
         var directories: [String] = []
         for (number, layer) in (manifest["layers"] as! [[String: Any]]).enumerated() {
@@ -49,6 +55,10 @@ enum Fixture {
             let applier = LayerApplier(target: directory, options: LayerApplyOptions(whiteouts: .overlayMarkers))
             _ = try applier.apply(blobFile: blob(layer["digest"] as! String))
             directories.append(directory)
+        }
+        FileManager.default.createFile(atPath: root + "/complete", contents: Data())
+        if rename(root, cached) == 0 {
+            return (0..<count).map { cached + "/layer\($0)" }
         }
         return directories
     }
