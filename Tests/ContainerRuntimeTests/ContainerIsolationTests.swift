@@ -56,6 +56,23 @@ final class ContainerIsolationTests: XCTestCase {
         XCTAssertTrue(created.contains("/etc/hosts"))
     }
 
+    func testRunStepLeavesOnlyTheStepsChanges() async throws {
+        let layers = try Fixture.layers()
+        let base = try Fixture.scratch("step")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        for name in ["upper", "work", "merged"] {
+            try FileManager.default.createDirectory(atPath: base + "/" + name, withIntermediateDirectories: true)
+        }
+        let status = try await runner.runStep(lowerDirs: layers, upperDir: base + "/upper", workDir: base + "/work",
+                                              mountTarget: base + "/merged", id: "kiln-test-step", makeSpec: { rootfs in
+            ContainerSpec(rootfs: rootfs, args: ["sh", "-c", "mkdir -p /app && echo x > /app/file && rm /bin/ls"])
+        }, output: { _ in })
+        XCTAssertEqual(status, 0)
+        XCTAssertEqual(try FileManager.default.subpathsOfDirectory(atPath: base + "/upper").sorted(),
+                       ["app", "app/file", "bin", "bin/ls"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: base + "/merged"), [], "unmounted")
+    }
+
     func testNetworkNoneHasOnlyLoopback() async throws {
         let root = try TestRoot(lowerDirs: try Fixture.layers())
         defer { root.tearDown() }
