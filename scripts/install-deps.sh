@@ -14,6 +14,7 @@ PACKAGES=(
   curl             # shared/tools/local-registry: waits for the registry to answer
   openssl          # ImagesTests: the token server's signing certificate
   python3-cryptography  # ImagesTests: the token server's JWT signatures (skipped when absent)
+  runc             # ContainerRuntime: runs RUN steps in containers (crun fails on cgroup v1 hybrid hosts)
 )
 
 missing=()
