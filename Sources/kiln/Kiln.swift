@@ -10,6 +10,9 @@ struct Kiln: AsyncParsableCommand {
             VersionCommand.self,
             CheckCommand.self,
             DebugCommand.self,
+            SaveCommand.self,
+            LoadCommand.self,
+            ImportCommand.self,
         ]
     )
 }
