@@ -39,11 +39,14 @@ let package = Package(
         .target(name: "Images", dependencies: ["ImageSpec", "ImageStore", "Distribution", "LayerArchive"]),
         // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs.
         .target(name: "ContainerRuntime"),
+        // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.
+        .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "DockerfileSyntax"]),
         .executableTarget(
             name: "kiln",
             dependencies: [
                 "DockerfileSyntax", "ShellWords", "ContextFilter", "BuildChecks",
                 "ImageSpec", "ImageStore", "Images", "Distribution",
+                "ImageSpec", "ImageStore", "ImageArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,6 +66,7 @@ let package = Package(
         // kiln and a real Docker engine exchanging images (shared/tools/reference-docker).
         .testTarget(name: "InteropTests", dependencies: ["TestVectors"]),
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "LayerArchive", "TestVectors"]),
+        .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "TestVectors"]),
         .testTarget(
             name: "DistributionTests",
             dependencies: [
