@@ -45,8 +45,7 @@ let package = Package(
             name: "kiln",
             dependencies: [
                 "DockerfileSyntax", "ShellWords", "ContextFilter", "BuildChecks",
-                "ImageSpec", "ImageStore", "Images", "Distribution",
-                "ImageSpec", "ImageStore", "ImageArchive",
+                "ImageSpec", "ImageStore", "Images", "Distribution", "ImageArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,7 +61,6 @@ let package = Package(
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "kiln", "TestVectors", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
-        .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "TestVectors"]),
         // kiln and a real Docker engine exchanging images (shared/tools/reference-docker).
         .testTarget(name: "InteropTests", dependencies: ["TestVectors"]),
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "LayerArchive", "TestVectors"]),
