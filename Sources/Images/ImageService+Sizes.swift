@@ -4,15 +4,17 @@ import ImageStore
 import LayerArchive
 
 extension ImageService {
-    /// The uncompressed size of each of `image`'s layers, base first (Docker's layer sizes, as
-    /// `docker history` and `docker images` show them). Reads each layer blob through the
-    /// decompressor; a missing blob counts as 0.
+    /// The size of each of `image`'s layers, base first, as `docker history` and `docker images`
+    /// show them: the bytes of the files the layer holds (regular files' sizes plus symlink targets;
+    /// directories, hardlinks and whiteouts count 0 — what Docker's graph driver measures), not the
+    /// tar's length. So a layer holding only a directory (`WORKDIR`) is `0B`, as in Docker. A missing
+    /// blob counts as 0.
     ///
-    /// Sizes are remembered in `kiln/sizes/<alg>-<hex>` (a decimal number, written atomically), so
-    /// each blob is decompressed once.
+    /// Sizes are remembered in `kiln/layer-sizes/<alg>-<hex>` (a decimal number, written atomically),
+    /// so each blob is read once.
     public func uncompressedLayerSizes(for image: LocalImage) -> [Int64] {
         image.manifest.layers.map { layer in
-            let cache = store.location.stateDirectory.appendingPathComponent("sizes/\(layer.digest.algorithm.rawValue)-\(layer.digest.hex)")
+            let cache = store.location.stateDirectory.appendingPathComponent("layer-sizes/\(layer.digest.algorithm.rawValue)-\(layer.digest.hex)")
             if let text = try? String(contentsOf: cache, encoding: .utf8), let size = Int64(text) { return size }
             guard let url = try? store.open(layer.digest), let size = try? Self.uncompressedSize(url) else { return 0 }
             Self.remember(size, at: cache)
@@ -35,12 +37,15 @@ extension ImageService {
     }
 
     static func uncompressedSize(_ url: URL) throws -> Int64 {
-        var (_, source) = try CompressionSniffer.decompressing(try FileDescriptor.open(reading: url.path))
+        var reader = try TarReader(detectingCompressionOf: url.path)
         var total: Int64 = 0
-        while true {
-            let chunk = try source.read(upTo: 1 << 20)
-            if chunk.isEmpty { return total }
-            total += Int64(chunk.count)
+        while let header = try reader.next() {
+            switch header.type {
+            case .regular: total += header.size
+            case .symlink: total += Int64(header.linkName.utf8.count)
+            default: break
+            }
         }
+        return total
     }
 }

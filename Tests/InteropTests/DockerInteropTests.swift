@@ -35,13 +35,13 @@ final class DockerInteropTests: XCTestCase {
         try shell.check("\(Shell.kiln) pull -q 127.0.0.1:5000/busybox:latest")
         try shell.check("\(Shell.kiln) tag 127.0.0.1:5000/busybox:latest kiln-interop/saved:1")
         try shell.check("\(Shell.kiln) save -o \(tar) kiln-interop/saved:1")
-        let loaded = try shell.check("docker load -i \(tar)")
+        let loaded = try shell.check("/usr/bin/docker load -i \(tar)")
         XCTAssertTrue(loaded.contains("Loaded image: kiln-interop/saved:1"), loaded)
-        defer { _ = try? shell.run("docker rmi -f kiln-interop/saved:1") }
-        let ran = try shell.check("docker run --rm --network=none kiln-interop/saved:1 echo hello-from-a-kiln-image")
+        defer { _ = try? shell.run("/usr/bin/docker rmi -f kiln-interop/saved:1") }
+        let ran = try shell.check("/usr/bin/docker run --rm --network=none kiln-interop/saved:1 echo hello-from-a-kiln-image")
         XCTAssertTrue(ran.contains("hello-from-a-kiln-image"), ran)
         // Same image ID (config digest) on both sides.
-        let dockerID = try shell.check("docker image inspect --format '{{.Id}}' kiln-interop/saved:1")
+        let dockerID = try shell.check("/usr/bin/docker image inspect --format '{{.Id}}' kiln-interop/saved:1")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let kilnInspect = try shell.check("\(Shell.kiln) inspect kiln-interop/saved:1")
         XCTAssertTrue(kilnInspect.contains(dockerID), "docker's ID \(dockerID) not in kiln inspect:\n\(kilnInspect)")
@@ -62,13 +62,13 @@ final class DockerInteropTests: XCTestCase {
 
         """.write(to: context.appendingPathComponent("Dockerfile"), atomically: true, encoding: .utf8)
         let tar = work.appendingPathComponent("docker-saved.tar").path
-        try shell.check("docker build -q --network=host -t kiln-interop/built:1 \(context.path)")
-        defer { _ = try? shell.run("docker rmi -f kiln-interop/built:1") }
-        try shell.check("docker save -o \(tar) kiln-interop/built:1")
+        try shell.check("/usr/bin/docker build -q --network=host -t kiln-interop/built:1 \(context.path)")
+        defer { _ = try? shell.run("/usr/bin/docker rmi -f kiln-interop/built:1") }
+        try shell.check("/usr/bin/docker save -o \(tar) kiln-interop/built:1")
         let loaded = try shell.check("\(Shell.kiln) load -i \(tar)")
         XCTAssertTrue(loaded.contains("kiln-interop/built:1"), loaded)
 
-        let dockerRows = try shell.check("docker history --no-trunc --format '{{.CreatedBy}}\t{{.Size}}' kiln-interop/built:1")
+        let dockerRows = try shell.check("/usr/bin/docker history --no-trunc --format '{{.CreatedBy}}\t{{.Size}}' kiln-interop/built:1")
             .split(separator: "\n").map(String.init)
         let kilnRows = try historyRows(try shell.check("\(Shell.kiln) history --no-trunc --format json kiln-interop/built:1"))
         XCTAssertEqual(kilnRows.count, dockerRows.count, "kiln: \(kilnRows)\ndocker: \(dockerRows)")
