@@ -69,6 +69,8 @@ final class RoundTripTests: ArchiveTestCase {
         XCTAssertEqual(layerDirs.count, 1)
         let dir = String(layerDirs[0].dropLast("layer.tar".count))
         XCTAssertTrue(names.contains(dir + "VERSION") && names.contains(dir + "json") && names.contains(dir))
+        // The v1 ID Docker 20.10.24 `docker save` gives the busybox fixture's layer.
+        XCTAssertEqual(dir, "73ab92182016d4c9717cc12b8c098667f60349b72e79748b9ae8d3b92bbcfcb6/")
 
         let extracted = scratch.appendingPathComponent("x")
         try FileManager.default.createDirectory(at: extracted, withIntermediateDirectories: true)
@@ -80,6 +82,11 @@ final class RoundTripTests: ArchiveTestCase {
         let repositories = try JSONSerialization.jsonObject(with: Data(contentsOf: extracted.appendingPathComponent("repositories"))) as! [String: [String: String]]
         XCTAssertEqual(repositories["busybox"]?["latest"], String(dir.dropLast()))
         XCTAssertEqual(try String(contentsOf: extracted.appendingPathComponent(dir + "VERSION"), encoding: .utf8), "1.0")
+        // Byte for byte what Docker 20.10.24 writes for these files.
+        let manifestText = try String(contentsOf: extracted.appendingPathComponent("manifest.json"), encoding: .utf8)
+        XCTAssertEqual(manifestText, #"[{"Config":"\#(id.hex).json","RepoTags":["busybox:latest"],"Layers":["\#(layerDirs[0])"]}]"# + "\n")
+        let v1 = try String(contentsOf: extracted.appendingPathComponent(dir + "json"), encoding: .utf8)
+        XCTAssertTrue(v1.hasPrefix(#"{"id":"73ab92182016d4c9717cc12b8c098667f60349b72e79748b9ae8d3b92bbcfcb6","created":"1970-01-01T00:00:00Z","container_config":{"Hostname":"","Domainname":""#), v1)
         // layer.tar is the uncompressed layer: its sha256 is the diffID.
         let layer = try Data(contentsOf: extracted.appendingPathComponent(layerDirs[0]))
         let config = try JSONDecoder().decode(ImageConfig.self, from: a.read(id))
