@@ -33,7 +33,7 @@ final class HandMadeArchiveTests: ArchiveTestCase {
         XCTAssertEqual(try store.list().count, 2)
         let healthystore = try await store.check(); XCTAssertTrue(healthystore.isHealthy, "\(healthystore.problems)")
         let manifestBlob = try JSONDecoder().decode(Manifest.self, from: store.read(images[0].manifestDescriptor.digest))
-        XCTAssertEqual(manifestBlob.layers.first?.mediaType, .dockerLayerGzip)
+        XCTAssertEqual(manifestBlob.layers.first?.mediaType, .ociLayerGzip)
     }
 
     func testNewOCIBasedDockerLayout() async throws {
