@@ -36,7 +36,7 @@ let package = Package(
         // OCI distribution-spec registry client: auth (Bearer/Basic), pull and push primitives. Streams; never writes files.
         .target(name: "Distribution", dependencies: ["ImageSpec", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.
-        .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "DockerfileSyntax"]),
+        .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "DockerfileSyntax", "ShellWords"]),
         .executableTarget(
             name: "kiln",
             dependencies: [

@@ -16,7 +16,7 @@ final class ImportTests: ArchiveTestCase {
         let reference = try ImageReference(parsing: "imported:1")
         let image = try await ImageLoader(store: store).importRootfs(
             from: file, reference: reference,
-            changes: [#"CMD ["/bin/tool","-v"]"#, "ENV A=b C=d", "EXPOSE 80 53/udp", "LABEL x=y", "USER 1000:1000",
+            changes: [#"CMD ["/bin/tool","-v"]"#, "ENV A=b C=d", #"ENV Q="q r" P=$A/x"#, "EXPOSE 80 53/udp", #"LABEL x=y "with space"="$C""#, "USER 1000:1000",
                       "VOLUME /data", "WORKDIR /app", "WORKDIR sub", "ONBUILD RUN echo hi"],
             message: nil, platform: try Platform(os: "linux", architecture: "amd64"))
         XCTAssertEqual(try store.resolve(reference)?.digest, image.manifestDescriptor.digest)
@@ -25,9 +25,9 @@ final class ImportTests: ArchiveTestCase {
         let config = try JSONDecoder().decode(ImageConfig.self, from: configBytes)
         XCTAssertEqual(config.rootfs.diffIDs, [Digest.sha256(of: rootfs)], "diffID of the uncompressed stream")
         XCTAssertEqual(config.config.cmd, ["/bin/tool", "-v"])
-        XCTAssertEqual(config.config.env, ["A=b", "C=d"])
+        XCTAssertEqual(config.config.env, ["A=b", "C=d", "Q=q r", "P=b/x"])
         XCTAssertEqual(config.config.exposedPorts, ["80/tcp", "53/udp"])
-        XCTAssertEqual(config.config.labels, ["x": "y"])
+        XCTAssertEqual(config.config.labels, ["x": "y", "with space": "d"])
         XCTAssertEqual(config.config.user, "1000:1000")
         XCTAssertEqual(config.config.volumes, ["/data"])
         XCTAssertEqual(config.config.workingDir, "/app/sub")
