@@ -98,6 +98,21 @@ final class HostileArchiveTests: ArchiveTestCase {
         try await expectFailure(Array(repeating: 0x41, count: 1024), .invalidArchive)
     }
 
+    func testLayoutFolderWithSymlinkOutside() async throws {
+        let folder = scratch.appendingPathComponent("layout")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: folder.appendingPathComponent("oci-layout"))
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("index.json").path, withDestinationPath: "/etc/hostname")
+        let store = try makeStore("s")
+        do {
+            _ = try await ImageLoader(store: store).load(from: folder.path)
+            XCTFail("followed a symlink out of the folder")
+        } catch let error as ArchiveError {
+            XCTAssertEqual(error.code, .unsafeArchive, "\(error)")
+        }
+        XCTAssertTrue(try store.list().isEmpty)
+    }
+
     func testMissingLayer() async throws {
         try await expectFailure(try archive { $0.remove(at: 0) }, .missingContent)
     }
