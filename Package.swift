@@ -40,7 +40,7 @@ let package = Package(
         // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs.
         .target(name: "ContainerRuntime"),
         // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.
-        .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "DockerfileSyntax"]),
+        .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "DockerfileSyntax", "ShellWords"]),
         .executableTarget(
             name: "kiln",
             dependencies: [

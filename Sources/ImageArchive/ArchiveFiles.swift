@@ -121,9 +121,14 @@ final class ArchiveFiles {
         return parts.joined(separator: "/")
     }
 
-    /// Whether the archive has a file `name`.
-    func exists(_ name: String) -> Bool {
-        (try? path(name)) != nil
+    /// Whether the archive has a file `name`. Throws `unsafeArchive` when `name` leads outside it.
+    func exists(_ name: String) throws -> Bool {
+        do {
+            _ = try path(name)
+            return true
+        } catch let error as ArchiveError where error.code == .missingContent {
+            return false
+        }
     }
 
     /// The local path of the regular file `name` (links followed inside the archive).

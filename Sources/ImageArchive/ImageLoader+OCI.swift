@@ -45,7 +45,7 @@ extension ImageLoader {
 
     /// `RepoTags` of `manifest.json` (if any), by config digest.
     private func dockerRepoTags(_ files: ArchiveFiles) throws -> [Digest: [ImageReference]] {
-        guard files.exists("manifest.json"),
+        guard try files.exists("manifest.json"),
               let entries = try? CanonicalJSON.decode([DockerArchiveEntry].self, from: try files.read("manifest.json")) else { return [:] }
         var result: [Digest: [ImageReference]] = [:]
         for entry in entries {
@@ -62,7 +62,7 @@ extension ImageLoader {
     private func ingestTree(_ files: ArchiveFiles, _ descriptor: Descriptor, depth: Int) async throws -> Digest? {
         guard depth < 8 else { throw ArchiveError(.invalidArchive, "image index in \(files.source) nests too deeply") }
         let name = Self.blobName(descriptor.digest)
-        guard files.exists(name) else {
+        guard try files.exists(name) else {
             throw ArchiveError(.missingContent, "\(files.source) lacks blob \(descriptor.digest) (\(descriptor.mediaType))")
         }
         guard descriptor.size <= 1 << 40 else { throw ArchiveError(.invalidArchive, "blob \(descriptor.digest) declares an implausible size") }
@@ -74,7 +74,7 @@ extension ImageLoader {
             }
             if descriptor.mediaType.isIndex {
                 let index = try decode(Index.self, bytes, "image index \(descriptor.digest)")
-                let present = index.manifests.filter { files.exists(Self.blobName($0.digest)) }
+                let present = try index.manifests.filter { try files.exists(Self.blobName($0.digest)) }
                 guard !present.isEmpty || index.manifests.isEmpty else {
                     throw ArchiveError(.missingContent, "\(files.source) has none of the manifests of image index \(descriptor.digest)")
                 }
@@ -85,7 +85,7 @@ extension ImageLoader {
             let manifest = try decode(Manifest.self, bytes, "manifest \(descriptor.digest)")
             try await ingest(files, Self.blobName(manifest.config.digest), expected: manifest.config)
             for layer in manifest.layers {
-                if layer.mediaType.isNondistributable || layer.mediaType == .dockerForeignLayerGzip, !files.exists(Self.blobName(layer.digest)) { continue }
+                if layer.mediaType.isNondistributable || layer.mediaType == .dockerForeignLayerGzip, try !files.exists(Self.blobName(layer.digest)) { continue }
                 try await ingest(files, Self.blobName(layer.digest), expected: layer)
             }
             try await ingest(files, name, expected: descriptor)

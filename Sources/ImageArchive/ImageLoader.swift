@@ -26,9 +26,9 @@ public struct ImageLoader: Sendable {
         let files = try openArchive(path)
         defer { files.cleanup() }
         let images: [ArchiveImage]
-        if files.exists("index.json") {
+        if try files.exists("index.json") {
             images = try await loadOCI(files)
-        } else if files.exists("manifest.json") {
+        } else if try files.exists("manifest.json") {
             images = try await loadDocker(files)
         } else {
             throw ArchiveError(.invalidArchive, "\(files.source) is neither a docker-archive (no manifest.json) nor an OCI layout (no index.json)")

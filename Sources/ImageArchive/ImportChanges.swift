@@ -1,10 +1,13 @@
 import DockerfileSyntax
 import Foundation
 import ImageSpec
+import ShellWords
 
 /// `docker import --change` / `docker commit --change`: Dockerfile instructions applied to an
 /// image's container config, as Docker's `BuildFromConfig` does. Allowed: CMD, ENTRYPOINT, ENV,
-/// EXPOSE, LABEL, ONBUILD, USER, VOLUME, WORKDIR. Values are taken literally (no `$VAR` expansion).
+/// EXPOSE, LABEL, ONBUILD, USER, VOLUME, WORKDIR. Words of ENV, LABEL, EXPOSE, USER, VOLUME and
+/// WORKDIR are expanded (quotes, `$VAR`) against the config's environment so far; CMD, ENTRYPOINT
+/// and ONBUILD are kept as written.
 enum ImportChanges {
     static let allowed: Set<String> = ["cmd", "entrypoint", "env", "expose", "label", "onbuild", "user", "volume", "workdir"]
 
@@ -37,6 +40,13 @@ enum ImportChanges {
     }
 
     private static func apply(_ instruction: Instruction, to config: inout ContainerConfig, cmdSet: inout Bool) throws {
+        let lexer = ShellLexer()
+        let env = ShellEnvironment(entries: config.env)
+        func word(_ text: String) throws -> String {
+            do { return try lexer.processWord(text, env: env) } catch {
+                throw ArchiveError(.invalidChange, "cannot expand \(text) in a change", cause: "\(error)")
+            }
+        }
         switch instruction {
         case .cmd(let cmd):
             config.cmd = command(cmd.command)
@@ -44,23 +54,24 @@ enum ImportChanges {
         case .entrypoint(let entrypoint):
             config.entrypoint = command(entrypoint.command)
             if !cmdSet { config.cmd = nil }
-        case .env(let env):
-            for pair in env.pairs {
-                config.env.removeAll { $0 == pair.key || $0.hasPrefix(pair.key + "=") }
-                config.env.append(pair.key + "=" + pair.value)
+        case .env(let envInstruction):
+            for pair in envInstruction.pairs {
+                let key = try word(pair.key), value = try word(pair.value)
+                config.env.removeAll { $0 == key || $0.hasPrefix(key + "=") }
+                config.env.append(key + "=" + value)
             }
         case .expose(let expose):
-            for port in expose.ports { config.exposedPorts.formUnion(try ports(port)) }
+            for port in expose.ports { config.exposedPorts.formUnion(try ports(try word(port))) }
         case .label(let label):
-            for pair in label.labels { config.labels[pair.key] = pair.value }
+            for pair in label.labels { config.labels[try word(pair.key)] = try word(pair.value) }
         case .onbuild(let onbuild):
             config.onBuild.append(onbuild.expression)
         case .user(let user):
-            config.user = user.user
+            config.user = try word(user.user)
         case .volume(let volume):
-            for path in volume.volumes where !path.isEmpty { config.volumes.insert(path) }
+            for raw in volume.volumes where !raw.isEmpty { config.volumes.insert(try word(raw)) }
         case .workdir(let workdir):
-            let path = workdir.path
+            let path = try word(workdir.path)
             let base = config.workingDir ?? "/"
             config.workingDir = path.hasPrefix("/") ? clean(path) : clean(base + "/" + path)
         default:
