@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "ImageStore", dependencies: ["ImageSpec"]),
         // OCI distribution-spec registry client: auth (Bearer/Basic), pull and push primitives. Streams; never writes files.
         .target(name: "Distribution", dependencies: ["ImageSpec", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        // COPY/ADD semantics: which files a COPY or ADD adds, as layer entries, without a container.
+        .target(name: "CopyPlanner", dependencies: ["LayerArchive", "ContextFilter", "ImageSpec", "CZlib"]),
         .executableTarget(
             name: "kiln",
             dependencies: [
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "FuzzRegressionTests", dependencies: ["KilnFuzz", "TestVectors"]),
         .testTarget(name: "LayerArchiveTests", dependencies: ["LayerArchive", "TestVectors"]),
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
+        .testTarget(name: "CopyPlannerTests", dependencies: ["CopyPlanner", "LayerArchive", "ContextFilter", "ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
         .testTarget(
