@@ -39,11 +39,15 @@ let package = Package(
         .target(name: "Images", dependencies: ["ImageSpec", "ImageStore", "Distribution", "LayerArchive"]),
         // COPY/ADD semantics: which files a COPY or ADD adds, as layer entries, without a container.
         .target(name: "CopyPlanner", dependencies: ["LayerArchive", "ContextFilter", "ImageSpec", "CZlib"]),
+        // `kiln build`: Dockerfile stages -> layers and config in the store (RUN, COPY/ADD, metadata, cache).
+        .target(name: "Builder", dependencies: [
+            "DockerfileSyntax", "ShellWords", "ContextFilter", "ImageSpec", "ImageStore", "LayerArchive", "Images", "CopyPlanner",
+        ]),
         .executableTarget(
             name: "kiln",
             dependencies: [
                 "DockerfileSyntax", "ShellWords", "ContextFilter", "BuildChecks",
-                "ImageSpec", "ImageStore", "Images", "Distribution",
+                "ImageSpec", "ImageStore", "Images", "Distribution", "Builder", "LayerArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

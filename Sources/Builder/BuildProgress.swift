@@ -33,7 +33,8 @@ public final class BuildProgress: @unchecked Sendable {
 
     func note(_ text: String) { emit(text) }
 
-    var totalSeconds: Double { Date().timeIntervalSince(started) }
+    /// Seconds since the build started.
+    public var totalSeconds: Double { Date().timeIntervalSince(started) }
 
     private func emit(_ line: String) {
         guard mode == .plain else { return }

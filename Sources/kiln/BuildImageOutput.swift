@@ -1,0 +1,25 @@
+import Builder
+import Foundation
+import ImageSpec
+import ImageStore
+import Images
+import LayerArchive
+
+/// `type=docker`/`type=oci` outputs (an image archive) and `type=local` (the final filesystem).
+enum ImageOutput {
+    static func write(_ result: BuildResult, kind: BuildOutputSpec.Kind, service: ImageService,
+                      tags: [ImageReference], to dest: String) async throws {
+        try? FileManager.default.removeItem(atPath: dest)
+        try LayoutExport.write(result, store: service.store, to: dest, names: tags.map(\.description))
+    }
+}
+
+enum LocalOutput {
+    static func write(_ result: BuildResult, to dest: String) throws {
+        try FileManager.default.createDirectory(atPath: dest, withIntermediateDirectories: true)
+        let store = try ContentStore(location: try StoreLocation.resolve(explicit: nil))
+        for layer in result.manifest.layers {
+            _ = try LayerApplier(target: dest).apply(blobFile: try store.open(layer.digest).path)
+        }
+    }
+}
