@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "Builder", dependencies: [
             "DockerfileSyntax", "ShellWords", "ContextFilter", "ImageSpec", "ImageStore", "LayerArchive", "Images", "CopyPlanner",
         ]),
+        // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs.
+        .target(name: "ContainerRuntime"),
         .executableTarget(
             name: "kiln",
             dependencies: [
@@ -64,6 +66,7 @@ let package = Package(
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "TestVectors"]),
+        .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "LayerArchive", "TestVectors"]),
         .testTarget(
             name: "DistributionTests",
             dependencies: [

@@ -12,6 +12,7 @@ PACKAGES=(
   skopeo           # DistributionTests: seeds the local registry with the busybox fixture
   apache2-utils    # DistributionTests: htpasswd for the Basic-auth registry
   curl             # shared/tools/local-registry: waits for the registry to answer
+  runc             # ContainerRuntime: runs RUN steps in containers (crun fails on cgroup v1 hybrid hosts)
 )
 
 missing=()

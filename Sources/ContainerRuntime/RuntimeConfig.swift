@@ -1,0 +1,109 @@
+import Foundation
+
+/// The OCI runtime-spec `config.json` for a `ContainerSpec` (runtime-spec 1.0.2, Linux).
+///
+/// Namespaces: mount, pid, ipc, uts, plus network for `.none`. Mounts: /proc, a tmpfs /dev with
+/// devpts, shm and mqueue, a read-only /sys, the generated /etc files, then the spec's own mounts.
+/// The runtime creates /dev/null, zero, full, random, urandom, tty, the ptmx symlink and the
+/// fd/stdin/stdout/stderr links itself. Capabilities are Docker's default set; the /proc and /sys
+/// paths Docker masks or makes read-only are masked the same way. No cgroup limits are set.
+enum RuntimeConfig {
+    /// Docker's default capability set (moby `oci/caps/defaults.go`).
+    static let defaultCapabilities = [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+        "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+        "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+    ]
+
+    static let maskedPaths = [
+        "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+        "/sys/firmware", "/sys/devices/virtual/powercap",
+    ]
+
+    static let readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+
+    /// Where the generated /etc files go inside the container, by file name in the bundle.
+    static func etcMounts(_ files: EtcFiles) -> [(name: String, content: String, target: String)] {
+        var result: [(String, String, String)] = []
+        if let hosts = files.hosts { result.append(("hosts", hosts, "/etc/hosts")) }
+        if let resolv = files.resolvConf { result.append(("resolv.conf", resolv, "/etc/resolv.conf")) }
+        if let hostname = files.hostname { result.append(("hostname", hostname, "/etc/hostname")) }
+        return result
+    }
+
+    /// Every mount destination in the container, in mount order (used to find mountpoints the
+    /// runtime had to create in the root filesystem).
+    static func mountTargets(_ spec: ContainerSpec) -> [String] {
+        var targets = ["/proc", "/dev", "/sys"]
+        targets += etcMounts(spec.etcFiles).map(\.target)
+        targets += spec.mounts.map(\.target)
+        return targets
+    }
+
+    /// The JSON document; `etcDirectory` holds the generated /etc files.
+    static func json(_ spec: ContainerSpec, etcDirectory: String) throws -> Data {
+        try JSONSerialization.data(withJSONObject: document(spec, etcDirectory: etcDirectory),
+                                   options: [.prettyPrinted, .sortedKeys])
+    }
+
+    static func document(_ spec: ContainerSpec, etcDirectory: String) -> [String: Any] {
+        let caps = defaultCapabilities
+        var user: [String: Any] = ["uid": spec.user.uid, "gid": spec.user.gid]
+        if !spec.user.additionalGids.isEmpty { user["additionalGids"] = spec.user.additionalGids }
+        let process: [String: Any] = [
+            "terminal": spec.terminal,
+            "user": user,
+            "args": spec.args,
+            "env": spec.env,
+            "cwd": spec.cwd,
+            "capabilities": ["bounding": caps, "effective": caps, "permitted": caps],
+            "noNewPrivileges": false,
+        ]
+        var namespaces: [[String: Any]] = [["type": "pid"], ["type": "ipc"], ["type": "uts"], ["type": "mount"]]
+        if spec.network == .none { namespaces.append(["type": "network"]) }
+        let linux: [String: Any] = [
+            "namespaces": namespaces,
+            "maskedPaths": maskedPaths,
+            "readonlyPaths": readonlyPaths,
+            "resources": ["devices": [["allow": false, "access": "rwm"]]],
+        ]
+        return [
+            "ociVersion": "1.0.2",
+            "process": process,
+            "root": ["path": spec.rootfs, "readonly": spec.readOnlyRootfs],
+            "hostname": spec.hostname,
+            "mounts": mounts(spec, etcDirectory: etcDirectory),
+            "linux": linux,
+        ]
+    }
+
+    private static func mounts(_ spec: ContainerSpec, etcDirectory: String) -> [[String: Any]] {
+        var list: [[String: Any]] = [
+            ["destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]],
+            ["destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+             "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]],
+            ["destination": "/dev/pts", "type": "devpts", "source": "devpts",
+             "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]],
+            ["destination": "/dev/shm", "type": "tmpfs", "source": "shm",
+             "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]],
+            ["destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]],
+            ["destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]],
+        ]
+        for file in etcMounts(spec.etcFiles) {
+            list.append(["destination": file.target, "type": "bind", "source": etcDirectory + "/" + file.name,
+                         "options": ["rbind", "ro", "nosuid", "nodev"]])
+        }
+        for mount in spec.mounts {
+            switch mount.kind {
+            case .bind:
+                list.append(["destination": mount.target, "type": "bind", "source": mount.source,
+                             "options": ["rbind", mount.readOnly ? "ro" : "rw"]])
+            case .tmpfs:
+                list.append(["destination": mount.target, "type": "tmpfs", "source": "tmpfs",
+                             "options": ["nosuid", "nodev", "mode=1777", mount.readOnly ? "ro" : "rw"]])
+            }
+        }
+        return list
+    }
+}
