@@ -45,11 +45,13 @@ let package = Package(
         ]),
         // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs.
         .target(name: "ContainerRuntime"),
+        // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.
+        .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "DockerfileSyntax"]),
         .executableTarget(
             name: "kiln",
             dependencies: [
                 "DockerfileSyntax", "ShellWords", "ContextFilter", "BuildChecks",
-                "ImageSpec", "ImageStore", "Images", "Distribution", "Builder", "LayerArchive",
+                "ImageSpec", "ImageStore", "Images", "Distribution", "Builder", "LayerArchive", "ImageArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,6 +69,7 @@ let package = Package(
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "TestVectors"]),
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "LayerArchive", "TestVectors"]),
+        .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "TestVectors"]),
         .testTarget(
             name: "DistributionTests",
             dependencies: [

@@ -14,6 +14,9 @@ struct Kiln: AsyncParsableCommand {
             PullCommand.self, PushCommand.self, ImagesCommand.self, TagCommand.self, RmiCommand.self,
             InspectCommand.self, HistoryCommand.self, LoginCommand.self, LogoutCommand.self,
             SystemCommand.self, PruneCommand.self,
+            SaveCommand.self,
+            LoadCommand.self,
+            ImportCommand.self,
         ]
     )
 }

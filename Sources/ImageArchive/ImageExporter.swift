@@ -1,0 +1,101 @@
+import Foundation
+import ImageSpec
+import ImageStore
+import LayerArchive
+
+/// Writes images from kiln's store into an archive: a docker-archive (what Docker 20.10
+/// `docker save` writes and `docker load` reads) or an OCI image layout in a tar.
+///
+/// Contract: every blob is verified against its digest (layers also against their diffID) while
+/// it is copied. A file destination appears only when the archive is complete (temp file +
+/// rename); on error nothing is left behind. `"-"` writes to standard output.
+public struct ImageExporter: Sendable {
+    public let store: ContentStore
+
+    public init(store: ContentStore) {
+        self.store = store
+    }
+
+    /// Exports `images` (manifests or indexes in the store) in `format` to `path` (`"-"` = stdout).
+    /// Throws ``ArchiveError``.
+    public func export(_ images: [ArchiveImage], format: ArchiveFormat, to path: String) async throws {
+        guard !images.isEmpty else { throw ArchiveError(.imageNotFound, "no image to export") }
+        let output = try ArchiveOutput(path: path)
+        do {
+            var writer = TarWriter(output)
+            switch format {
+            case .docker: try DockerArchiveWriter(store: store).write(images, to: &writer)
+            case .oci: try OCIArchiveWriter(store: store).write(images, to: &writer)
+            }
+            try tarCall { try writer.finish() }
+            try output.commit()
+        } catch {
+            output.discard()
+            throw error
+        }
+    }
+}
+
+/// Runs a tar operation, turning its errors into ``ArchiveError``.
+func tarCall<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ArchiveError {
+        throw error
+    } catch {
+        throw ArchiveError(.io, "cannot write the archive", cause: "\(error)")
+    }
+}
+
+/// An entry of an archive being written: a folder, bytes in memory, or a file copied (and verified) from the store.
+struct OuterEntry {
+    enum Content {
+        case directory
+        case bytes(Data)
+        /// A store blob copied as is, checked against `digest`.
+        case blob(path: String, digest: Digest, size: Int64)
+        /// A layer blob decompressed while copied; `size`/`diffID` measured beforehand.
+        case layer(path: String, mediaType: MediaType, size: Int64, diffID: Digest)
+    }
+
+    var name: String
+    var content: Content
+    var mtime: Int64
+
+    /// Writes the entry (headers mode 0755 for folders, 0644 for files, owner 0:0).
+    func write<Sink: ByteSink>(to writer: inout TarWriter<Sink>) throws {
+        let time = TarTime(seconds: max(0, mtime))
+        switch content {
+        case .directory:
+            try tarCall { try writer.writeHeader(TarHeader(path: name, type: .directory, mode: 0o755, modificationTime: time)) }
+        case .bytes(let data):
+            try tarCall { try writer.append(TarHeader(path: name, type: .regular, mode: 0o644, modificationTime: time), content: Array(data)) }
+        case .blob(let path, let digest, let size):
+            try tarCall { try writer.writeHeader(TarHeader(path: name, type: .regular, mode: 0o644, size: size, modificationTime: time)) }
+            var source = try tarCall { try FileDescriptor.open(reading: path) }
+            var sink = TarContentSink(writer: writer)
+            let (actual, count) = try pump(&source, into: &sink)
+            writer = sink.writer
+            guard actual == digest, count == size else {
+                throw ArchiveError(.digestMismatch, "blob \(digest) in the store is corrupt (hashes to \(actual)); run kiln system check")
+            }
+        case .layer(let path, let mediaType, let size, let diffID):
+            try tarCall { try writer.writeHeader(TarHeader(path: name, type: .regular, mode: 0o644, size: size, modificationTime: time)) }
+            var source = try uncompressedLayer(path: path, mediaType: mediaType)
+            var sink = TarContentSink(writer: writer)
+            let (actual, count) = try pump(&source, into: &sink)
+            writer = sink.writer
+            guard actual == diffID, count == size else {
+                throw ArchiveError(.digestMismatch, "layer \(path) changed while it was exported (diffID \(actual), expected \(diffID))")
+            }
+        }
+    }
+}
+
+/// A sink writing into the current entry of a tar writer.
+struct TarContentSink<Sink: ByteSink>: ByteSink {
+    var writer: TarWriter<Sink>
+    mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try tarCall { try writer.writeContent(bytes) }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import ImageSpec
+import ImageStore
+import LayerArchive
+
+extension ImageLoader {
+    /// Loads a docker-archive by its `manifest.json`: each entry's config (checked against the
+    /// digest its file name carries) and layers (each checked against the config's diff_ids).
+    /// Uncompressed layers are stored gzip-compressed; the image gets a Docker schema 2 manifest.
+    /// The image ID (config digest) is kept.
+    func loadDocker(_ files: ArchiveFiles) async throws -> [ArchiveImage] {
+        let entries = try decode([DockerArchiveEntry].self, try files.read("manifest.json"), "manifest.json of \(files.source)")
+        guard !entries.isEmpty else { throw ArchiveError(.invalidArchive, "manifest.json of \(files.source) lists no images") }
+        var images: [ArchiveImage] = []
+        for entry in entries {
+            try Task.checkCancellation()
+            let configBytes = try files.read(entry.config)
+            let configDescriptor = Descriptor(mediaType: .dockerConfig, content: configBytes)
+            let named = (entry.config as NSString).lastPathComponent.replacingOccurrences(of: ".json", with: "")
+            if named.count == 64, named.allSatisfy(\.isHexDigit), named != configDescriptor.digest.hex {
+                throw ArchiveError(.digestMismatch, "config \(entry.config) in \(files.source) hashes to \(configDescriptor.digest), not the digest its name gives")
+            }
+            let config = try decode(ImageConfig.self, configBytes, "image config \(entry.config)")
+            let diffIDs = config.rootfs.diffIDs
+            guard diffIDs.count == entry.layers.count else {
+                throw ArchiveError(.invalidArchive, "image \(entry.config) in \(files.source) lists \(entry.layers.count) layers but its config has \(diffIDs.count) diff_ids")
+            }
+            var layers: [Descriptor] = []
+            for (layerName, diffID) in zip(entry.layers, diffIDs) {
+                layers.append(try await storeLayer(files, layerName, diffID: diffID))
+            }
+            try storeCall { _ = try store.put(bytes: configBytes, mediaType: .dockerConfig) }
+            let manifest = Manifest(mediaType: .dockerManifest, config: configDescriptor, layers: layers)
+            let manifestBytes = try CanonicalJSON.encode(manifest)
+            var descriptor = try storeCall { try store.put(bytes: manifestBytes, mediaType: .dockerManifest) }
+            descriptor.platform = try? Platform(os: config.platform.os, architecture: config.platform.architecture, variant: config.platform.variant)
+            images.append(ArchiveImage(manifestDescriptor: descriptor, references: try (entry.repoTags ?? []).map(Self.parseTag)))
+        }
+        return images
+    }
+
+    /// Stores one layer file as a gzip blob after checking it uncompresses to `diffID`.
+    private func storeLayer(_ files: ArchiveFiles, _ name: String, diffID: Digest) async throws -> Descriptor {
+        let path = try files.path(name)
+        let input = try tarCall { try FileDescriptor.open(reading: path) }
+        let head = try tarCall { try input.read(upTo: CompressionSniffer.prefixLength) }
+        let compression = CompressionSniffer.detect(head)
+        if compression == .gzip {
+            // Already compressed: keep the blob as it is.
+            var source = try uncompressedLayer(path: path, mediaType: .dockerLayerGzip)
+            var sink = DiscardingSink()
+            let (actual, _) = try pump(&source, into: &sink)
+            try check(actual, diffID, name, files)
+            var raw = try tarCall { try FileDescriptor.open(reading: path) }
+            let (digest, size) = try pump(&raw, into: &sink)
+            let descriptor = Descriptor(mediaType: .dockerLayerGzip, digest: digest, size: size)
+            try await ingest(files, name, expected: descriptor)
+            return descriptor
+        }
+        guard compression == .none else {
+            throw ArchiveError(.unsupported, "layer \(name) in \(files.source) is \(compression.rawValue)-compressed, which kiln cannot read yet")
+        }
+        var template = Array((store.location.tempDirectory.path + "/layer-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw ArchiveError(.io, "cannot create a temp file in \(store.location.tempDirectory.path)") }
+        let temp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        defer { unlink(temp) }
+        let blob = FileDescriptor(fd: fd)
+        let sink = try tarCall { try LayerBlobSink(blob: blob) }
+        var plain = try tarCall { try FileDescriptor.open(reading: path) }
+        var writer = sink
+        _ = try pump(&plain, into: &writer)
+        let digests = try tarCall { try sink.finish() }
+        try check(digests.diffID, diffID, name, files)
+        let descriptor = digests.descriptor(mediaType: .dockerLayerGzip)
+        try await storeCallAsync { try await store.ingest(expected: descriptor, contentsOf: URL(fileURLWithPath: temp)) }
+        return descriptor
+    }
+
+    private func check(_ actual: Digest, _ expected: Digest, _ name: String, _ files: ArchiveFiles) throws {
+        guard actual == expected else {
+            throw ArchiveError(.digestMismatch, "layer \(name) in \(files.source) has diffID \(actual) but the image config expects \(expected); the archive is corrupt or was tampered with")
+        }
+    }
+}

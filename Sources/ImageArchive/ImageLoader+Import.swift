@@ -1,0 +1,89 @@
+import Foundation
+import ImageSpec
+import ImageStore
+import LayerArchive
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ImageLoader {
+    /// Makes a one-layer image from a root filesystem tar, like `docker import`.
+    ///
+    /// The tar (plain or gzip; `"-"` = standard input) must be a readable tar archive; its
+    /// uncompressed stream, byte for byte, is the layer (diffID = its sha256), stored gzip-compressed.
+    /// The config has Docker's import defaults: `created` now, `comment` and one history entry
+    /// with `message` (default `Imported from -`, as Docker writes for files and stdin alike),
+    /// the container config made from `changes` (see `--change`), and `platform`.
+    /// Tags `reference` when given. Throws ``ArchiveError``.
+    public func importRootfs(from path: String, reference: ImageReference?, changes: [String], message: String?, platform: Platform) async throws -> ArchiveImage {
+        let containerConfig = try ImportChanges.apply(changes, to: ContainerConfig())
+        let digests = try await storeImportedLayer(path)
+        let comment = message.flatMap { $0.isEmpty ? nil : $0 } ?? "Imported from -"
+        let now = Timestamp(Date())
+        let config = ImageConfig(
+            platform: platform, config: containerConfig, rootfs: RootFS(diffIDs: [digests.diffID]),
+            history: [History(created: now, comment: comment)], created: now,
+            extraFields: ["comment": .string(comment)])
+        let configBytes = try CanonicalJSON.encode(config)
+        let configDescriptor = try storeCall { try store.put(bytes: configBytes, mediaType: .dockerConfig) }
+        let manifest = Manifest(mediaType: .dockerManifest, config: configDescriptor,
+                                layers: [digests.descriptor(mediaType: .dockerLayerGzip)])
+        var descriptor = try storeCall { try store.put(bytes: try CanonicalJSON.encode(manifest), mediaType: .dockerManifest) }
+        descriptor.platform = platform
+        if let reference {
+            try await storeCallAsync { try await store.tag(reference, descriptor) }
+        }
+        return ArchiveImage(manifestDescriptor: descriptor, references: reference.map { [$0] } ?? [])
+    }
+
+    /// Streams the rootfs tar into a gzip blob in the store, checking it is a tar on the way.
+    private func storeImportedLayer(_ path: String) async throws -> LayerDigests {
+        let input: FileDescriptor
+        if path == "-" {
+            input = FileDescriptor(fd: 0, owned: false)
+        } else {
+            do { input = try FileDescriptor.open(reading: path) } catch {
+                throw ArchiveError(.io, "cannot open \(path)", cause: "\(error)")
+            }
+        }
+        var template = Array((store.location.tempDirectory.path + "/import-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw ArchiveError(.io, "cannot create a temp file in \(store.location.tempDirectory.path)") }
+        let temp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        defer { unlink(temp) }
+        let source = path == "-" ? "standard input" : path
+        let digests: LayerDigests
+        do {
+            let sink = try LayerBlobSink(blob: FileDescriptor(fd: fd))
+            let (_, plain) = try CompressionSniffer.decompressing(input)
+            let tee = TeeSource(base: AnyByteSource(plain), sink: sink)
+            var reader = TarReader(tee)
+            while try reader.next() != nil {}
+            // The layer is the whole stream, including anything after the end-of-archive blocks.
+            while try !tee.read(upTo: 256 * 1024).isEmpty {}
+            digests = try sink.finish()
+        } catch let error as LayerArchiveError {
+            throw ArchiveError(error.kind == .unsupported ? .unsupported : .invalidArchive, "\(source) is not a readable tar archive", cause: "\(error)")
+        }
+        try await storeCallAsync { try await store.ingest(expected: digests.descriptor(mediaType: .dockerLayerGzip), contentsOf: URL(fileURLWithPath: temp)) }
+        return digests
+    }
+}
+
+/// A source that also writes every byte it gives to a sink (a class, so the tar reader and the
+/// caller share one read position).
+final class TeeSource<Sink: ByteSink & AnyObject>: ByteSource {
+    private var base: AnyByteSource
+    private let sink: Sink
+
+    init(base: AnyByteSource, sink: Sink) {
+        self.base = base
+        self.sink = sink
+    }
+
+    func read(upTo maxCount: Int) throws -> [UInt8] {
+        let chunk = try base.read(upTo: maxCount)
+        if !chunk.isEmpty { try sink.write(chunk) }
+        return chunk
+    }
+}
