@@ -1,5 +1,6 @@
 import Builder
 import Foundation
+import ImageArchive
 import ImageSpec
 import ImageStore
 import Images
@@ -9,8 +10,8 @@ import LayerArchive
 enum ImageOutput {
     static func write(_ result: BuildResult, kind: BuildOutputSpec.Kind, service: ImageService,
                       tags: [ImageReference], to dest: String) async throws {
-        try? FileManager.default.removeItem(atPath: dest)
-        try LayoutExport.write(result, store: service.store, to: dest, names: tags.map(\.description))
+        let image = ArchiveImage(manifestDescriptor: result.manifestDescriptor, references: tags)
+        try await ImageExporter(store: service.store).export([image], format: kind == .oci ? .oci : .docker, to: dest)
     }
 }
 
