@@ -94,6 +94,7 @@ extension Builder {
                                   owner: owner, mode: mode ?? (isURL ? 0o600 : nil), isAdd: op.isAdd && !isURL,
                                   excludePatterns: op.excludes, parents: op.parents)
         let plan: CopyPlan
+        try FileManager.default.createDirectory(at: scratch.appendingPathComponent("unpack"), withIntermediateDirectories: true)
         do {
             plan = try CopyPlanner.plan(request, from: tree, destinationRoot: destinationRoot,
                                         scratch: scratch.appendingPathComponent("unpack").path)

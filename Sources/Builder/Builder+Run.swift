@@ -37,7 +37,7 @@ extension Builder {
         defer { try? FileManager.default.removeItem(at: dir) }
         let upper = dir.appendingPathComponent("upper").path
         let work = dir.appendingPathComponent("work").path
-        for d in [upper, work] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        for d in [upper, work, dir.appendingPathComponent("rootfs").path] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
         var extra: [RootMount] = []
         defer { for m in extra { m.unmount() } }
         var binds: [BindMount] = []
