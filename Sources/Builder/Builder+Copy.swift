@@ -66,10 +66,10 @@ extension Builder {
             guard let context = options.contextDirectory else {
                 throw BuildError.at(range, "\(op.keyword) needs a build context, but none was given")
             }
-            let matcher = contextMatcher
+            let included = contextIncluded
             tree = CopySourceTree(root: context, isContext: true) { path in
-                guard let matcher else { return false }
-                return (try? matcher.matchesOrParentMatches(path)) ?? false
+                guard let included else { return false }
+                return !included.contains(path)
             }
         }
         var owner: (uid: UInt32, gid: UInt32)?

@@ -19,8 +19,9 @@ public final class Builder {
     var plan: StagePlan!
     /// Finished stages by index.
     var states: [Int: StageState] = [:]
-    /// `.dockerignore` of the context (nil: nothing excluded).
-    var contextMatcher: PatternMatcher?
+    /// The context paths `.dockerignore` lets through (nil: nothing excluded), as BuildKit's
+    /// context transfer (ContextWalker) sends them.
+    var contextIncluded: Set<String>?
 
     public init(options: BuildOptions, images: ImageService, progress: BuildProgress) {
         self.options = options
@@ -62,8 +63,10 @@ public final class Builder {
             throw BuildError("failed to read .dockerignore: \(error)")
         }
         if !patterns.isEmpty {
-            do { contextMatcher = try PatternMatcher(patterns) } catch {
-                throw BuildError("invalid .dockerignore pattern: \(error)")
+            do {
+                contextIncluded = try LegacyContextWalk.included(root: context, matcher: try PatternMatcher(patterns))
+            } catch {
+                throw BuildError("failed to read the build context with its .dockerignore: \(error)")
             }
         }
     }
