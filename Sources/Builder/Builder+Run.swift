@@ -63,15 +63,22 @@ extension Builder {
                                      stateDirectory: store.location.stateDirectory.appendingPathComponent("runc").path)
         let status: Int32
         do {
-            status = try await runner.runStep(
-                lowerDirs: state.snapshots.map(\.path), upperDir: upper, workDir: work,
-                mountTarget: dir.appendingPathComponent("rootfs").path, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
-                makeSpec: { rootfs in
-                    let user = userSpec.isEmpty ? UserSpec.root : try UserResolver.resolve(userSpec, rootfs: rootfs)
-                    return ContainerSpec(rootfs: rootfs, args: args, env: env, cwd: cwd, user: user,
+            // Not `runStep`: Docker 20.10 keeps the mount targets RUN created (e.g. /etc on
+            // scratch, --mount targets) in the layer, so they are not cleaned out of the upper dir.
+            let rootfs = dir.appendingPathComponent("rootfs").path
+            let mount = try OverlayMount.mount(lowerDirs: state.snapshots.map(\.path), upperDir: upper, workDir: work,
+                                               target: rootfs, readOnly: false)
+            do {
+                let user = userSpec.isEmpty ? UserSpec.root : try UserResolver.resolve(userSpec, rootfs: rootfs)
+                let spec = ContainerSpec(rootfs: rootfs, args: args, env: env, cwd: cwd, user: user,
                                          network: noNetwork ? .none : .host, mounts: binds)
-                },
-                output: { collector.add($0) })
+                status = try await runner.run(spec, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
+                                              output: { collector.add($0) })
+            } catch {
+                try? mount.unmount()
+                throw error
+            }
+            try mount.unmount()
         } catch {
             throw BuildError.at(range, "failed to run the container: \(error)")
         }
@@ -90,7 +97,9 @@ extension Builder {
     /// The persistent directory of a cache mount (`kiln/cache-mounts/<id>`), created with its
     /// uid/gid/mode the first time.
     private func cacheMountDirectory(_ m: DockerfileSyntax.Mount) throws -> String {
-        let id = BuildCache.key("cache-mount", [m.effectiveID])
+        // BuildKit bases a cache with uid/gid/mode on a directory made with them: another cache.
+        let id = BuildCache.key("cache-mount", [m.effectiveID, "\(String(describing: m.uid))", "\(String(describing: m.gid))",
+                                                "\(String(describing: m.mode))"])
         let url = store.location.stateDirectory.appendingPathComponent("cache-mounts").appendingPathComponent(String(id.prefix(32)))
         if !FileManager.default.fileExists(atPath: url.path) {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

@@ -8,7 +8,8 @@ extension Builder {
     func dispatchWorkdir(_ w: WorkdirInstruction, state: inout StageState, title: String) async throws {
         let range = w.node.range
         let raw = try expand(w.path, state, range)
-        let path = Self.joinPath(state.workingDirectory, raw)
+        // BuildKit 20.10 keeps an absolute path as written (trailing slash included).
+        let path = raw.hasPrefix("/") ? raw : Self.joinPath(state.workingDirectory, raw)
         state.config.config.workingDir = path
         let history = "WORKDIR \(path)"
         let step = progress.begin(title)

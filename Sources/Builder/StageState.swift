@@ -30,11 +30,17 @@ struct StageState: Sendable {
         }
     }
 
-    /// The state for `FROM` this stage: same image and variables, no ARGs, CMD not set.
+    /// The state for `FROM` this stage: same image and variables (ARG values stay in the LLB
+    /// state, as in BuildKit) with the image config's Env applied over them again; no declared
+    /// ARGs, CMD not set.
     func derived() -> StageState {
         var copy = self
         copy.buildArgs = []
         copy.cmdSet = false
+        for entry in config.config.env {
+            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            copy.setEnv(String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }
         return copy
     }
 
