@@ -69,6 +69,9 @@ let package = Package(
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "TestVectors"]),
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "LayerArchive", "TestVectors"]),
+        .testTarget(name: "BuilderTests", dependencies: [
+            "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "Distribution", "TestVectors",
+        ]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "TestVectors"]),
         .testTarget(
             name: "DistributionTests",

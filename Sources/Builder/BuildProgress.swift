@@ -7,6 +7,13 @@ public final class BuildProgress: @unchecked Sendable {
     private let lock = NSLock()
     private var counter = 0
     private let started = Date()
+    private var recorded: [String] = []
+
+    /// Every progress line so far (also in quiet mode), for callers and tests.
+    public var lines: [String] {
+        lock.lock(); defer { lock.unlock() }
+        return recorded
+    }
 
     public init(mode: Mode) { self.mode = mode }
 
@@ -37,6 +44,7 @@ public final class BuildProgress: @unchecked Sendable {
     public var totalSeconds: Double { Date().timeIntervalSince(started) }
 
     private func emit(_ line: String) {
+        lock.lock(); recorded.append(line); lock.unlock()
         guard mode == .plain else { return }
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
