@@ -67,12 +67,12 @@ let package = Package(
         .testTarget(name: "CopyPlannerTests", dependencies: ["CopyPlanner", "LayerArchive", "ContextFilter", "ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
-        .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "TestVectors"]),
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "LayerArchive", "TestVectors"]),
         .testTarget(name: "BuilderTests", dependencies: [
             "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "Distribution", "TestVectors",
         ]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "TestVectors"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "kiln", "TestVectors", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .testTarget(
             name: "DistributionTests",
             dependencies: [

@@ -13,6 +13,8 @@ PACKAGES=(
   apache2-utils    # DistributionTests: htpasswd for the Basic-auth registry
   curl             # shared/tools/local-registry: waits for the registry to answer
   runc             # ContainerRuntime: runs RUN steps in containers (crun fails on cgroup v1 hybrid hosts)
+  openssl          # ImagesTests: the token server's signing certificate
+  python3-cryptography  # ImagesTests: the token server's JWT signatures (skipped when absent)
 )
 
 missing=()

@@ -19,6 +19,7 @@ extension ImageService {
     /// layers (up to ``concurrency`` at once), each verified by the store's ingest and skipped when
     /// already present, then stores the manifest and points `reference` at it.
     ///
+    /// A registry manifest that is not an index must be for a platform that `platform` can run.
     /// Interrupting a pull leaves only temp files (removed by prune/check later) and complete,
     /// verified blobs; the next pull reuses them. Throws ``ImagesError``, `RegistryError`, `StoreError`.
     public func pull(_ reference: ImageReference, platform: Platform) async throws -> LocalImage {
@@ -50,6 +51,9 @@ extension ImageService {
         // Config first (small, and it tells the layers' diffIDs).
         try await store.ingest(expected: manifest.config, from: registry.fetchBlob(host: host, repository: repository, descriptor: manifest.config))
         let config = try CanonicalJSON.decode(ImageConfig.self, from: store.read(verifying: manifest.config))
+        if !top.descriptor.mediaType.isIndex, !platform.canRun(config.platform) {
+            throw ImagesError(.unsupportedImage, "image with reference \(reference.familiar) was found but does not match the specified platform: wanted \(platform), actual: \(config.platform)")
+        }
         guard config.rootfs.diffIDs.count == manifest.layers.count else {
             throw ImagesError(.unsupportedImage, "\(reference.familiar): the manifest lists \(manifest.layers.count) layers but the config \(config.rootfs.diffIDs.count) diff IDs; the image is broken")
         }

@@ -27,14 +27,18 @@ extension ImageService {
             }
             toUntag = image.references
         }
+        let remaining = image.references.filter { !toUntag.contains($0) }
         for reference in toUntag where try await store.untag(reference) {
             events.append(.untagged(reference.familiar))
-        }
-        let remaining = image.references.filter { !toUntag.contains($0) }
-        if remaining.isEmpty {
-            for digest in image.repoDigests where !toUntag.contains(digest) {
-                events.append(.untagged(digest.familiar))
+            // The repository's digest goes with its last tag, as Docker reports it.
+            if !remaining.contains(where: { $0.name == reference.name }) {
+                for digest in image.repoDigests where digest.name == reference.name && !toUntag.contains(digest)
+                    && !events.contains(.untagged(digest.familiar)) {
+                    events.append(.untagged(digest.familiar))
+                }
             }
+        }
+        if remaining.isEmpty {
             events.append(.deleted(image.id))
             try await store.prune()
             try await removeUnusedSnapshots()

@@ -31,7 +31,7 @@ public struct LocalImage: Sendable {
     /// The layer descriptors that carry content (the manifest's layers, in order, base first).
     public var layers: [Descriptor] { manifest.layers }
 
-    /// The chain ID of each layer prefix, base first (see `ChainID`).
+    /// The layers' uncompressed digests (the config's diffIDs), base first.
     public var diffIDs: [Digest] { config.rootfs.diffIDs }
 
     /// The `sha256:` form Docker shows with `--no-trunc`, or 12 hex characters otherwise.

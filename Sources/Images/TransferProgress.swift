@@ -2,7 +2,7 @@ import Foundation
 import ImageSpec
 
 /// How a blob transfer ended.
-public enum TransferOutcome: Sendable, Equatable {
+public enum TransferOutcome: Sendable, Hashable {
     /// Pulled from the registry.
     case downloaded
     /// Already present where it was going (local store on pull, registry on push).

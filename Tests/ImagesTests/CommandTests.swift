@@ -68,7 +68,7 @@ final class CommandTests: ImagesTestCase {
         XCTAssertTrue(historyRows[0].hasPrefix("IMAGE          CREATED"), historyRows[0])
         XCTAssertTrue(historyRows[1].hasPrefix(String(ids[0])), history.stdout)
         XCTAssertTrue(historyRows.dropFirst(2).allSatisfy { $0.hasPrefix("<missing>") }, history.stdout)
-        XCTAssertTrue(historyRows.contains { $0.contains(" 0B ") }, history.stdout)
+        XCTAssertTrue(historyRows[1].contains("   2.13MB    "), history.stdout)
         XCTAssertEqual(kiln(["history", "-q", "mybox:1"]).stdout.split(separator: "\n").first.map(String.init), String(ids[0]))
 
         let inspect = kiln(["inspect", "mybox:1"])
@@ -104,6 +104,34 @@ final class CommandTests: ImagesTestCase {
         XCTAssertEqual(df.status, 0, df.stderr)
         XCTAssertTrue(df.stdout.hasPrefix("TYPE "), df.stdout)
         XCTAssertEqual(kiln(["prune", "-f"]).status, 0)
+    }
+
+    /// Empty layers show `0B`, the top row the image ID, the rest `<missing>`; `--no-trunc` shows full values.
+    func testHistoryOfDerivedImage() async throws {
+        try requireRegistry(5102)
+        let service = try makeService("store")
+        let base = try await service.pull(ImageReference(parsing: "\(Self.host)/busybox"), platform: .host)
+        let reference = try ImageReference(parsing: "derived:1")
+        var image = try await makeDerivedImage(service, base: base, reference: reference, content: String(repeating: "x", count: 3000))
+        image.config.history.append(History(created: Timestamp(Date()), createdBy: "CMD [\"sh\" \"-c\" \"echo a very long command line that will be cut\"]", comment: "buildkit.dockerfile.v0", emptyLayer: true))
+        let config = try service.store.put(bytes: CanonicalJSON.encode(image.config), mediaType: .ociConfig)
+        let manifest = Manifest(config: config, layers: image.manifest.layers)
+        try await service.store.tag(reference, service.store.put(bytes: CanonicalJSON.encode(manifest), mediaType: .ociManifest))
+
+        let history = kiln(["history", "derived:1"])
+        XCTAssertEqual(history.status, 0, history.stderr)
+        let rows = history.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(rows.count, 4, history.stdout)
+        XCTAssertTrue(rows[1].hasPrefix(String(config.digest.hex.prefix(12)) + "   Less than a second ago   CMD [\"sh\" \"-c\" \"echo a very long command lin…   0B        buildkit.dockerfile.v0"), history.stdout)
+        XCTAssertTrue(rows[2].hasPrefix("<missing>      Less than a second ago   COPY hello.txt / # buildkit "), history.stdout)
+        XCTAssertTrue(rows[2].contains("   10.2kB    buildkit.dockerfile.v0"), history.stdout)
+        let full = kiln(["history", "--no-trunc", "derived:1"])
+        XCTAssertTrue(full.stdout.contains(config.digest.description), full.stdout)
+        XCTAssertTrue(full.stdout.contains("will be cut"), full.stdout)
+        let json = kiln(["history", "--format", "json", "derived:1"]).stdout.split(separator: "\n")
+        XCTAssertEqual(json.count, 3)
+        XCTAssertTrue(json[0].hasPrefix("{\"Comment\":\"buildkit.dockerfile.v0\",\"CreatedAt\":\""), String(json[0]))
+        XCTAssertTrue(json[0].hasSuffix(",\"ID\":\"\(config.digest.hex.prefix(12))\",\"Size\":\"0B\"}"), String(json[0]))
     }
 
     func testPushPrintsDigestLine() throws {

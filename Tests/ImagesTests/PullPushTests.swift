@@ -37,7 +37,7 @@ final class PullPushTests: ImagesTestCase {
 
         // Second pull: up to date, nothing downloaded.
         let again = RecordingProgress()
-        let second = try ImageService(store: service.store, registry: service.registry, progress: again).pullImage(reference, platform: .host)
+        let second = try await ImageService(store: service.store, registry: service.registry, progress: again).pullImage(reference, platform: .host)
         XCTAssertFalse(second.downloadedNewer)
         XCTAssertEqual(Set(again.outcomes().values), [.alreadyExists])
 
