@@ -33,4 +33,22 @@ final class OverlayMountTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: base + "/c"), [])
         try empty.unmount()
     }
+
+    func testReadOnlyOverlayOfLowersWithSpecialCharacters() throws {
+        let base = try Fixture.scratch("special")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let lowers = [base + "/a,b", base + "/c:d", base + "/e"]
+        for (number, lower) in lowers.enumerated() {
+            try FileManager.default.createDirectory(atPath: lower, withIntermediateDirectories: true)
+            try "\(number)".write(toFile: lower + "/which", atomically: true, encoding: .utf8)
+        }
+        try "base".write(toFile: lowers[0] + "/only-base", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: base + "/merged", withIntermediateDirectories: true)
+        let mount = try OverlayMount.mount(lowerDirs: lowers, upperDir: nil, workDir: nil, target: base + "/merged", readOnly: true)
+        defer { try? mount.unmount() }
+        XCTAssertEqual(try String(contentsOfFile: base + "/merged/which", encoding: .utf8), "2", "the last lower dir is on top")
+        XCTAssertEqual(try String(contentsOfFile: base + "/merged/only-base", encoding: .utf8), "base")
+        XCTAssertThrowsError(try OverlayMount.mount(lowerDirs: lowers, upperDir: nil, workDir: nil, target: base + "/merged",
+                                                    readOnly: false))
+    }
 }
