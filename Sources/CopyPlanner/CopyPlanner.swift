@@ -49,7 +49,7 @@ public enum CopyPlanner {
         var copier = Copier(view: view, policy: policy, exclude: exclude,
                             layer: PlannedLayer(destinationRoot: destinationRoot, now: now))
 
-        for matches in operands where !matches.isEmpty {
+        for (operand, matches) in zip(request.sources, operands) where !matches.isEmpty {
             let ensured = intoDirectory ? destination : Array(destination.dropLast())
             try copier.layer.makeDirectories(try copier.layer.resolve(ensured), owner: policy.createdOwner)
             if matches.count > 1, !intoDirectory, try copier.layer.statIsDirectory(destination) != true {
@@ -57,7 +57,10 @@ public enum CopyPlanner {
             }
             for match in matches {
                 var target = destination
-                if request.parents { target += parentComponents(match.matched) }
+                if request.parents {
+                    target += try parentComponents(match, operand: operand, view: view)
+                    try copier.layer.makeDirectories(try copier.layer.resolve(target), owner: policy.createdOwner)
+                }
                 if request.isAdd, let tar = try archive(match, view: view, scratch: scratch) {
                     try unpack(tar, into: target, scratch: scratch, policy: policy, copier: &copier)
                 } else {
@@ -69,9 +72,17 @@ public enum CopyPlanner {
         return CopyPlan(entries: entries, sourceDigest: try SourceChecksum.digest(entries))
     }
 
-    /// `--parents`: the directories of a match below the `/./` pivot (or the root).
-    private static func parentComponents(_ matched: [String]) -> [String] {
-        Array(matched.dropLast())
+    /// `--parents`: where below the destination a match goes — its path below the operand's
+    /// `/./` pivot (or the root); a directory keeps its own name too, a file goes into its parent.
+    private static func parentComponents(_ match: SourceMatch, operand: String, view: SourceView) throws -> [String] {
+        var pivot = 0
+        if let range = operand.range(of: "/./") {
+            pivot = ConfinedResolver.clean(String(operand[..<range.lowerBound])).count
+        }
+        let below = Array(match.matched.dropFirst(min(pivot, match.matched.count)))
+        let path = ConfinedResolver.join(view.tree.root, match.resolved)
+        let isDirectory = SourceHeaders.lstatInfo(path).map(SourceHeaders.isDirectory) ?? false
+        return isDirectory ? below : Array(below.dropLast())
     }
 
     /// The tar file to extract for an `ADD` match, or nil to copy it.

@@ -14,6 +14,8 @@ final class DockerfileDriver {
         var name: String?
         var root: String
         var workdir = "/"
+        /// Planned entries of the COPY/ADD steps in this stage's history (inherited by `FROM stage`).
+        var copies: [[LayerEntry]] = []
     }
 
     let testCase: ConformanceCase
@@ -56,19 +58,24 @@ final class DockerfileDriver {
     }
 
     private func from(_ rest: String) throws {
+        if !stages.isEmpty { stages[stages.count - 1].copies = copies }
         let words = rest.split(separator: " ").map(String.init)
         let image = words[0]
         let name = words.count >= 3 && words[1].lowercased() == "as" ? words[2] : nil
         let root = scratchRoot + "/stage\(stages.count)"
+        var workdir = "/"
+        var inherited: [[LayerEntry]] = []
         if image == "scratch" {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         } else if let stage = stages.first(where: { $0.name == image }) {
             try Shell.run("/bin/cp", ["-a", stage.root, root])
+            workdir = stage.workdir
+            inherited = stage.copies
         } else {
             try Shell.run("/bin/cp", ["-a", try Busybox.rootfs(), root])
         }
-        stages.append(Stage(name: name, root: root))
-        copies = []
+        stages.append(Stage(name: name, root: root, workdir: workdir))
+        copies = inherited
     }
 
     private func runStep(_ rest: String) throws {
@@ -115,7 +122,7 @@ final class DockerfileDriver {
             let stage = Int(from).map { stages[$0] } ?? stages.first { $0.name == from }!
             source = CopySourceTree(root: stage.root, isContext: false)
         } else {
-            source = CopySourceTree(root: testCase.context, isContext: true, excluded: try testCase.excluded())
+            source = try CopySourceTree.context(root: testCase.context, ignorePatterns: try testCase.ignorePatterns())
         }
         let stage = stages.last!
         let scratch = scratchRoot + "/scratch\(copies.count)-\(stages.count)"
