@@ -123,8 +123,22 @@ struct PlannedLayer {
                 firstName[inode] = header.path
             }
             result.append(LayerEntry(header: header, contentPath: header.type == .regular ? entry.contentPath : nil))
+            if header.type == .directory, replacesNonDirectory(key) {
+                result.append(LayerEntry(header: TarHeader(path: header.path + ".wh..wh..opq", type: .regular, mode: 0)))
+            }
         }
         return result
+    }
+
+    /// Whether a planned directory takes the place of a file or symlink of the destination:
+    /// overlayfs then marks the new directory opaque, and the layer carries `.wh..wh..opq`
+    /// right after it (reference up-add-not-dir-dir: 2 entries for one directory).
+    private func replacesNonDirectory(_ components: [String]) -> Bool {
+        guard let root = destinationRoot else { return false }
+        switch ConfinedResolver.kind(root: root, components) {
+        case .other, .symlink: return true
+        case .missing, .directory: return false
+        }
     }
 
     /// A parent directory that already exists in the destination, with its metadata there.
