@@ -13,6 +13,7 @@ struct ConformanceCase {
     let dockerfile: String
     let buildArgs: [String: String]
     let expectFail: Bool
+    let target: String?
 
     static var root: URL { Vectors.shared.appendingPathComponent("conformance") }
 
@@ -40,6 +41,7 @@ struct ConformanceCase {
         dockerfile = FileManager.default.fileExists(atPath: inWork) ? inWork : context + "/" + dockerfileRel
         buildArgs = json["build_args"] as? [String: String] ?? [:]
         expectFail = (json["expect"] as? String) == "fail"
+        target = json["target"] as? String
     }
 
     func cleanUp() {
