@@ -20,7 +20,7 @@ enum ArchiveUnpacker {
         do {
             let (_, source) = try CompressionSniffer.decompressing(try FileDescriptor.open(reading: input))
             var normalizer = TarNormalizer(source)
-            try normalizer.copy(to: try FileDescriptor.create(writing: output))
+            guard try normalizer.copy(to: try FileDescriptor.create(writing: output)) else { return nil }
         } catch {
             return nil  // not decompressible: not an archive, copied as it is
         }

@@ -6,18 +6,26 @@ import LayerArchive
 struct TarNormalizer {
     private var source: any ByteSource
     private var buffer: [UInt8] = []
+    private var offset = 0
 
     init(_ source: any ByteSource) {
         self.source = source
     }
 
-    /// Writes the normalised stream to `sink`.
-    mutating func copy(to sink: FileDescriptor) throws {
+    /// Writes the normalised stream to `sink`; false (having written nothing of note) when
+    /// the first header is not a valid tar header, so a large non-archive is not copied.
+    @discardableResult
+    mutating func copy(to sink: FileDescriptor) throws -> Bool {
         var afterExtendedHeader = false
+        var first = true
         while let block = try readBlock() {
             if block.allSatisfy({ $0 == 0 }) {
                 try write(block, to: sink)
                 continue
+            }
+            if first {
+                guard Self.hasValidChecksum(block) else { return false }
+                first = false
             }
             let typeflag = block[156]
             let contentBlocks = (Self.size(block) + 511) / 512
@@ -27,10 +35,19 @@ struct TarNormalizer {
             afterExtendedHeader = typeflag == UInt8(ascii: "x") || typeflag == UInt8(ascii: "L") || typeflag == UInt8(ascii: "K")
             if !drop { try write(block, to: sink) }
             for _ in 0..<contentBlocks {
-                guard let content = try readBlock() else { return }
+                guard let content = try readBlock() else { return true }
                 if !drop { try write(content, to: sink) }
             }
         }
+        return true
+    }
+
+    /// The header checksum: the sum of the block's bytes with the checksum field as spaces.
+    static func hasValidChecksum(_ block: [UInt8]) -> Bool {
+        var sum = 0
+        for (index, byte) in block.enumerated() { sum += (148..<156).contains(index) ? 0x20 : Int(byte) }
+        let field = block[148..<156].prefix { $0 != 0 && $0 != 0x20 }.drop { $0 == 0x20 }
+        return Int(String(decoding: field, as: UTF8.self), radix: 8) == sum
     }
 
     private func write(_ block: [UInt8], to sink: FileDescriptor) throws {
@@ -38,20 +55,23 @@ struct TarNormalizer {
     }
 
     private mutating func readBlock() throws -> [UInt8]? {
-        while buffer.count < 512 {
+        while buffer.count - offset < 512 {
             let chunk = try source.read(upTo: 64 * 1024)
             if chunk.isEmpty { break }
+            buffer.removeFirst(offset)
+            offset = 0
             buffer += chunk
         }
-        guard buffer.count >= 512 else {
-            if !buffer.isEmpty {  // a short tail: pass it on padded, the reader decides
-                defer { buffer = [] }
-                return buffer + [UInt8](repeating: 0, count: 512 - buffer.count)
+        let available = buffer.count - offset
+        guard available >= 512 else {
+            if available > 0 {  // a short tail: pass it on padded, the reader decides
+                defer { buffer = []; offset = 0 }
+                return Array(buffer[offset...]) + [UInt8](repeating: 0, count: 512 - available)
             }
             return nil
         }
-        defer { buffer.removeFirst(512) }
-        return Array(buffer[0..<512])
+        defer { offset += 512 }
+        return Array(buffer[offset..<offset + 512])
     }
 
     private static func string(_ field: ArraySlice<UInt8>) -> String {
