@@ -17,6 +17,10 @@ import Glibc
 ///   operand's own symlinks are resolved inside the tree, symlinks below it are copied as links.
 /// - A plain operand naming nothing fails with `"/NAME": not found`; a wildcard matching
 ///   nothing adds nothing. All operands are checked before anything is planned.
+/// - Several sources (or wildcard matches) with a destination that is neither `/`-terminated
+///   nor an existing directory are NOT rejected: BuildKit copies each in turn, so later files
+///   overwrite earlier ones at the destination (moby/buildkit#1853; only the classic builder
+///   says "When using COPY with more than one source file, ...").
 /// - Files keep their mode bits (set-uid included) and mtimes; context files are owned by 0:0.
 /// - `ADD` extracts local tar archives (owners from the archive unless `--chown`) into the
 ///   destination, merging with existing directories.
@@ -31,7 +35,6 @@ public enum CopyPlanner {
         guard !request.sources.isEmpty else { throw CopyError(.noSources, "no source files were specified") }
         let written = request.destination
         let intoDirectory = written.isEmpty || written == "." || written.hasSuffix("/") || request.parents
-        if request.sources.count > 1 && !intoDirectory { throw CopyError.multipleSources(request.isAdd) }
         let absolute = written.hasPrefix("/") ? written : request.workingDirectory + "/" + written
         let destination = ConfinedResolver.clean(absolute)
 
@@ -52,9 +55,6 @@ public enum CopyPlanner {
         for (operand, matches) in zip(request.sources, operands) where !matches.isEmpty {
             let ensured = intoDirectory ? destination : Array(destination.dropLast())
             try copier.layer.makeDirectories(try copier.layer.resolve(ensured), owner: policy.createdOwner)
-            if matches.count > 1, !intoDirectory, try copier.layer.statIsDirectory(destination) != true {
-                throw CopyError.multipleSources(request.isAdd)
-            }
             for match in matches {
                 var target = destination
                 if request.parents {
