@@ -94,13 +94,22 @@ struct PlannedLayer {
     }
 
     /// The layer's entries: the planned ones plus every parent directory they need (with the
-    /// destination root's metadata), in `LayerDiff` order, later names of one inode as hardlinks.
+    /// destination root's metadata; dated now when it gains a name, as up-wildcard's `/usr`),
+    /// in `LayerDiff` order, later names of one inode as hardlinks.
     func entries() -> [LayerEntry] {
         var all = planned
+        // Directories that gain a new name get the time of the copy, as the filesystem gives them.
+        var touched = Set<[String]>()
+        for key in planned.keys where !key.isEmpty && existsInDestination(key) == false {
+            touched.insert(Array(key.dropLast()))
+        }
         for key in planned.keys where key.count > 1 {
             for count in 1..<key.count {
                 let prefix = Array(key.prefix(count))
-                if all[prefix] == nil { all[prefix] = PlannedEntry(header: existingDirectoryHeader(prefix)) }
+                guard all[prefix] == nil else { continue }
+                var header = existingDirectoryHeader(prefix)
+                if touched.contains(prefix) { header.modificationTime = now }
+                all[prefix] = PlannedEntry(header: header)
             }
         }
         let ordered = all.sorted { a, b in
@@ -128,6 +137,11 @@ struct PlannedLayer {
             }
         }
         return result
+    }
+
+    private func existsInDestination(_ components: [String]) -> Bool {
+        guard let root = destinationRoot else { return false }
+        return ConfinedResolver.kind(root: root, components) != .missing
     }
 
     /// Whether a planned directory takes the place of a file or symlink of the destination:

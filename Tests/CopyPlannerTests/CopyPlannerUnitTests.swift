@@ -80,6 +80,20 @@ final class CopyPlannerUnitTests: XCTestCase {
         XCTAssertThrowsError(try plan(["a.txt"], "/", excluded: { $0 == "a.txt" })) { XCTAssertTrue("\($0)".contains("\"/a.txt\" not found")) }
     }
 
+    func testExistingParentKeepsMetadataAndGetsTheCopyTimeWhenItGainsAName() throws {
+        XCTAssertEqual(chown(root + "/dest/existing", 5, 6), 0)
+        var times = [timespec(tv_sec: 1000, tv_nsec: 0), timespec(tv_sec: 1000, tv_nsec: 0)]
+        XCTAssertEqual(utimensat(AT_FDCWD, root + "/dest/existing", &times, 0), 0)
+        let tree = CopySourceTree(root: root + "/ctx", isContext: true)
+        let plan = try CopyPlanner.plan(CopyRequest(sources: ["a.txt"], destination: "/existing/"), from: tree,
+                                        destinationRoot: root + "/dest", scratch: root + "/scratch")
+        let parent = plan.entries.first { $0.header.path == "existing/" }?.header
+        XCTAssertEqual(parent?.uid, 5)
+        XCTAssertEqual(parent?.gid, 6)
+        XCTAssertGreaterThan(parent?.modificationTime.seconds ?? 0, 1000)
+        XCTAssertEqual(plan.entries.first { $0.header.path == "existing/a.txt" }?.header.uid, 0)
+    }
+
     func testEmptyWildcardAddsNothing() throws {
         XCTAssertEqual(try plan(["nothing*"], "/x/"), [])
     }
