@@ -5,19 +5,27 @@ import LayerArchive
 /// (gzip, bzip2, xz, zstd or none, told by its first bytes), a tar header can be read from it
 /// (BuildKit's `isArchivePath`); such an archive is extracted instead of copied.
 enum ArchiveUnpacker {
-    /// The decompressed tar of `path` (a file in `scratch` for bzip2/xz/zstd, else `path`
-    /// itself), or nil when `path` is not a tar archive.
+    /// The decompressed, normalised tar of `path` (a file in `scratch`), or nil when `path`
+    /// is not a tar archive.
     static func tarFile(_ path: String, scratch: String) throws -> String? {
         guard let file = try? FileDescriptor.open(reading: path) else { return nil }
         let head = (try? file.read(upTo: CompressionSniffer.prefixLength)) ?? []
         let compression = CompressionSniffer.detect(head)
-        var tar = path
+        var input = path
         if compression != .none && compression != .gzip {
-            tar = scratch + "/decompressed-\(UUID().uuidString).tar"
-            guard try decompress(path, compression, to: tar) else { return nil }
+            input = scratch + "/decompressed-\(UUID().uuidString).tar"
+            guard try decompress(path, compression, to: input) else { return nil }
         }
-        guard var reader = try? TarReader(detectingCompressionOf: tar), (try? reader.next()) != nil else { return nil }
-        return tar
+        let output = scratch + "/archive-\(UUID().uuidString).tar"
+        do {
+            let (_, source) = try CompressionSniffer.decompressing(try FileDescriptor.open(reading: input))
+            var normalizer = TarNormalizer(source)
+            guard try normalizer.copy(to: try FileDescriptor.create(writing: output)) else { return nil }
+        } catch {
+            return nil  // not decompressible: not an archive, copied as it is
+        }
+        guard var reader = try? TarReader(detectingCompressionOf: output), (try? reader.next()) != nil else { return nil }
+        return output
     }
 
     /// Extracts the tar at `tar` into a new directory under `scratch`, owners kept, and returns it.

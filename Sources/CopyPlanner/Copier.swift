@@ -58,7 +58,7 @@ struct Copier {
                 if excluded && exclude?.hasExclusions != true { continue }
                 try copyDirectory(childPath, relative: childRelative, within: within + [name],
                                   to: destination + [name], overwriteMetadata: true)
-            } else if !excluded, !(view.tree.isContext && view.tree.excluded(childRelative.joined(separator: "/"))) {
+            } else if !excluded {
                 try addFile(childPath, info: childInfo, at: destination + [name])
             }
         }

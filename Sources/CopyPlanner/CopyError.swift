@@ -5,8 +5,6 @@ public struct CopyError: Error, Sendable, Equatable, CustomStringConvertible {
         case notFound
         /// The instruction has no source operand.
         case noSources
-        /// Several sources (or wildcard matches) but the destination is not a directory.
-        case destinationNotDirectory
         /// A directory would be copied over something that is not a directory.
         case notADirectory
         /// A `COPY` option this planner does not support.
@@ -28,10 +26,5 @@ public struct CopyError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `failed to compute cache key: "/NAME": not found`, as BuildKit reports a missing source.
     static func notFound(_ path: String) -> CopyError {
         CopyError(.notFound, "failed to compute cache key: \"\(path)\" not found: not found")
-    }
-
-    static func multipleSources(_ isAdd: Bool) -> CopyError {
-        CopyError(.destinationNotDirectory,
-                  "When using \(isAdd ? "ADD" : "COPY") with more than one source file, the destination must be a directory and end with a /")
     }
 }

@@ -17,6 +17,10 @@ import Glibc
 ///   operand's own symlinks are resolved inside the tree, symlinks below it are copied as links.
 /// - A plain operand naming nothing fails with `"/NAME": not found`; a wildcard matching
 ///   nothing adds nothing. All operands are checked before anything is planned.
+/// - Several sources (or wildcard matches) with a destination that is neither `/`-terminated
+///   nor an existing directory are NOT rejected: BuildKit copies each in turn, so later files
+///   overwrite earlier ones at the destination (moby/buildkit#1853; only the classic builder
+///   says "When using COPY with more than one source file, ...").
 /// - Files keep their mode bits (set-uid included) and mtimes; context files are owned by 0:0.
 /// - `ADD` extracts local tar archives (owners from the archive unless `--chown`) into the
 ///   destination, merging with existing directories.
@@ -31,7 +35,6 @@ public enum CopyPlanner {
         guard !request.sources.isEmpty else { throw CopyError(.noSources, "no source files were specified") }
         let written = request.destination
         let intoDirectory = written.isEmpty || written == "." || written.hasSuffix("/") || request.parents
-        if request.sources.count > 1 && !intoDirectory { throw CopyError.multipleSources(request.isAdd) }
         let absolute = written.hasPrefix("/") ? written : request.workingDirectory + "/" + written
         let destination = ConfinedResolver.clean(absolute)
 
@@ -49,15 +52,15 @@ public enum CopyPlanner {
         var copier = Copier(view: view, policy: policy, exclude: exclude,
                             layer: PlannedLayer(destinationRoot: destinationRoot, now: now))
 
-        for matches in operands where !matches.isEmpty {
+        for (operand, matches) in zip(request.sources, operands) where !matches.isEmpty {
             let ensured = intoDirectory ? destination : Array(destination.dropLast())
             try copier.layer.makeDirectories(try copier.layer.resolve(ensured), owner: policy.createdOwner)
-            if matches.count > 1, !intoDirectory, try copier.layer.statIsDirectory(destination) != true {
-                throw CopyError.multipleSources(request.isAdd)
-            }
             for match in matches {
                 var target = destination
-                if request.parents { target += parentComponents(match.matched) }
+                if request.parents {
+                    target += try parentComponents(match, operand: operand, view: view)
+                    try copier.layer.makeDirectories(try copier.layer.resolve(target), owner: policy.createdOwner)
+                }
                 if request.isAdd, let tar = try archive(match, view: view, scratch: scratch) {
                     try unpack(tar, into: target, scratch: scratch, policy: policy, copier: &copier)
                 } else {
@@ -69,9 +72,17 @@ public enum CopyPlanner {
         return CopyPlan(entries: entries, sourceDigest: try SourceChecksum.digest(entries))
     }
 
-    /// `--parents`: the directories of a match below the `/./` pivot (or the root).
-    private static func parentComponents(_ matched: [String]) -> [String] {
-        Array(matched.dropLast())
+    /// `--parents`: where below the destination a match goes — its path below the operand's
+    /// `/./` pivot (or the root); a directory keeps its own name too, a file goes into its parent.
+    private static func parentComponents(_ match: SourceMatch, operand: String, view: SourceView) throws -> [String] {
+        var pivot = 0
+        if let range = operand.range(of: "/./") {
+            pivot = ConfinedResolver.clean(String(operand[..<range.lowerBound])).count
+        }
+        let below = Array(match.matched.dropFirst(min(pivot, match.matched.count)))
+        let path = ConfinedResolver.join(view.tree.root, match.resolved)
+        let isDirectory = SourceHeaders.lstatInfo(path).map(SourceHeaders.isDirectory) ?? false
+        return isDirectory ? below : Array(below.dropLast())
     }
 
     /// The tar file to extract for an `ADD` match, or nil to copy it.

@@ -14,11 +14,18 @@ public struct CopySourceTree: Sendable {
     /// `.dockerignore`. An excluded file is invisible; an excluded directory is visible only
     /// for its not-excluded descendants. Always false for stages.
     public var excluded: @Sendable (String) -> Bool
+    /// For a directory `excluded` rejects: whether the context still holds the directory
+    /// itself (its not-excluded content is visible only then). nil: kept exactly when
+    /// something below it is not excluded. `context(root:ignorePatterns:)` sets Docker 20.10's
+    /// rule.
+    public var keepsExcludedDirectory: (@Sendable (String) -> Bool)?
 
-    public init(root: String, isContext: Bool, excluded: @escaping @Sendable (String) -> Bool = { _ in false }) {
+    public init(root: String, isContext: Bool, excluded: @escaping @Sendable (String) -> Bool = { _ in false },
+                keepsExcludedDirectory: (@Sendable (String) -> Bool)? = nil) {
         self.root = root
         self.isContext = isContext
         self.excluded = excluded
+        self.keepsExcludedDirectory = keepsExcludedDirectory
     }
 }
 

@@ -94,13 +94,22 @@ struct PlannedLayer {
     }
 
     /// The layer's entries: the planned ones plus every parent directory they need (with the
-    /// destination root's metadata), in `LayerDiff` order, later names of one inode as hardlinks.
+    /// destination root's metadata; dated now when it gains a name, as up-wildcard's `/usr`),
+    /// in `LayerDiff` order, later names of one inode as hardlinks.
     func entries() -> [LayerEntry] {
         var all = planned
+        // Directories that gain a new name get the time of the copy, as the filesystem gives them.
+        var touched = Set<[String]>()
+        for key in planned.keys where !key.isEmpty && existsInDestination(key) == false {
+            touched.insert(Array(key.dropLast()))
+        }
         for key in planned.keys where key.count > 1 {
             for count in 1..<key.count {
                 let prefix = Array(key.prefix(count))
-                if all[prefix] == nil { all[prefix] = PlannedEntry(header: existingDirectoryHeader(prefix)) }
+                guard all[prefix] == nil else { continue }
+                var header = existingDirectoryHeader(prefix)
+                if touched.contains(prefix) { header.modificationTime = now }
+                all[prefix] = PlannedEntry(header: header)
             }
         }
         let ordered = all.sorted { a, b in
@@ -123,8 +132,27 @@ struct PlannedLayer {
                 firstName[inode] = header.path
             }
             result.append(LayerEntry(header: header, contentPath: header.type == .regular ? entry.contentPath : nil))
+            if header.type == .directory, replacesNonDirectory(key) {
+                result.append(LayerEntry(header: TarHeader(path: header.path + ".wh..wh..opq", type: .regular, mode: 0)))
+            }
         }
         return result
+    }
+
+    private func existsInDestination(_ components: [String]) -> Bool {
+        guard let root = destinationRoot else { return false }
+        return ConfinedResolver.kind(root: root, components) != .missing
+    }
+
+    /// Whether a planned directory takes the place of a file or symlink of the destination:
+    /// overlayfs then marks the new directory opaque, and the layer carries `.wh..wh..opq`
+    /// right after it (reference up-add-not-dir-dir: 2 entries for one directory).
+    private func replacesNonDirectory(_ components: [String]) -> Bool {
+        guard let root = destinationRoot else { return false }
+        switch ConfinedResolver.kind(root: root, components) {
+        case .other, .symlink: return true
+        case .missing, .directory: return false
+        }
     }
 
     /// A parent directory that already exists in the destination, with its metadata there.

@@ -24,12 +24,26 @@ struct SourceView {
         return .missing
     }
 
-    /// Whether a path is part of the context: not excluded, or an excluded directory that
-    /// still holds something not excluded.
+    /// Whether a path is part of the context: its parent directories are, and it is not
+    /// excluded — or it is an excluded directory the context keeps (`keepsExcludedDirectory`,
+    /// or by default one that still holds something not excluded).
     func isVisible(_ components: [String], isDirectory: Bool) -> Bool {
         guard tree.isContext, !components.isEmpty else { return true }
-        guard tree.excluded(components.joined(separator: "/")) else { return true }
-        return isDirectory && hasVisibleDescendant(components)
+        if components.count > 1 {
+            for count in 1..<components.count where !isOwnVisible(Array(components.prefix(count)), isDirectory: true) {
+                return false
+            }
+        }
+        return isOwnVisible(components, isDirectory: isDirectory)
+    }
+
+    /// Visibility of a path whose parents are visible.
+    private func isOwnVisible(_ components: [String], isDirectory: Bool) -> Bool {
+        let path = components.joined(separator: "/")
+        guard tree.excluded(path) else { return true }
+        guard isDirectory else { return false }
+        if let keeps = tree.keepsExcludedDirectory { return keeps(path) }
+        return hasVisibleDescendant(components)
     }
 
     private func hasVisibleDescendant(_ components: [String]) -> Bool {

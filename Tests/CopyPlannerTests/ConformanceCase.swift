@@ -13,6 +13,7 @@ struct ConformanceCase {
     let dockerfile: String
     let buildArgs: [String: String]
     let expectFail: Bool
+    let target: String?
 
     static var root: URL { Vectors.shared.appendingPathComponent("conformance") }
 
@@ -30,6 +31,7 @@ struct ConformanceCase {
         if context == work.standardizedFileURL.path {
             for harness in ["case.json", "setup.sh"] { try? FileManager.default.removeItem(atPath: work.path + "/" + harness) }
         }
+        try Self.restoreSymlinks(in: context)
         let setup = source.appendingPathComponent("setup.sh").path
         if FileManager.default.fileExists(atPath: setup) {
             try Shell.run("/bin/bash", [setup], cwd: context, env: ["CONF_CONTEXT": context, "CONF_CASE_DIR": source.path])
@@ -39,18 +41,33 @@ struct ConformanceCase {
         dockerfile = FileManager.default.fileExists(atPath: inWork) ? inWork : context + "/" + dockerfileRel
         buildArgs = json["build_args"] as? [String: String] ?? [:]
         expectFail = (json["expect"] as? String) == "fail"
+        target = json["target"] as? String
     }
 
     func cleanUp() {
         try? FileManager.default.removeItem(at: work)
     }
 
-    /// The `.dockerignore` exclusion of the context, as the builder would pass it.
-    func excluded() throws -> @Sendable (String) -> Bool {
-        let (_, patterns) = try IgnoreFileLocation.load(contextDirectory: URL(fileURLWithPath: context),
-                                                        dockerfile: URL(fileURLWithPath: dockerfile))
-        let matcher = try PatternMatcher(patterns)
-        return { (try? matcher.matchesWalking($0)) ?? false }
+    /// The `.dockerignore` patterns of the context, found as BuildKit finds them.
+    func ignorePatterns() throws -> [String] {
+        try IgnoreFile.load(contextDirectory: URL(fileURLWithPath: context), dockerfile: URL(fileURLWithPath: dockerfile)).patterns
+    }
+
+    /// The shared copy of the cases stores git symlinks as small files holding the link
+    /// target (e.g. `subdir-c/file-b.txt` = `../file-a.txt`, no newline), while Docker built
+    /// the references from real symlinks. Turn such files back into symlinks.
+    static func restoreSymlinks(in directory: String) throws {
+        guard let walker = FileManager.default.enumerator(atPath: directory) else { return }
+        for case let relative as String in walker {
+            let path = directory + "/" + relative
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            guard attributes[.type] as? FileAttributeType == .typeRegular,
+                  let size = attributes[.size] as? Int, size > 0, size < 200,
+                  let text = try? String(contentsOfFile: path, encoding: .utf8),
+                  text.hasPrefix("../"), !text.contains("\n"), !text.contains(" ") else { continue }
+            try FileManager.default.removeItem(atPath: path)
+            try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: text)
+        }
     }
 
     /// The reference Docker produced.

@@ -14,6 +14,8 @@ final class DockerfileDriver {
         var name: String?
         var root: String
         var workdir = "/"
+        /// Planned entries of the COPY/ADD steps in this stage's history (inherited by `FROM stage`).
+        var copies: [[LayerEntry]] = []
     }
 
     let testCase: ConformanceCase
@@ -56,19 +58,24 @@ final class DockerfileDriver {
     }
 
     private func from(_ rest: String) throws {
+        if !stages.isEmpty { stages[stages.count - 1].copies = copies }
         let words = rest.split(separator: " ").map(String.init)
         let image = words[0]
         let name = words.count >= 3 && words[1].lowercased() == "as" ? words[2] : nil
         let root = scratchRoot + "/stage\(stages.count)"
+        var workdir = "/"
+        var inherited: [[LayerEntry]] = []
         if image == "scratch" {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         } else if let stage = stages.first(where: { $0.name == image }) {
             try Shell.run("/bin/cp", ["-a", stage.root, root])
+            workdir = stage.workdir
+            inherited = stage.copies
         } else {
             try Shell.run("/bin/cp", ["-a", try Busybox.rootfs(), root])
         }
-        stages.append(Stage(name: name, root: root))
-        copies = []
+        stages.append(Stage(name: name, root: root, workdir: workdir))
+        copies = inherited
     }
 
     private func runStep(_ rest: String) throws {
@@ -79,7 +86,7 @@ final class DockerfileDriver {
         } else {
             argv = ["/bin/sh", "-c", rest]
         }
-        argv = [stage.root] + argv
+        argv = [stage.root, "/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", stage.workdir] + argv
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/chroot")
         process.arguments = argv
@@ -102,8 +109,10 @@ final class DockerfileDriver {
             switch parts[0] {
             case "from": from = parts[1]
             case "chown":
-                let ids = parts[1].split(separator: ":").map { UInt32($0)! }
-                owner = (ids[0], ids.count > 1 ? ids[1] : ids[0])
+                let names = parts[1].split(separator: ":").map(String.init)
+                let uid = try Self.id(names[0], in: stages.last!.root + "/etc/passwd")
+                let gid = names.count > 1 ? try Self.id(names[1], in: stages.last!.root + "/etc/group") : uid
+                owner = (uid, gid)
             case "chmod": mode = UInt32(parts[1], radix: 8)
             default: break
             }
@@ -115,7 +124,7 @@ final class DockerfileDriver {
             let stage = Int(from).map { stages[$0] } ?? stages.first { $0.name == from }!
             source = CopySourceTree(root: stage.root, isContext: false)
         } else {
-            source = CopySourceTree(root: testCase.context, isContext: true, excluded: try testCase.excluded())
+            source = try CopySourceTree.context(root: testCase.context, ignorePatterns: try testCase.ignorePatterns())
         }
         let stage = stages.last!
         let scratch = scratchRoot + "/scratch\(copies.count)-\(stages.count)"
@@ -135,6 +144,22 @@ final class DockerfileDriver {
         try LayerDiff.write(entries, to: &writer)
         try writer.finish()
         try LayerApplier(target: root).apply(blob: InMemorySource(buffer.bytes))
+    }
+
+    /// A user or group number, or the id of a name in the stage's passwd/group file.
+    static func id(_ name: String, in file: String) throws -> UInt32 {
+        if let number = UInt32(name) { return number }
+        for line in try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n") {
+            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+            if fields.count > 2, fields[0] == name, let id = UInt32(fields[2]) { return id }
+        }
+        throw Shell.Failure(description: "no \(name) in \(file)")
+    }
+
+    /// The COPY/ADD entries of the stage a build of `target` (or the last stage) exports.
+    func exportedCopies(target: String?) -> [[LayerEntry]] {
+        guard let target, let stage = stages.firstIndex(where: { $0.name == target }) else { return copies }
+        return stage == stages.count - 1 ? copies : stages[stage].copies
     }
 
     // MARK: - Text

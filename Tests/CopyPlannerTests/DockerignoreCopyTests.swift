@@ -32,7 +32,6 @@ final class DockerignoreCopyTests: ConformanceCopyTestsBase {
     func testIrrelevant() throws { try check("up-dockerignore-irrelevant") }
     func testMinimal() throws { try check("up-dockerignore-minimal-test") }
     func testFileInWorkdirInOtherStage() throws { try check("up-file-in-workdir-in-other-stage") }
-    func testReplaceDirectoryWithSymlinkSubdir() throws { try check("up-replace-directory-with-symlink-subdir") }
     func testStageContainerAsSourcePlusHardlinks() throws { try check("up-stage-container-as-source-plus-hardlinks") }
 
     func testAllowlistAlternatingNothing() throws {

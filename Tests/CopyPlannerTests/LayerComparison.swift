@@ -22,7 +22,7 @@ enum LayerComparison {
             } else {
                 out.append("COPY/ADD #\(n): no such layer in the reference")
             }
-            for entry in entries {
+            for entry in entries where !(entry.header.path.split(separator: "/").last ?? "").hasPrefix(".wh.") {
                 var path = "/" + entry.header.path
                 if path.hasSuffix("/") { path.removeLast() }
                 var header = entry.header
