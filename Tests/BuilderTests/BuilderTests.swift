@@ -49,11 +49,12 @@ final class BuilderTests: BuilderTestCase {
             WORKDIR /work
             COPY a.txt .
             RUN echo "$GREETING $(cat a.txt)" > out.txt && id -u >> out.txt
+            RUN mkdir -p /home/u && chown 1000:1000 /home/u
             USER 1000:1000
-            RUN id -u > /tmp/uid.txt
+            RUN id -u > /home/u/uid.txt
             """)
         XCTAssertEqual(try file("work/out.txt", in: result), "hi from context\n0\n")
-        XCTAssertEqual(try file("tmp/uid.txt", in: result), "1000\n")
+        XCTAssertEqual(try file("home/u/uid.txt", in: result), "1000\n")
         let runs = result.config.history.compactMap(\.createdBy).filter { $0.hasPrefix("RUN") }
         XCTAssertEqual(runs.first, #"RUN |1 GREETING=hi /bin/sh -c echo "$GREETING $(cat a.txt)" > out.txt && id -u >> out.txt # buildkit"#)
         XCTAssertEqual(result.config.config.workingDir, "/work")
