@@ -67,10 +67,11 @@ extension Builder {
                 throw BuildError.at(range, "\(op.keyword) needs a build context, but none was given")
             }
             let included = contextIncluded
-            tree = CopySourceTree(root: context, isContext: true) { path in
+            // The walk already decided which excluded directories are sent (kept).
+            tree = CopySourceTree(root: context, isContext: true, excluded: { path in
                 guard let included else { return false }
                 return !included.contains(path)
-            }
+            }, keepsExcludedDirectory: { _ in false })
         }
         var owner: (uid: UInt32, gid: UInt32)?
         if let rawChown = op.chown {
