@@ -16,9 +16,8 @@ enum ImageOutput {
 }
 
 enum LocalOutput {
-    static func write(_ result: BuildResult, to dest: String) throws {
+    static func write(_ result: BuildResult, store: ContentStore, to dest: String) throws {
         try FileManager.default.createDirectory(atPath: dest, withIntermediateDirectories: true)
-        let store = try ContentStore(location: try StoreLocation.resolve(explicit: nil))
         for layer in result.manifest.layers {
             _ = try LayerApplier(target: dest).apply(blobFile: try store.open(layer.digest).path)
         }

@@ -33,7 +33,7 @@ struct BuildOutputSpec {
         case .docker, .oci:
             try await ImageOutput.write(result, kind: kind, service: service, tags: tags, to: dest)
         case .local:
-            try LocalOutput.write(result, to: dest)
+            try LocalOutput.write(result, store: service.store, to: dest)
         }
     }
 }
