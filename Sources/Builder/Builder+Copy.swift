@@ -100,7 +100,7 @@ extension Builder {
             plan = try CopyPlanner.plan(request, from: tree, destinationRoot: destinationRoot,
                                         scratch: scratch.appendingPathComponent("unpack").path)
         } catch {
-            throw BuildError.at(range, "failed to compute cache key: \(error)")
+            throw BuildError.at(range, "\(error)")
         }
         let key = BuildCache.key(state.cacheKey, [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))",
                                                   plan.sourceDigest.description])
