@@ -50,6 +50,20 @@ extension Builder {
                 mounts.append(try RootMount.mount(lowers: lowers.map(\.path), upper: nil, work: nil, target: root))
             }
             tree = CopySourceTree(root: root, isContext: false)
+        } else if !op.contents.isEmpty {
+            guard sources.isEmpty else {
+                throw BuildError.at(range, "kiln cannot mix heredoc and file sources in one \(op.keyword) yet")
+            }
+            let dir = scratch.appendingPathComponent("heredoc")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            planSources = []
+            for content in op.contents {
+                let data = content.expand ? try expand(content.data, state, range) : content.data
+                try Data(data.utf8).write(to: dir.appendingPathComponent(content.path))
+                planSources.append(content.path)
+            }
+            tree = CopySourceTree(root: dir.path, isContext: true)
+            fromKey = "heredoc"
         } else if op.isAdd, sources.contains(where: CopyOperands.isURL) {
             let dl = scratch.appendingPathComponent("download")
             try FileManager.default.createDirectory(at: dl, withIntermediateDirectories: true)

@@ -12,6 +12,8 @@ struct CopyOperands {
     var excludes: [String]
     var parents: Bool
     var range: SourceRange
+    /// Heredoc sources (`COPY <<EOF /dest`).
+    var contents: [SourceContent] = []
 
     init(_ copy: CopyInstruction) {
         isAdd = false
@@ -23,6 +25,7 @@ struct CopyOperands {
         excludes = copy.excludes
         parents = copy.parents
         range = copy.node.range
+        contents = copy.sources.sourceContents
     }
 
     init(_ add: AddInstruction) {
@@ -35,6 +38,7 @@ struct CopyOperands {
         excludes = add.excludes
         parents = false
         range = add.node.range
+        contents = add.sources.sourceContents
     }
 
     var keyword: String { isAdd ? "ADD" : "COPY" }
