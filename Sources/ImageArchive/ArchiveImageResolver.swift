@@ -5,6 +5,7 @@ import ImageStore
 /// Finds images in the store by the names `kiln save` accepts, as `docker save` does:
 /// `name:tag` or `name@digest` (that reference), `name` alone (every tag of the repository),
 /// or an image ID — the config digest, `sha256:<hex>` or a unique hex prefix (saved without names).
+/// IDs are found among named images; an unnamed image can be given by its full manifest digest.
 public struct ArchiveImageResolver: Sendable {
     public let store: ContentStore
 
@@ -39,7 +40,7 @@ public struct ArchiveImageResolver: Sendable {
                     continue
                 }
             }
-            if let descriptor = try findByID(name, in: tagged) {
+            if let descriptor = try findByID(name, in: tagged) ?? untaggedManifest(name) {
                 add(descriptor, nil)
                 continue
             }
@@ -51,6 +52,16 @@ public struct ArchiveImageResolver: Sendable {
     /// The image ID (config digest) of a manifest or index in the store (the host's manifest of an index).
     public func imageID(of descriptor: Descriptor) throws -> Digest {
         try store.singleImage(descriptor).manifest.config.digest
+    }
+
+    /// A manifest or index named by its full digest, tagged or not (e.g. an image loaded without a name).
+    private func untaggedManifest(_ text: String) -> Descriptor? {
+        guard let digest = try? Digest(parsing: text), store.contains(digest), let bytes = try? store.read(digest) else { return nil }
+        struct Probe: Decodable { var mediaType: String?; var manifests: [Descriptor]?; var config: Descriptor? }
+        guard let probe = try? JSONDecoder().decode(Probe.self, from: bytes) else { return nil }
+        let mediaType: MediaType? = probe.mediaType.flatMap { MediaType($0) } ?? (probe.manifests != nil ? .ociIndex : probe.config != nil ? .ociManifest : nil)
+        guard let mediaType, mediaType.isIndex || mediaType.isManifest else { return nil }
+        return Descriptor(mediaType: mediaType, digest: digest, size: Int64(bytes.count))
     }
 
     private func findByID(_ text: String, in tagged: [TaggedImage]) throws -> Descriptor? {

@@ -2,6 +2,7 @@ import Foundation
 import ImageSpec
 
 /// One entry of a docker-archive's `manifest.json`.
+/// Written as Docker does: keys `Config`, `RepoTags`, `Layers` in that order, then a newline.
 struct DockerArchiveEntry: Codable, Sendable {
     var config: String
     var repoTags: [String]?
@@ -19,43 +20,41 @@ struct DockerArchiveEntry: Codable, Sendable {
     }
 }
 
-/// Docker's legacy v1 image JSON (`<v1id>/json`) and the v1 IDs naming layer folders.
-enum LegacyV1 {
-    /// An empty Go `container.Config`, as Docker writes `container_config` of intermediate layers.
-    static let emptyContainerConfig: JSONValue = .object([
-        "Hostname": .string(""), "Domainname": .string(""), "User": .string(""),
-        "AttachStdin": .bool(false), "AttachStdout": .bool(false), "AttachStderr": .bool(false),
-        "Tty": .bool(false), "OpenStdin": .bool(false), "StdinOnce": .bool(false),
-        "Env": .null, "Cmd": .null, "Image": .string(""), "Volumes": .null, "WorkingDir": .string(""),
-        "Entrypoint": .null, "OnBuild": .null, "Labels": .null,
-    ])
-
-    /// The v1 fields of an image config that Docker copies into the top layer's v1 JSON.
-    static let v1Keys = ["comment", "created", "container", "container_config", "docker_version", "author", "config", "architecture", "variant", "os"]
-
-    /// The v1 image of layer `index` of `count`: the image's own v1 fields for the top layer,
-    /// an empty one (created at the epoch) below it — as Docker's `docker save` does.
-    static func image(configBytes: Data, isTop: Bool) -> [String: JSONValue] {
-        var fields: [String: JSONValue] = ["created": .string("1970-01-01T00:00:00Z"), "container_config": emptyContainerConfig]
-        if isTop, case .object(let config)? = try? JSONDecoder().decode(JSONValue.self, from: configBytes) {
-            for key in v1Keys { if let value = config[key] { fields[key] = value } }
+extension DockerArchiveEntry {
+    /// `manifest.json` bytes exactly as Docker 20.10 writes them (Go struct field order, trailing newline).
+    static func manifestFile(_ entries: [DockerArchiveEntry]) throws -> Data {
+        func list(_ items: [String]) throws -> String { String(decoding: try CanonicalJSON.encode(items), as: UTF8.self) }
+        let objects = try entries.map { entry in
+            let tags = try entry.repoTags.map { try list($0) } ?? "null"
+            return #"{"Config":\#(try list([entry.config]).dropFirst().dropLast()),"RepoTags":\#(tags),"Layers":\#(try list(entry.layers))}"#
         }
-        return fields
+        return Data(("[" + objects.joined(separator: ",") + "]\n").utf8)
+    }
+}
+
+/// Docker's legacy v1 image JSON (`<v1id>/json`) and the v1 IDs naming layer folders, computed
+/// as Docker 20.10 does: the top layer carries the image's v1 fields, layers below an empty v1
+/// image created at the epoch.
+enum LegacyV1 {
+    /// The image config as a JSON object, for the top layer; nil below it.
+    static func image(configBytes: Data, isTop: Bool) -> [String: JSONValue]? {
+        guard isTop else { return nil }
+        if case .object(let config)? = try? JSONDecoder().decode(JSONValue.self, from: configBytes) { return config }
+        return [:]
     }
 
-    /// Docker's `v1.CreateID`: sha256 of the v1 image with `layer_id` (the chain ID) and `parent`.
-    static func id(image: [String: JSONValue], chainID: Digest, parent: Digest?) throws -> Digest {
-        var fields = image
-        fields["layer_id"] = .string(chainID.description)
-        if let parent { fields["parent"] = .string(parent.description) }
-        return Digest.sha256(of: try CanonicalJSON.encode(fields))
+    /// Docker's `v1.CreateID`: sha256 of the v1 image's members (without id/parent) plus
+    /// `layer_id` (the chain ID) and `parent` (the parent's v1 ID), keys sorted as Go writes a map.
+    static func id(image: [String: JSONValue]?, chainID: Digest, parent: Digest?) throws -> Digest {
+        var members = Dictionary(GoJSON.v1Image(id: nil, parent: nil, config: image), uniquingKeysWith: { $1 })
+        members["layer_id"] = GoJSON.string(chainID.description)
+        if let parent { members["parent"] = GoJSON.string(parent.description) }
+        let text = "{" + members.keys.sorted().map { GoJSON.string($0) + ":" + members[$0]! }.joined(separator: ",") + "}"
+        return Digest.sha256(of: Data(text.utf8))
     }
 
-    /// The `json` file of a layer folder: the v1 image with its `id` and `parent`.
-    static func json(image: [String: JSONValue], id: Digest, parent: Digest?) throws -> Data {
-        var fields = image
-        fields["id"] = .string(id.hex)
-        if let parent { fields["parent"] = .string(parent.hex) }
-        return try CanonicalJSON.encode(fields)
+    /// The `json` file of a layer folder: the v1 image with its `id` and `parent` (hex), in struct order.
+    static func json(image: [String: JSONValue]?, id: Digest, parent: Digest?) throws -> Data {
+        Data(GoJSON.object(GoJSON.v1Image(id: id.hex, parent: parent?.hex, config: image)).utf8)
     }
 }

@@ -58,9 +58,9 @@ struct DockerArchiveWriter {
             }
             manifest.append(DockerArchiveEntry(config: configName, repoTags: tags.map(\.familiar), layers: layerNames))
         }
-        entries["manifest.json"] = OuterEntry(name: "manifest.json", content: .bytes(try CanonicalJSON.encode(manifest)), mtime: newest)
+        entries["manifest.json"] = OuterEntry(name: "manifest.json", content: .bytes(try DockerArchiveEntry.manifestFile(manifest)), mtime: newest)
         if !repositories.isEmpty {
-            entries["repositories"] = OuterEntry(name: "repositories", content: .bytes(try CanonicalJSON.encode(repositories)), mtime: newest)
+            entries["repositories"] = OuterEntry(name: "repositories", content: .bytes(try CanonicalJSON.encode(repositories) + Data("\n".utf8)), mtime: newest)
         }
         for name in entries.keys.sorted() {
             try Task.checkCancellation()

@@ -62,16 +62,19 @@ struct OuterEntry {
     var content: Content
     var mtime: Int64
 
-    /// Writes the entry (headers mode 0755 for folders, 0644 for files, owner 0:0).
+    /// Writes the entry (headers mode 0755 for folders, 0644 for files, owner root:root as Docker's).
     func write<Sink: ByteSink>(to writer: inout TarWriter<Sink>) throws {
         let time = TarTime(seconds: max(0, mtime))
+        func header(_ type: TarEntryType, _ mode: UInt32, size: Int64 = 0) -> TarHeader {
+            TarHeader(path: name, type: type, mode: mode, userName: "root", groupName: "root", size: size, modificationTime: time)
+        }
         switch content {
         case .directory:
-            try tarCall { try writer.writeHeader(TarHeader(path: name, type: .directory, mode: 0o755, modificationTime: time)) }
+            try tarCall { try writer.writeHeader(header(.directory, 0o755)) }
         case .bytes(let data):
-            try tarCall { try writer.append(TarHeader(path: name, type: .regular, mode: 0o644, modificationTime: time), content: Array(data)) }
+            try tarCall { try writer.append(header(.regular, 0o644), content: Array(data)) }
         case .blob(let path, let digest, let size):
-            try tarCall { try writer.writeHeader(TarHeader(path: name, type: .regular, mode: 0o644, size: size, modificationTime: time)) }
+            try tarCall { try writer.writeHeader(header(.regular, 0o644, size: size)) }
             var source = try tarCall { try FileDescriptor.open(reading: path) }
             var sink = TarContentSink(writer: writer)
             let (actual, count) = try pump(&source, into: &sink)
@@ -80,7 +83,7 @@ struct OuterEntry {
                 throw ArchiveError(.digestMismatch, "blob \(digest) in the store is corrupt (hashes to \(actual)); run kiln system check")
             }
         case .layer(let path, let mediaType, let size, let diffID):
-            try tarCall { try writer.writeHeader(TarHeader(path: name, type: .regular, mode: 0o644, size: size, modificationTime: time)) }
+            try tarCall { try writer.writeHeader(header(.regular, 0o644, size: size)) }
             var source = try uncompressedLayer(path: path, mediaType: mediaType)
             var sink = TarContentSink(writer: writer)
             let (actual, count) = try pump(&source, into: &sink)

@@ -6,7 +6,7 @@ import LayerArchive
 extension ImageLoader {
     /// Loads a docker-archive by its `manifest.json`: each entry's config (checked against the
     /// digest its file name carries) and layers (each checked against the config's diff_ids).
-    /// Uncompressed layers are stored gzip-compressed; the image gets a Docker schema 2 manifest.
+    /// Uncompressed layers are stored gzip-compressed; the image gets an OCI manifest (as kiln builds).
     /// The image ID (config digest) is kept.
     func loadDocker(_ files: ArchiveFiles) async throws -> [ArchiveImage] {
         let entries = try decode([DockerArchiveEntry].self, try files.read("manifest.json"), "manifest.json of \(files.source)")
@@ -15,7 +15,7 @@ extension ImageLoader {
         for entry in entries {
             try Task.checkCancellation()
             let configBytes = try files.read(entry.config)
-            let configDescriptor = Descriptor(mediaType: .dockerConfig, content: configBytes)
+            let configDescriptor = Descriptor(mediaType: .ociConfig, content: configBytes)
             let named = (entry.config as NSString).lastPathComponent.replacingOccurrences(of: ".json", with: "")
             if named.count == 64, named.allSatisfy(\.isHexDigit), named != configDescriptor.digest.hex {
                 throw ArchiveError(.digestMismatch, "config \(entry.config) in \(files.source) hashes to \(configDescriptor.digest), not the digest its name gives")
@@ -29,10 +29,10 @@ extension ImageLoader {
             for (layerName, diffID) in zip(entry.layers, diffIDs) {
                 layers.append(try await storeLayer(files, layerName, diffID: diffID))
             }
-            try storeCall { _ = try store.put(bytes: configBytes, mediaType: .dockerConfig) }
-            let manifest = Manifest(mediaType: .dockerManifest, config: configDescriptor, layers: layers)
+            try storeCall { _ = try store.put(bytes: configBytes, mediaType: .ociConfig) }
+            let manifest = Manifest(mediaType: .ociManifest, config: configDescriptor, layers: layers)
             let manifestBytes = try CanonicalJSON.encode(manifest)
-            var descriptor = try storeCall { try store.put(bytes: manifestBytes, mediaType: .dockerManifest) }
+            var descriptor = try storeCall { try store.put(bytes: manifestBytes, mediaType: .ociManifest) }
             descriptor.platform = try? Platform(os: config.platform.os, architecture: config.platform.architecture, variant: config.platform.variant)
             images.append(ArchiveImage(manifestDescriptor: descriptor, references: try (entry.repoTags ?? []).map(Self.parseTag)))
         }
@@ -47,13 +47,13 @@ extension ImageLoader {
         let compression = CompressionSniffer.detect(head)
         if compression == .gzip {
             // Already compressed: keep the blob as it is.
-            var source = try uncompressedLayer(path: path, mediaType: .dockerLayerGzip)
+            var source = try uncompressedLayer(path: path, mediaType: .ociLayerGzip)
             var sink = DiscardingSink()
             let (actual, _) = try pump(&source, into: &sink)
             try check(actual, diffID, name, files)
             var raw = try tarCall { try FileDescriptor.open(reading: path) }
             let (digest, size) = try pump(&raw, into: &sink)
-            let descriptor = Descriptor(mediaType: .dockerLayerGzip, digest: digest, size: size)
+            let descriptor = Descriptor(mediaType: .ociLayerGzip, digest: digest, size: size)
             try await ingest(files, name, expected: descriptor)
             return descriptor
         }
@@ -72,7 +72,7 @@ extension ImageLoader {
         _ = try pump(&plain, into: &writer)
         let digests = try tarCall { try sink.finish() }
         try check(digests.diffID, diffID, name, files)
-        let descriptor = digests.descriptor(mediaType: .dockerLayerGzip)
+        let descriptor = digests.descriptor(mediaType: .ociLayerGzip)
         try await storeCallAsync { try await store.ingest(expected: descriptor, contentsOf: URL(fileURLWithPath: temp)) }
         return descriptor
     }

@@ -25,10 +25,10 @@ extension ImageLoader {
             history: [History(created: now, comment: comment)], created: now,
             extraFields: ["comment": .string(comment)])
         let configBytes = try CanonicalJSON.encode(config)
-        let configDescriptor = try storeCall { try store.put(bytes: configBytes, mediaType: .dockerConfig) }
-        let manifest = Manifest(mediaType: .dockerManifest, config: configDescriptor,
-                                layers: [digests.descriptor(mediaType: .dockerLayerGzip)])
-        var descriptor = try storeCall { try store.put(bytes: try CanonicalJSON.encode(manifest), mediaType: .dockerManifest) }
+        let configDescriptor = try storeCall { try store.put(bytes: configBytes, mediaType: .ociConfig) }
+        let manifest = Manifest(mediaType: .ociManifest, config: configDescriptor,
+                                layers: [digests.descriptor(mediaType: .ociLayerGzip)])
+        var descriptor = try storeCall { try store.put(bytes: try CanonicalJSON.encode(manifest), mediaType: .ociManifest) }
         descriptor.platform = platform
         if let reference {
             try await storeCallAsync { try await store.tag(reference, descriptor) }
@@ -65,7 +65,7 @@ extension ImageLoader {
         } catch let error as LayerArchiveError {
             throw ArchiveError(error.kind == .unsupported ? .unsupported : .invalidArchive, "\(source) is not a readable tar archive", cause: "\(error)")
         }
-        try await storeCallAsync { try await store.ingest(expected: digests.descriptor(mediaType: .dockerLayerGzip), contentsOf: URL(fileURLWithPath: temp)) }
+        try await storeCallAsync { try await store.ingest(expected: digests.descriptor(mediaType: .ociLayerGzip), contentsOf: URL(fileURLWithPath: temp)) }
         return digests
     }
 }

@@ -51,7 +51,7 @@ struct OCIArchiveWriter {
         entries["index.json"] = OuterEntry(name: "index.json", content: .bytes(try CanonicalJSON.encode(Index(manifests: index))), mtime: newest)
         entries["oci-layout"] = OuterEntry(name: "oci-layout", content: .bytes(Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8)), mtime: newest)
         if !dockerManifest.isEmpty {
-            entries["manifest.json"] = OuterEntry(name: "manifest.json", content: .bytes(try CanonicalJSON.encode(dockerManifest)), mtime: newest)
+            entries["manifest.json"] = OuterEntry(name: "manifest.json", content: .bytes(try DockerArchiveEntry.manifestFile(dockerManifest)), mtime: newest)
         }
         for name in entries.keys.sorted() {
             try Task.checkCancellation()
