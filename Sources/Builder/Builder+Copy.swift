@@ -117,7 +117,7 @@ extension Builder {
             throw BuildError.at(range, "\(error)")
         }
         let key = BuildCache.key(state.cacheKey, [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))",
-                                                  plan.sourceDigest.description])
+                                                  plan.sourceDigest.description, op.excludes.joined(separator: "\n"), "\(op.parents)"])
         try await commitLayer(plan.entries, key: key, history: history, state: &state, step: step, started: started)
     }
 

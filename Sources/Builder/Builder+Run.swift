@@ -25,7 +25,8 @@ extension Builder {
         var env = state.runEnvironment
         if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0) }
         let key = BuildCache.key(state.cacheKey, [history, env.joined(separator: "\n"), state.workingDirectory,
-                                                  state.config.config.user ?? "", noNetwork ? "none" : "host"] + run.mountSpecs)
+                                                  state.config.config.user ?? "", noNetwork ? "none" : "host"] + run.mountSpecs
+                                 + mounts.map { mountSourceKey($0) })
         if let record = cache.lookup(key) {
             try committer.append(record.layer, diffID: record.diffID, to: &state)
             progress.cached(step)
@@ -92,6 +93,15 @@ extension Builder {
         progress.done(step, since: started)
         state.record(history, emptyLayer: false)
         state.cacheKey = key
+    }
+
+    /// What a bind mount's content depends on, for the cache key: the source stage's key.
+    private func mountSourceKey(_ m: DockerfileSyntax.Mount) -> String {
+        guard m.type == .bind, !m.from.isEmpty else { return "" }
+        if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = states[i] {
+            return "stage:" + s.cacheKey
+        }
+        return "image:" + m.from
     }
 
     /// The persistent directory of a cache mount (`kiln/cache-mounts/<id>`), created with its
