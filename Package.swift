@@ -37,6 +37,12 @@ let package = Package(
         .target(name: "Distribution", dependencies: ["ImageSpec", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Images locally and in registries: pull, push, list, remove, layer snapshots. Composes the store, the registry client and layer unpacking.
         .target(name: "Images", dependencies: ["ImageSpec", "ImageStore", "Distribution", "LayerArchive"]),
+        // COPY/ADD semantics: which files a COPY or ADD adds, as layer entries, without a container.
+        .target(name: "CopyPlanner", dependencies: ["LayerArchive", "ContextFilter", "ImageSpec", "CZlib"]),
+        // `kiln build`: Dockerfile stages -> layers and config in the store (RUN, COPY/ADD, metadata, cache).
+        .target(name: "Builder", dependencies: [
+            "DockerfileSyntax", "ShellWords", "ContextFilter", "ImageSpec", "ImageStore", "LayerArchive", "Images", "CopyPlanner", "ContainerRuntime",
+        ]),
         // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs.
         .target(name: "ContainerRuntime"),
         // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.
@@ -45,7 +51,7 @@ let package = Package(
             name: "kiln",
             dependencies: [
                 "DockerfileSyntax", "ShellWords", "ContextFilter", "BuildChecks",
-                "ImageSpec", "ImageStore", "Images", "Distribution", "ImageArchive",
+                "ImageSpec", "ImageStore", "Images", "Distribution", "Builder", "LayerArchive", "ImageArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +64,7 @@ let package = Package(
         .testTarget(name: "FuzzRegressionTests", dependencies: ["KilnFuzz", "TestVectors"]),
         .testTarget(name: "LayerArchiveTests", dependencies: ["LayerArchive", "TestVectors"]),
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
+        .testTarget(name: "CopyPlannerTests", dependencies: ["CopyPlanner", "LayerArchive", "ContextFilter", "ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "kiln", "TestVectors", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
@@ -65,6 +72,9 @@ let package = Package(
         .testTarget(name: "InteropTests", dependencies: ["TestVectors"]),
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "LayerArchive", "TestVectors"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "TestVectors"]),
+        .testTarget(name: "BuilderTests", dependencies: [
+            "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "Distribution", "TestVectors",
+        ]),
         .testTarget(
             name: "DistributionTests",
             dependencies: [

@@ -10,6 +10,7 @@ struct Kiln: AsyncParsableCommand {
             VersionCommand.self,
             CheckCommand.self,
             DebugCommand.self,
+            BuildCommand.self,
             PullCommand.self, PushCommand.self, ImagesCommand.self, TagCommand.self, RmiCommand.self,
             InspectCommand.self, HistoryCommand.self, LoginCommand.self, LogoutCommand.self,
             SystemCommand.self, PruneCommand.self,

@@ -1,0 +1,41 @@
+import Foundation
+import ImageSpec
+
+/// Everything `kiln build` decides before building.
+public struct BuildOptions: Sendable {
+    /// The Dockerfile's text and the name used in messages.
+    public var dockerfileText: String
+    public var dockerfileName: String
+    /// The Dockerfile's path (for `<name>.dockerignore`), nil when read from stdin.
+    public var dockerfilePath: String?
+    /// The context directory, nil for no context.
+    public var contextDirectory: String?
+    public var buildArgs: [String: String] = [:]
+    public var target: String?
+    public var noCache = false
+    public var pull = false
+    /// `--network none` makes every RUN run without network.
+    public var networkNone = false
+    public var labels: [String: String] = [:]
+    public var platform: Platform = .host
+
+    public init(dockerfileText: String, dockerfileName: String = "Dockerfile", dockerfilePath: String? = nil,
+                contextDirectory: String?) {
+        self.dockerfileText = dockerfileText
+        self.dockerfileName = dockerfileName
+        self.dockerfilePath = dockerfilePath
+        self.contextDirectory = contextDirectory
+    }
+}
+
+/// The image a build produced, stored in the content store.
+public struct BuildResult: Sendable {
+    public var manifestDescriptor: Descriptor
+    public var manifest: Manifest
+    public var configDescriptor: Descriptor
+    public var config: ImageConfig
+    /// The final stage's merged root filesystem layers (base first), for `type=local` output.
+    public var snapshots: [URL]
+    /// The image ID (config digest).
+    public var id: Digest { configDescriptor.digest }
+}

@@ -1,0 +1,171 @@
+import ContainerRuntime
+import DockerfileSyntax
+import Foundation
+import LayerArchive
+
+extension Builder {
+    /// RUN: the command in a container over the parent's snapshots and a fresh upper directory,
+    /// which becomes the layer.
+    func dispatchRun(_ run: RunInstruction, state: inout StageState, title: String) async throws {
+        let range = run.node.range
+        let args = commandArgs(run.command, state)
+        let history = HistoryText.run(args, buildArgs: state.buildArgs, env: state.envMap)
+        let step = progress.begin(title)
+        let started = Date()
+        let mounts: [DockerfileSyntax.Mount]
+        do {
+            let snapshot = state
+            mounts = try run.mounts(expandingWith: { word throws(DockerfileError) in
+                do { return try self.expand(word, snapshot, range) } catch { throw DockerfileError("\(error)", range: range) }
+            })
+        } catch {
+            throw BuildError(error.message, range: error.range ?? range)
+        }
+        let noNetwork = options.networkNone || run.network == .none
+        var env = state.runEnvironment
+        if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0) }
+        let key = BuildCache.key(state.cacheKey, [history, env.joined(separator: "\n"), state.workingDirectory,
+                                                  state.config.config.user ?? "", noNetwork ? "none" : "host"] + run.mountSpecs
+                                 + mounts.map { mountSourceKey($0) })
+        if let record = cache.lookup(key) {
+            try committer.append(record.layer, diffID: record.diffID, to: &state)
+            progress.cached(step)
+            state.record(history, emptyLayer: false)
+            state.cacheKey = key
+            return
+        }
+        let dir = try committer.scratchDirectory("run")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let upper = dir.appendingPathComponent("upper").path
+        let work = dir.appendingPathComponent("work").path
+        for d in [upper, work, dir.appendingPathComponent("rootfs").path] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        var extra: [RootMount] = []
+        defer { for m in extra { m.unmount() } }
+        var binds: [BindMount] = []
+        for (i, m) in mounts.enumerated() {
+            let target = Self.joinPath(state.workingDirectory, m.target)
+            switch m.type {
+            case .tmpfs:
+                binds.append(BindMount(kind: .tmpfs, source: "tmpfs", target: target, readOnly: false))
+            case .cache:
+                let path = try cacheMountDirectory(m)
+                binds.append(BindMount(source: path, target: target, readOnly: m.readOnly))
+            case .bind:
+                let source = try await bindSource(m, index: i, dir: dir, mounts: &extra, range: range)
+                binds.append(BindMount(source: source, target: target, readOnly: true))
+            case .secret, .ssh:
+                continue
+            }
+        }
+        let userSpec = state.config.config.user ?? ""
+        let cwd = state.workingDirectory
+        let collector = OutputCollector(progress: progress, step: step)
+        let runner = ContainerRunner(runtime: try OCIRuntime.detect(),
+                                     stateDirectory: store.location.stateDirectory.appendingPathComponent("runc").path)
+        let status: Int32
+        do {
+            // Not `runStep`: Docker 20.10 keeps the mount targets RUN created (e.g. /etc on
+            // scratch, --mount targets) in the layer, so they are not cleaned out of the upper dir.
+            let rootfs = dir.appendingPathComponent("rootfs").path
+            let mount = try OverlayMount.mount(lowerDirs: state.snapshots.map(\.path), upperDir: upper, workDir: work,
+                                               target: rootfs, readOnly: false)
+            do {
+                let user = userSpec.isEmpty ? UserSpec.root : try UserResolver.resolve(userSpec, rootfs: rootfs)
+                let spec = ContainerSpec(rootfs: rootfs, args: args, env: env, cwd: cwd, user: user,
+                                         network: noNetwork ? .none : .host, mounts: binds)
+                status = try await runner.run(spec, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
+                                              output: { collector.add($0) })
+            } catch {
+                try? mount.unmount()
+                throw error
+            }
+            try mount.unmount()
+        } catch {
+            throw BuildError.at(range, "failed to run the container: \(error)")
+        }
+        for m in extra { m.unmount() }
+        guard status == 0 else {
+            throw BuildError("process \"\(args.joined(separator: " "))\" did not complete successfully: exit code: \(status)",
+                             range: range, details: collector.lastLines(10))
+        }
+        let (layer, diffID) = try await committer.commit(try LayerDiff.entries(fromOverlayUpper: upper), onto: &state)
+        cache.save(key, BuildCache.Record(layer: layer, diffID: diffID))
+        progress.done(step, since: started)
+        state.record(history, emptyLayer: false)
+        state.cacheKey = key
+    }
+
+    /// What a bind mount's content depends on, for the cache key: the source stage's key.
+    private func mountSourceKey(_ m: DockerfileSyntax.Mount) -> String {
+        guard m.type == .bind, !m.from.isEmpty else { return "" }
+        if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = states[i] {
+            return "stage:" + s.cacheKey
+        }
+        return "image:" + m.from
+    }
+
+    /// The persistent directory of a cache mount (`kiln/cache-mounts/<id>`), created with its
+    /// uid/gid/mode the first time.
+    private func cacheMountDirectory(_ m: DockerfileSyntax.Mount) throws -> String {
+        // BuildKit bases a cache with uid/gid/mode on a directory made with them: another cache.
+        let id = BuildCache.key("cache-mount", [m.effectiveID, "\(String(describing: m.uid))", "\(String(describing: m.gid))",
+                                                "\(String(describing: m.mode))"])
+        let url = store.location.stateDirectory.appendingPathComponent("cache-mounts").appendingPathComponent(String(id.prefix(32)))
+        if !FileManager.default.fileExists(atPath: url.path) {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            _ = chmod(url.path, mode_t(m.effectiveMode ?? 0o755))
+            _ = chown(url.path, m.uid ?? 0, m.gid ?? 0)
+        }
+        return url.path
+    }
+
+    /// The host path a bind mount shows: a stage's or image's root (mounted read-only), or the context.
+    private func bindSource(_ m: DockerfileSyntax.Mount, index: Int, dir: URL, mounts: inout [RootMount],
+                            range: SourceRange) async throws -> String {
+        var root: String
+        if m.from.isEmpty {
+            guard let context = options.contextDirectory else { throw BuildError.at(range, "no build context for the bind mount") }
+            root = context
+        } else {
+            let lowers: [URL]
+            if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = states[i] {
+                lowers = s.snapshots
+            } else {
+                lowers = try await images.snapshots(for: try await resolveImage(m.from, range: range))
+            }
+            let target = dir.appendingPathComponent("bind-\(index)").path
+            let mount = try RootMount.mount(lowers: lowers.map(\.path), upper: nil, work: nil, target: target)
+            mounts.append(mount)
+            root = target
+        }
+        if !m.source.isEmpty { root += "/" + m.source }
+        return root
+    }
+}
+
+/// Collects a RUN's output: shown as progress lines, the last lines kept for errors.
+final class OutputCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text = ""
+    private let progress: BuildProgress
+    private let step: Int
+
+    init(progress: BuildProgress, step: Int) {
+        self.progress = progress
+        self.step = step
+    }
+
+    func add(_ bytes: [UInt8]) {
+        let chunk = String(decoding: bytes, as: UTF8.self)
+        lock.lock()
+        text += chunk
+        if text.count > 65536 { text = String(text.suffix(32768)) }
+        lock.unlock()
+        progress.output(step, chunk)
+    }
+
+    func lastLines(_ n: Int) -> [String] {
+        lock.lock(); defer { lock.unlock() }
+        return text.split(separator: "\n").suffix(n).map(String.init)
+    }
+}

@@ -1,0 +1,62 @@
+import DockerfileSyntax
+import Foundation
+import LayerArchive
+
+extension Builder {
+    /// WORKDIR: sets the config's working directory and, as BuildKit in Docker 20.10, always
+    /// commits a layer that creates it (empty when it exists), owned by the current USER.
+    func dispatchWorkdir(_ w: WorkdirInstruction, state: inout StageState, title: String) async throws {
+        let range = w.node.range
+        let raw = try expand(w.path, state, range)
+        // BuildKit 20.10 keeps an absolute path as written (trailing slash included).
+        let path = raw.hasPrefix("/") ? raw : Self.joinPath(state.workingDirectory, raw)
+        state.config.config.workingDir = path
+        let history = "WORKDIR \(path)"
+        let step = progress.begin(title)
+        let started = Date()
+        let key = BuildCache.key(state.cacheKey, [history, state.config.config.user ?? ""])
+        let snapshots = state.snapshots
+        let user = state.config.config.user
+        try await commitLayer(try self.workdirEntries(path, lowers: snapshots, user: user, range: range),
+                              key: key, history: history, state: &state, step: step, started: started)
+    }
+
+    private func workdirEntries(_ path: String, lowers: [URL], user: String?, range: SourceRange) throws -> [LayerEntry] {
+        let dir = try committer.scratchDirectory("workdir")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let upper = dir.appendingPathComponent("upper").path
+        let work = dir.appendingPathComponent("work").path
+        for d in [upper, work] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        let mount = try RootMount.mount(lowers: lowers.map(\.path), upper: upper, work: work,
+                                        target: dir.appendingPathComponent("root").path)
+        defer { mount.unmount() }
+        var owner: UserLookup.Resolved?
+        if let user, !user.isEmpty {
+            owner = try? UserLookup.resolve(user, rootfs: mount.target)
+        }
+        var current = mount.target
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            var st = stat()
+            if lstat(current, &st) == 0 { continue }
+            guard mkdir(current, 0o755) == 0 else {
+                throw BuildError.at(range, "mkdir \(path): \(String(cString: strerror(errno)))")
+            }
+            if let owner { _ = chown(current, owner.uid, owner.gid) }
+        }
+        mount.unmount()
+        return try LayerDiff.entries(fromOverlayUpper: upper)
+    }
+
+    /// Go's `path.Join(base, p)` when p is relative, else `path.Clean(p)`.
+    static func joinPath(_ base: String, _ p: String) -> String {
+        let combined = p.hasPrefix("/") ? p : base + "/" + p
+        var parts: [Substring] = []
+        for component in combined.split(separator: "/") {
+            if component == "." { continue }
+            if component == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(component)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+}

@@ -1,0 +1,158 @@
+import ContextFilter
+import DockerfileSyntax
+import Foundation
+import ImageSpec
+import ImageStore
+import Images
+import ShellWords
+
+/// Builds a Dockerfile into an image in the content store, the way Docker 20.10's BuildKit does.
+public final class Builder {
+    let options: BuildOptions
+    let images: ImageService
+    let progress: BuildProgress
+    var store: ContentStore { images.store }
+    let committer: LayerCommitter
+    let cache: BuildCache
+    var program = DockerfileProgram()
+    var global = GlobalScope()
+    var plan: StagePlan!
+    /// Finished stages by index.
+    var states: [Int: StageState] = [:]
+    /// The context paths `.dockerignore` lets through (nil: nothing excluded), as BuildKit's
+    /// context transfer (ContextWalker) sends them.
+    var contextIncluded: Set<String>?
+
+    public init(options: BuildOptions, images: ImageService, progress: BuildProgress) {
+        self.options = options
+        self.images = images
+        self.progress = progress
+        self.committer = LayerCommitter(store: images.store)
+        self.cache = BuildCache(store: images.store, enabled: !options.noCache)
+    }
+
+    /// Runs the build. Throws ``BuildError`` (with the instruction's range when known).
+    public func build() async throws -> BuildResult {
+        do {
+            program = try DockerfileProgram.parse(options.dockerfileText)
+        } catch {
+            throw BuildError(error.message, range: error.range)
+        }
+        let platform = PlatformArgs(targetStage: options.target)
+        global = GlobalScope(buildArgs: options.buildArgs, platform: platform, escapeToken: program.directives.escape)
+        for meta in program.metaArgs {
+            do { try global.declare(meta.args) } catch { throw BuildError.at(meta.node.range, "\(error)") }
+        }
+        plan = try StagePlan(program: program, global: global, target: options.target)
+        try loadIgnoreFile()
+        for index in plan.order {
+            states[index] = try await buildStage(index)
+        }
+        var final = states[plan.target]!
+        for (key, value) in options.labels { final.config.config.labels[key] = value }
+        return try await ImageCommit(store: store).write(final)
+    }
+
+    private func loadIgnoreFile() throws {
+        guard let context = options.contextDirectory else { return }
+        let dockerfile = options.dockerfilePath.map { URL(fileURLWithPath: $0) }
+        let patterns: [String]
+        do {
+            patterns = try IgnoreFile.load(contextDirectory: URL(fileURLWithPath: context), dockerfile: dockerfile).patterns
+        } catch {
+            throw BuildError("failed to read .dockerignore: \(error)")
+        }
+        if !patterns.isEmpty {
+            do {
+                contextIncluded = try LegacyContextWalk.included(root: context, matcher: try PatternMatcher(patterns))
+            } catch {
+                throw BuildError("failed to read the build context with its .dockerignore: \(error)")
+            }
+        }
+    }
+
+    /// Builds one stage: its base, the base's ONBUILD triggers, then its instructions.
+    private func buildStage(_ index: Int) async throws -> StageState {
+        let stage = program.stages[index]
+        let label = stage.name ?? "stage-\(index)"
+        var state = try await baseState(index)
+        let triggers = try onbuildTriggers(&state, range: stage.range)
+        let steps = triggers + stage.instructions
+        for (i, instruction) in steps.enumerated() {
+            let title = "[\(label) \(i + 2)/\(steps.count + 1)] \(Self.displayText(instruction))"
+            try await dispatch(instruction, state: &state, title: title, stageIndex: index)
+        }
+        return state
+    }
+
+    static func displayText(_ instruction: Instruction) -> String {
+        let text = instruction.node.original
+        return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    }
+
+    /// The parsed ONBUILD triggers of the base image; clears them from the config.
+    private func onbuildTriggers(_ state: inout StageState, range: SourceRange) throws -> [Instruction] {
+        let expressions = state.config.config.onBuild
+        guard !expressions.isEmpty else { return [] }
+        state.config.config.onBuild = []
+        var result: [Instruction] = []
+        for expression in expressions {
+            do {
+                let tree = try DockerfileParser.parse(expression + "\n")
+                for node in tree.nodes { result.append(try Instruction.parse(node)) }
+            } catch {
+                throw BuildError.at(range, "failed to parse ONBUILD trigger \(expression): \(error.message)")
+            }
+        }
+        return result
+    }
+
+    /// The state a stage starts from: scratch, an earlier stage, or an image.
+    private func baseState(_ index: Int) async throws -> StageState {
+        let stage = program.stages[index]
+        let name = plan.baseNames[index]
+        let label = stage.name ?? "stage-\(index)"
+        if let base = plan.baseStage[index], let state = states[base] {
+            return state.derived()
+        }
+        if name.lowercased() == "scratch" {
+            let config = ImageConfig(platform: options.platform,
+                                     config: ContainerConfig(env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], workingDir: "/"))
+            return StageState(config: config, layers: [], snapshots: [], cacheKey: "scratch")
+        }
+        let step = progress.begin("[\(label) 1/\(stage.instructions.count + 1)] FROM \(name)")
+        let started = Date()
+        let image = try await resolveImage(name, range: stage.range)
+        let snapshots = try await images.snapshots(for: image)
+        progress.done(step, since: started)
+        var config = image.config
+        if config.history.isEmpty { config.history = [] }
+        return StageState(config: config, layers: image.manifest.layers, snapshots: snapshots,
+                          cacheKey: "image:\(image.id)")
+    }
+
+    /// The local image `name`, pulled first when missing (or always with `--pull`).
+    func resolveImage(_ name: String, range: SourceRange?) async throws -> LocalImage {
+        let reference: ImageReference
+        do { reference = try ImageReference(parsing: name) } catch {
+            throw BuildError("failed to parse image reference \"\(name)\": \(error)", range: range)
+        }
+        if !options.pull, let local = try await images.localImage(reference.description) {
+            return local
+        }
+        do {
+            return try await images.pull(reference, platform: options.platform)
+        } catch {
+            throw BuildError("failed to resolve source metadata for \(reference.description): \(error)", range: range)
+        }
+    }
+
+    /// Expands `word` with the stage's variables.
+    func expand(_ word: String, _ state: StageState, _ range: SourceRange) throws -> String {
+        do {
+            return try global.lexer.processWord(word, env: ShellEnvironment(state.envMap))
+        } catch {
+            throw BuildError.at(range, "\(error)")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import DockerfileSyntax
+
+/// COPY and ADD, as one shape for the builder.
+struct CopyOperands {
+    var isAdd: Bool
+    var sources: [String]
+    var destination: String
+    var from: String?
+    var chown: String?
+    var chmod: String?
+    var checksum: String?
+    var excludes: [String]
+    var parents: Bool
+    var range: SourceRange
+    /// Heredoc sources (`COPY <<EOF /dest`).
+    var contents: [SourceContent] = []
+
+    init(_ copy: CopyInstruction) {
+        isAdd = false
+        sources = copy.sources.sourcePaths
+        destination = copy.sources.destination
+        from = copy.from
+        chown = copy.chown
+        chmod = copy.chmod
+        excludes = copy.excludes
+        parents = copy.parents
+        range = copy.node.range
+        contents = copy.sources.sourceContents
+    }
+
+    init(_ add: AddInstruction) {
+        isAdd = true
+        sources = add.sources.sourcePaths
+        destination = add.sources.destination
+        chown = add.chown
+        chmod = add.chmod
+        checksum = add.checksum
+        excludes = add.excludes
+        parents = false
+        range = add.node.range
+        contents = add.sources.sourceContents
+    }
+
+    var keyword: String { isAdd ? "ADD" : "COPY" }
+
+    static func isURL(_ s: String) -> Bool {
+        s.hasPrefix("http://") || s.hasPrefix("https://")
+    }
+}

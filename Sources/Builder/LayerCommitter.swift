@@ -1,0 +1,51 @@
+import Foundation
+import ImageSpec
+import ImageStore
+import LayerArchive
+
+/// Turns layer entries into a gzip layer blob in the store and an unpacked snapshot.
+struct LayerCommitter {
+    let store: ContentStore
+
+    /// A fresh private directory under the store's temp directory.
+    func scratchDirectory(_ prefix: String) throws -> URL {
+        let url = store.location.tempDirectory.appendingPathComponent("\(prefix)-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Writes `entries` as a layer blob, ingests it, appends it to `state` and makes its snapshot.
+    func commit(_ entries: [LayerEntry], onto state: inout StageState) async throws -> (Descriptor, Digest) {
+        let dir = try scratchDirectory("layer")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("layer.tar.gz").path
+        let file = try FileDescriptor.create(writing: path)
+        let (digests, _) = try LayerDiff.writeLayer(entries, to: file)
+        let descriptor = digests.descriptor(mediaType: .ociLayerGzip)
+        _ = try await store.ingest(expected: descriptor, contentsOf: URL(fileURLWithPath: path))
+        try append(descriptor, diffID: digests.diffID, to: &state)
+        return (descriptor, digests.diffID)
+    }
+
+    /// Appends an existing layer (from the cache) and makes sure its snapshot exists.
+    func append(_ layer: Descriptor, diffID: Digest, to state: inout StageState) throws {
+        var diffIDs = state.config.rootfs.diffIDs
+        diffIDs.append(diffID)
+        let chainID = ChainID.compute(diffIDs: diffIDs)!
+        if !store.hasSnapshot(chainID) {
+            let temp = try store.prepareSnapshot(chainID)
+            do {
+                let blob = try store.open(layer.digest)
+                _ = try LayerApplier(target: temp.path, options: LayerApplyOptions(whiteouts: .overlayMarkers))
+                    .apply(blobFile: blob.path)
+                try store.commitSnapshot(chainID, from: temp)
+            } catch {
+                try? FileManager.default.removeItem(at: temp)
+                throw error
+            }
+        }
+        state.config.rootfs.diffIDs = diffIDs
+        state.layers.append(layer)
+        state.snapshots.append(store.snapshotPath(chainID))
+    }
+}

@@ -1,0 +1,74 @@
+import DockerfileSyntax
+import ShellWords
+
+/// Which stages a build runs, and what each stage's FROM names once global ARGs are expanded.
+struct StagePlan {
+    /// Expanded base name of each stage (`scratch`, an image reference, or an earlier stage's name).
+    var baseNames: [String]
+    /// The stage index each stage builds FROM, when its base is an earlier stage.
+    var baseStage: [Int?]
+    /// Stage indices to build, in order.
+    var order: [Int]
+    /// The stage whose image is the result.
+    var target: Int
+
+    init(program: DockerfileProgram, global: GlobalScope, target: String?) throws {
+        let stages = program.stages
+        guard !stages.isEmpty else { throw BuildError("the Dockerfile has no stages (no FROM instruction)") }
+        var names: [String] = []
+        var bases: [Int?] = []
+        for (i, stage) in stages.enumerated() {
+            let name: String
+            do {
+                name = try global.lexer.processWord(stage.baseName, env: global.environment)
+            } catch {
+                throw BuildError.at(stage.range, "\(error)")
+            }
+            guard !name.isEmpty else {
+                throw BuildError.at(stage.range, "base name (\(stage.baseName)) should not be blank")
+            }
+            names.append(name)
+            let lower = name.lowercased()
+            bases.append(stages[..<i].lastIndex { $0.name?.lowercased() == lower })
+        }
+        baseNames = names
+        baseStage = bases
+        if let target {
+            guard let index = stages.firstIndex(where: { $0.name?.lowercased() == target.lowercased() }) else {
+                throw BuildError("target stage \"\(target)\" could not be found")
+            }
+            self.target = index
+        } else {
+            self.target = stages.count - 1
+        }
+        // Dependencies: FROM an earlier stage, COPY --from / RUN --mount from= a stage.
+        var needed = Set<Int>()
+        func visit(_ i: Int) {
+            guard needed.insert(i).inserted else { return }
+            if let base = bases[i] { visit(base) }
+            for instruction in stages[i].instructions {
+                for ref in Self.fromReferences(instruction) {
+                    if let s = Self.stageIndex(ref, stages: stages, before: i) { visit(s) }
+                }
+            }
+        }
+        visit(self.target)
+        order = needed.sorted()
+    }
+
+    /// `--from` values an instruction names (unexpanded).
+    static func fromReferences(_ instruction: Instruction) -> [String] {
+        switch instruction {
+        case .copy(let c): return c.from.map { [$0] } ?? []
+        case .run(let r): return (r.literalMounts ?? []).compactMap { $0.from.isEmpty ? nil : $0.from }
+        default: return []
+        }
+    }
+
+    /// The stage a `--from` value names: a stage name, or a number for an earlier stage.
+    static func stageIndex(_ ref: String, stages: [Stage], before: Int) -> Int? {
+        if let n = Int(ref), n >= 0, n < before { return n }
+        let lower = ref.lowercased()
+        return stages[..<before].lastIndex { $0.name?.lowercased() == lower }
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Builder
+import Foundation
+import ImageSpec
+import Images
+
+/// `kiln build [OPTIONS] PATH | -`, as `docker build` with BuildKit.
+struct BuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "build", abstract: "Build an image from a Dockerfile")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Name of the Dockerfile (default: PATH/Dockerfile)", valueName: "string"))
+    var file: String?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Name and optionally a tag in the 'name:tag' format", valueName: "list"))
+    var tag: [String] = []
+
+    @Option(name: .customLong("build-arg"), help: ArgumentHelp("Set build-time variables", valueName: "list"))
+    var buildArgs: [String] = []
+
+    @Option(help: ArgumentHelp("Set the target build stage to build", valueName: "string"))
+    var target: String?
+
+    @Flag(name: .customLong("no-cache"), help: "Do not use cache when building the image")
+    var noCache = false
+
+    @Flag(help: "Always attempt to pull a newer version of the image")
+    var pull = false
+
+    @Option(help: ArgumentHelp("Set the networking mode for the RUN instructions during build (default \"default\")", valueName: "string"))
+    var network: String?
+
+    @Option(help: ArgumentHelp("Set metadata for an image", valueName: "list"))
+    var label: [String] = []
+
+    @Flag(name: .shortAndLong, help: "Suppress the build output and print image ID on success")
+    var quiet = false
+
+    @Option(help: ArgumentHelp("Set type of progress output (auto, plain, tty, quiet)", valueName: "string"))
+    var progress: String = "auto"
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output destination (format: type=local,dest=path)", valueName: "stringArray"))
+    var output: [String] = []
+
+    @Option(help: ArgumentHelp("Write the image ID to the file", valueName: "string"))
+    var iidfile: String?
+
+    @Option(help: ArgumentHelp("Set platform if server is multi-platform capable", valueName: "string"))
+    var platform: String?
+
+    @Argument(help: ArgumentHelp("The build context: a directory, or - for a Dockerfile or tar on stdin", valueName: "PATH | -"))
+    var context: String
+
+    func run() async throws {
+        let outputs: [BuildOutputSpec]
+        do {
+            outputs = try output.map(BuildOutputSpec.init(parsing:))
+        } catch {
+            printError("ERROR: \(error)")
+            throw ExitCode(1)
+        }
+        let input = try BuildInput.prepare(context: context, file: file)
+        defer { input.cleanup() }
+        var options = BuildOptions(dockerfileText: input.dockerfileText, dockerfileName: input.dockerfileName,
+                                   dockerfilePath: input.dockerfilePath, contextDirectory: input.contextDirectory)
+        for arg in buildArgs {
+            let parts = arg.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0])
+            if parts.count > 1 {
+                options.buildArgs[key] = String(parts[1])
+            } else if let value = ProcessInfo.processInfo.environment[key] {
+                options.buildArgs[key] = value
+            }
+        }
+        for l in label {
+            let parts = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            options.labels[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        options.target = target
+        options.noCache = noCache
+        options.pull = pull
+        options.networkNone = network == "none"
+        if let platform { options.platform = try PullCommand.parsePlatform(platform) }
+        let tags = try tag.map { try ImageCommandSupport.reference($0) }
+        let mode: BuildProgress.Mode = (quiet || progress == "quiet") ? .quiet : .plain
+        let reporter = BuildProgress(mode: mode)
+        let result: BuildResult = try await ImageCommandSupport.withService(store) { service in
+            let builder = Builder(options: options, images: service, progress: reporter)
+            let result: BuildResult
+            do {
+                result = try await builder.build()
+            } catch let error as BuildError {
+                printError(error.render(file: input.dockerfileName, source: input.dockerfileText))
+                throw ExitCode(1)
+            }
+            for reference in tags {
+                try await service.store.tag(reference, result.manifestDescriptor)
+            }
+            for spec in outputs {
+                try await spec.write(result, service: service, tags: tags)
+            }
+            return result
+        }
+        if let iidfile {
+            try Data(result.id.description.utf8).write(to: URL(fileURLWithPath: iidfile))
+        }
+        if mode == .quiet {
+            printOut(result.id.description)
+        } else {
+            printError("#\(0) writing image \(result.id.description) done")
+            for reference in tags { printError("#0 naming to \(reference.description) done") }
+            printError(String(format: "Build finished in %.1fs", reporter.totalSeconds))
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import Builder
+import Foundation
+import ImageArchive
+import ImageSpec
+import ImageStore
+import Images
+import LayerArchive
+
+/// `type=docker`/`type=oci` outputs (an image archive) and `type=local` (the final filesystem).
+enum ImageOutput {
+    static func write(_ result: BuildResult, kind: BuildOutputSpec.Kind, service: ImageService,
+                      tags: [ImageReference], to dest: String) async throws {
+        let image = ArchiveImage(manifestDescriptor: result.manifestDescriptor, references: tags)
+        try await ImageExporter(store: service.store).export([image], format: kind == .oci ? .oci : .docker, to: dest)
+    }
+}
+
+enum LocalOutput {
+    static func write(_ result: BuildResult, store: ContentStore, to dest: String) throws {
+        try FileManager.default.createDirectory(atPath: dest, withIntermediateDirectories: true)
+        for layer in result.manifest.layers {
+            _ = try LayerApplier(target: dest).apply(blobFile: try store.open(layer.digest).path)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Builder
+import Foundation
+import ImageSpec
+import Images
+
+/// One `--output type=…,dest=…`.
+struct BuildOutputSpec {
+    enum Kind: String { case docker, oci, local, image }
+    var kind: Kind
+    var dest: String?
+
+    init(parsing text: String) throws {
+        var fields: [String: String] = [:]
+        for part in text.split(separator: ",") {
+            let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
+            fields[kv[0]] = kv.count > 1 ? kv[1] : ""
+        }
+        if fields["type"] == nil, !text.contains("=") { fields = ["type": "local", "dest": text] }
+        guard let type = fields["type"], let kind = Kind(rawValue: type) else {
+            throw ValidationError("unsupported output type in \"\(text)\" (docker, oci, local, image)")
+        }
+        self.kind = kind
+        self.dest = fields["dest"]
+        if kind != .image, dest == nil { throw ValidationError("output \(type) needs dest=PATH") }
+    }
+
+    func write(_ result: BuildResult, service: ImageService, tags: [ImageReference]) async throws {
+        guard let dest else { return }
+        switch kind {
+        case .image:
+            return
+        case .docker, .oci:
+            try await ImageOutput.write(result, kind: kind, service: service, tags: tags, to: dest)
+        case .local:
+            try LocalOutput.write(result, store: service.store, to: dest)
+        }
+    }
+}
