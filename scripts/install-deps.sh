@@ -14,6 +14,9 @@ PACKAGES=(
   curl             # shared/tools/local-registry: waits for the registry to answer
   openssl          # ImagesTests: the token server's signing certificate
   python3-cryptography  # ImagesTests: the token server's JWT signatures (skipped when absent)
+  bzip2            # CopyPlanner: ADD of .tar.bz2 archives
+  xz-utils         # CopyPlanner: ADD of .tar.xz archives
+  zstd             # CopyPlanner: ADD of .tar.zst archives
   runc             # ContainerRuntime: runs RUN steps in containers (crun fails on cgroup v1 hybrid hosts)
 )
 
