@@ -6,8 +6,9 @@
 
 kiln:   `kiln pull -q` into a fresh KILN_ROOT; `kiln push -q`.
 skopeo: `skopeo copy docker://… oci:EMPTYDIR:tag`; `skopeo copy oci:$KILN_ROOT:REF docker://…` (same image).
-docker: the reference engine (shared/tools/reference-docker): `docker pull -q` after `rmi`; `docker push -q`
-        of the same image, loaded beforehand from `kiln save` (the load is not timed).
+docker: a private reference engine (shared/tools/reference-docker with its own data root under the bench
+        folder, so no other image shares the pulled layers): `docker pull -q` after `rmi`; `docker push -q`
+        of the same image, loaded beforehand from `kiln save` (the load is not timed). Stopped at the end.
 
 Each figure is the median of N runs (default 3), tools interleaved. Every push goes to a registry started
 empty for that run, so no tool finds blobs already there.
@@ -61,9 +62,11 @@ def main():
     tools = args.tools.split(",")
     os.makedirs(WORK, exist_ok=True)
     kenv = dict(os.environ, KILN_ROOT=os.path.join(WORK, "kiln-root"))
-    denv = dict(os.environ)
+    denv = dict(os.environ, KILN_TEST_TMP=os.path.join(WORK, "docker"))
     if "docker" in tools:
-        out = subprocess.run([os.path.join(TOOLS, "reference-docker"), "start"], stdout=subprocess.PIPE, text=True, check=True).stdout
+        os.makedirs(denv["KILN_TEST_TMP"], exist_ok=True)
+        out = subprocess.run([os.path.join(TOOLS, "reference-docker"), "start"], stdout=subprocess.PIPE, text=True,
+                             check=True, env=denv).stdout
         for part in out.replace("export ", "").split():
             k, v = part.split("=", 1)
             denv[k] = v
@@ -120,6 +123,8 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(summary, f, indent=1)
+    if "docker" in tools:
+        subprocess.run([os.path.join(TOOLS, "reference-docker"), "stop"], env=denv)
 
 
 if __name__ == "__main__":
