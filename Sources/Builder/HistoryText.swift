@@ -3,29 +3,7 @@ import DockerfileSyntax
 /// The `created_by` texts Docker 20.10's BuildKit frontend writes (Go `%q`/`%v` formatting).
 enum HistoryText {
     /// Go's `strconv.Quote` for the printable text Dockerfiles hold.
-    static func goQuote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{0B}": out += "\\v"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\x" + hex(scalar.value, 2)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func goQuote(_ s: String) -> String { GoQuote.quote(s) }
 
     /// `["a" "b"]`: Go's `%q` of a string slice.
     static func quotedList(_ items: [String]) -> String {

@@ -1,5 +1,5 @@
 /// Go's `strconv.Quote`, byte-exact (see shared/vectors/parser/FORMAT.md, "Quoting").
-enum GoQuote {
+public enum GoQuote {
     /// `bytes` in double quotes with Go's escapes; invalid UTF-8 bytes become `\xNN`.
     static func quote(_ bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = [0x22]
@@ -18,7 +18,7 @@ enum GoQuote {
         return out
     }
 
-    static func quote(_ text: String) -> String {
+    public static func quote(_ text: String) -> String {
         GoText.string(quote(Array(text.utf8)))
     }
 

@@ -6,22 +6,7 @@ import ImageSpec
 /// the ones Docker 20.10 `docker save` computes (`v1.CreateID`).
 enum GoJSON {
     /// A JSON string with Go's escaping (`<`, `>`, `&`, U+2028, U+2029 as `\u00XX` forms).
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<", ">", "&", "\u{2028}", "\u{2029}": out += String(format: "\\u%04x", scalar.value)
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
+    static func string(_ text: String) -> String { GoJSONString.quote(text) }
 
     /// Any value; object keys sorted (as Go writes maps).
     static func value(_ value: JSONValue) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import ImageSpec
 
 /// JSON written the way Go's `encoding/json` does (what Docker prints): keys in the order given,
 /// `<`, `>`, `&` escaped as `\u003c`, `\u003e`, `\u0026`.
@@ -41,28 +42,5 @@ indirect enum GoJSON {
         }
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { GoJSONString.quote(s) }
 }
