@@ -57,6 +57,9 @@ public final class RegistryClient: Sendable {
             var config = HTTPClient.Configuration()
             config.timeout = .init(connect: .seconds(30), read: .seconds(120))
             config.redirectConfiguration = .follow(max: 5, allowCycles: false)
+            // Our RetryPolicy retries failed connections; the pool's own retrying would keep a
+            // failing TLS handshake going until the connect timeout, on every attempt.
+            config.connectionPool.retryConnectionEstablishment = false
             http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
             ownsHTTPClient = true
         }
@@ -65,6 +68,12 @@ public final class RegistryClient: Sendable {
     /// Shuts down the HTTP client this instance created.
     public func shutdown() async throws {
         if ownsHTTPClient { try await http.shutdown() }
+    }
+
+    /// A certificate or handshake failure: retrying cannot help, so it is reported at once.
+    static func isTLSFailure(_ error: any Error) -> Bool {
+        let name = String(reflecting: type(of: error))
+        return name.contains("NIOSSL") || name.contains("BoringSSL") || "\(error)".contains("handshakeFailed")
     }
 
     // MARK: - URLs
@@ -125,6 +134,9 @@ public final class RegistryClient: Sendable {
             do {
                 response = try await http.execute(http1, timeout: request.timeout)
             } catch {
+                if Self.isTLSFailure(error) {
+                    throw RegistryError(.transport, "TLS with \(host) failed: \(error) (a registry with its own CA needs /etc/docker/certs.d/\(host)/ca.crt)")
+                }
                 if error is CancellationError || attempt >= configuration.retry.maxAttempts {
                     throw RegistryError(.transport, "\(request.method) \(request.url) failed: \(error)")
                 }
