@@ -20,7 +20,9 @@ struct LayerCommitter {
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("layer.tar.gz").path
         let file = try FileDescriptor.create(writing: path)
-        let (digests, _) = try LayerDiff.writeLayer(entries, to: file)
+        // gzip on every core, in independent blocks (a standard gzip stream that any reader accepts).
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let (digests, _) = try LayerDiff.writeLayer(entries, to: file, compression: .parallelGzip(level: -1, workers: workers))
         let descriptor = digests.descriptor(mediaType: .ociLayerGzip)
         _ = try await store.ingest(expected: descriptor, contentsOf: URL(fileURLWithPath: path))
         try append(descriptor, diffID: digests.diffID, to: &state)
