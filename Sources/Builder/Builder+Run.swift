@@ -63,6 +63,7 @@ extension Builder {
         let runner = ContainerRunner(runtime: try OCIRuntime.detect(),
                                      stateDirectory: store.location.stateDirectory.appendingPathComponent("runc").path)
         let status: Int32
+        var stubs: [String] = []
         do {
             // Not `runStep`: Docker 20.10 keeps the mount targets RUN created (e.g. /etc on
             // scratch, --mount targets) in the layer, so they are not cleaned out of the upper dir.
@@ -73,6 +74,7 @@ extension Builder {
                 let user = userSpec.isEmpty ? UserSpec.root : try UserResolver.resolve(userSpec, rootfs: rootfs)
                 let spec = ContainerSpec(rootfs: rootfs, args: args, env: env, cwd: cwd, user: user,
                                          network: noNetwork ? .none : .host, mounts: binds)
+                stubs = ContainerRunner.missingMountpoints(spec).filter(Self.removedStubs.contains)
                 status = try await runner.run(spec, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
                                               output: { collector.add($0) })
             } catch {
@@ -80,6 +82,7 @@ extension Builder {
                 throw error
             }
             try mount.unmount()
+            ContainerRunner.cleanMountpoints(upperDir: upper, lowerDirs: state.snapshots.map(\.path), created: stubs)
         } catch {
             throw BuildError.at(range, "failed to run the container: \(error)")
         }
@@ -94,6 +97,12 @@ extension Builder {
         state.record(history, emptyLayer: false)
         state.cacheKey = key
     }
+
+    /// The mount targets BuildKit (v0.8, Docker 20.10) removes again after a RUN when it had to create
+    /// them as empty stubs (its `MountStubsCleaner`): a base without /etc/hosts gets no empty
+    /// /etc/hosts in the RUN's layer (nor /etc/hostname, which it does not mount). Other targets
+    /// (/etc itself on scratch, --mount targets) stay.
+    static let removedStubs: Set<String> = ["/etc/hosts", "/etc/resolv.conf", "/etc/hostname"]
 
     /// What a bind mount's content depends on, for the cache key: the source stage's key.
     private func mountSourceKey(_ m: DockerfileSyntax.Mount) -> String {
