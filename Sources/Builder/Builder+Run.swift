@@ -82,7 +82,7 @@ extension Builder {
                 throw error
             }
             try mount.unmount()
-            ContainerRunner.cleanMountpoints(upperDir: upper, lowerDirs: state.snapshots.map(\.path), created: stubs)
+            Self.removeStubs(stubs, upperDir: upper)
         } catch {
             throw BuildError.at(range, "failed to run the container: \(error)")
         }
@@ -103,6 +103,19 @@ extension Builder {
     /// /etc/hosts in the RUN's layer (nor /etc/hostname, which it does not mount). Other targets
     /// (/etc itself on scratch, --mount targets) stay.
     static let removedStubs: Set<String> = ["/etc/hosts", "/etc/resolv.conf", "/etc/hostname"]
+
+    /// Removes each of `stubs` from `upperDir` while it is still an empty regular file. Only the file:
+    /// like BuildKit, the copy-up of /etc that creating it caused stays in the layer.
+    static func removeStubs(_ stubs: [String], upperDir: String) {
+        for path in stubs {
+            var parent = stat(), info = stat()
+            let host = upperDir + path
+            let dir = String(host[..<(host.lastIndex(of: "/") ?? host.endIndex)])
+            guard lstat(dir, &parent) == 0, parent.st_mode & S_IFMT == S_IFDIR,
+                  lstat(host, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size == 0 else { continue }
+            unlink(host)
+        }
+    }
 
     /// What a bind mount's content depends on, for the cache key: the source stage's key.
     private func mountSourceKey(_ m: DockerfileSyntax.Mount) -> String {
