@@ -63,6 +63,7 @@ extension Builder {
         let runner = ContainerRunner(runtime: try OCIRuntime.detect(),
                                      stateDirectory: store.location.stateDirectory.appendingPathComponent("runc").path)
         let status: Int32
+        var stubs: [String] = []
         do {
             // Not `runStep`: Docker 20.10 keeps the mount targets RUN created (e.g. /etc on
             // scratch, --mount targets) in the layer, so they are not cleaned out of the upper dir.
@@ -73,6 +74,7 @@ extension Builder {
                 let user = userSpec.isEmpty ? UserSpec.root : try UserResolver.resolve(userSpec, rootfs: rootfs)
                 let spec = ContainerSpec(rootfs: rootfs, args: args, env: env, cwd: cwd, user: user,
                                          network: noNetwork ? .none : .host, mounts: binds)
+                stubs = ContainerRunner.missingMountpoints(spec).filter(Self.removedStubs.contains)
                 status = try await runner.run(spec, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
                                               output: { collector.add($0) })
             } catch {
@@ -80,6 +82,7 @@ extension Builder {
                 throw error
             }
             try mount.unmount()
+            Self.removeStubs(stubs, upperDir: upper)
         } catch {
             throw BuildError.at(range, "failed to run the container: \(error)")
         }
@@ -93,6 +96,25 @@ extension Builder {
         progress.done(step, since: started)
         state.record(history, emptyLayer: false)
         state.cacheKey = key
+    }
+
+    /// The mount targets BuildKit (v0.8, Docker 20.10) removes again after a RUN when it had to create
+    /// them as empty stubs (its `MountStubsCleaner`): a base without /etc/hosts gets no empty
+    /// /etc/hosts in the RUN's layer (nor /etc/hostname, which it does not mount). Other targets
+    /// (/etc itself on scratch, --mount targets) stay.
+    static let removedStubs: Set<String> = ["/etc/hosts", "/etc/resolv.conf", "/etc/hostname"]
+
+    /// Removes each of `stubs` from `upperDir` while it is still an empty regular file. Only the file:
+    /// like BuildKit, the copy-up of /etc that creating it caused stays in the layer.
+    static func removeStubs(_ stubs: [String], upperDir: String) {
+        for path in stubs {
+            var parent = stat(), info = stat()
+            let host = upperDir + path
+            let dir = String(host[..<(host.lastIndex(of: "/") ?? host.endIndex)])
+            guard lstat(dir, &parent) == 0, parent.st_mode & S_IFMT == S_IFDIR,
+                  lstat(host, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size == 0 else { continue }
+            unlink(host)
+        }
     }
 
     /// What a bind mount's content depends on, for the cache key: the source stage's key.
