@@ -49,6 +49,12 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Set platform if server is multi-platform capable", valueName: "string"))
     var platform: String?
 
+    @Flag(help: "Push the image to its registry after the build (every -t name)")
+    var push = false
+
+    @Option(help: ArgumentHelp("OCI runtime for RUN steps: runc, crun or a path (default: $KILN_RUNTIME, else the first that works)", valueName: "string"))
+    var runtime: String?
+
     @Argument(help: ArgumentHelp("The build context: a directory, or - for a Dockerfile or tar on stdin", valueName: "PATH | -"))
     var context: String
 
@@ -60,6 +66,11 @@ struct BuildCommand: AsyncParsableCommand {
             printError("ERROR: \(error)")
             throw ExitCode(1)
         }
+        if push && tag.isEmpty {
+            printError("ERROR: --push needs a name (-t)")
+            throw ExitCode(1)
+        }
+        if let runtime { setenv("KILN_RUNTIME", runtime, 1) }  // OCIRuntime.detect() reads it
         let input = try BuildInput.prepare(context: context, file: file)
         defer { input.cleanup() }
         var options = BuildOptions(dockerfileText: input.dockerfileText, dockerfileName: input.dockerfileName,
@@ -99,6 +110,13 @@ struct BuildCommand: AsyncParsableCommand {
             }
             for spec in outputs {
                 try await spec.write(result, service: service, tags: tags)
+            }
+            if push {
+                for reference in tags {
+                    guard let image = try await service.localImage(reference.description) else { continue }
+                    let digest = try await service.push(image, to: reference)
+                    printError("#0 pushing \(reference.familiar): digest: \(digest) done")
+                }
             }
             return result
         }
