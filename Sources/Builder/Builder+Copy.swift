@@ -85,7 +85,7 @@ extension Builder {
             tree = CopySourceTree(root: context, isContext: true, excluded: { path in
                 guard let included else { return false }
                 return !included.contains(path)
-            }, keepsExcludedDirectory: { _ in false })
+            }, keepsExcludedDirectory: { _ in false }, checksumCache: contextChecksums)
         }
         var owner: (uid: UInt32, gid: UInt32)?
         if let rawChown = op.chown {

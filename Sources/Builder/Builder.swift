@@ -1,4 +1,5 @@
 import ContextFilter
+import CopyPlanner
 import DockerfileSyntax
 import Foundation
 import ImageSpec
@@ -22,6 +23,9 @@ public final class Builder {
     /// The context paths `.dockerignore` lets through (nil: nothing excluded), as BuildKit's
     /// context transfer (ContextWalker) sends them.
     var contextIncluded: Set<String>?
+    /// Content digests of context files from earlier builds (`kiln/checksums.json`), so an unchanged
+    /// context is not read again to compute COPY cache keys.
+    let contextChecksums: FileChecksumCache
 
     public init(options: BuildOptions, images: ImageService, progress: BuildProgress) {
         self.options = options
@@ -29,6 +33,7 @@ public final class Builder {
         self.progress = progress
         self.committer = LayerCommitter(store: images.store)
         self.cache = BuildCache(store: images.store, enabled: !options.noCache)
+        self.contextChecksums = FileChecksumCache(file: images.store.location.stateDirectory.appendingPathComponent("checksums.json"))
     }
 
     /// Runs the build. Throws ``BuildError`` (with the instruction's range when known).
@@ -45,6 +50,7 @@ public final class Builder {
         }
         plan = try StagePlan(program: program, global: global, target: options.target)
         try loadIgnoreFile()
+        defer { contextChecksums.save() }
         for index in plan.order {
             states[index] = try await buildStage(index)
         }

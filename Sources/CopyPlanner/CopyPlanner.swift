@@ -69,7 +69,7 @@ public enum CopyPlanner {
             }
         }
         let entries = copier.layer.entries()
-        return CopyPlan(entries: entries, sourceDigest: try SourceChecksum.digest(entries))
+        return CopyPlan(entries: entries, sourceDigest: try SourceChecksum.digest(entries, cache: source.checksumCache))
     }
 
     /// `--parents`: where below the destination a match goes — its path below the operand's

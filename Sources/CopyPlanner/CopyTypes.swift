@@ -19,13 +19,17 @@ public struct CopySourceTree: Sendable {
     /// something below it is not excluded. `context(root:ignorePatterns:)` sets Docker 20.10's
     /// rule.
     public var keepsExcludedDirectory: (@Sendable (String) -> Bool)?
+    /// Remembered content digests for the cache checksum (the build context's files), so an
+    /// unchanged file is not read again to find that nothing changed. nil: read every file.
+    public var checksumCache: FileChecksumCache?
 
     public init(root: String, isContext: Bool, excluded: @escaping @Sendable (String) -> Bool = { _ in false },
-                keepsExcludedDirectory: (@Sendable (String) -> Bool)? = nil) {
+                keepsExcludedDirectory: (@Sendable (String) -> Bool)? = nil, checksumCache: FileChecksumCache? = nil) {
         self.root = root
         self.isContext = isContext
         self.excluded = excluded
         self.keepsExcludedDirectory = keepsExcludedDirectory
+        self.checksumCache = checksumCache
     }
 }
 

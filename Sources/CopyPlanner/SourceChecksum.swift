@@ -5,7 +5,8 @@ import LayerArchive
 /// target, device numbers, xattrs and content hash — never times, so touching a file without
 /// changing it keeps the cache.
 enum SourceChecksum {
-    static func digest(_ entries: [LayerEntry]) throws -> Digest {
+    /// `cache` supplies remembered content digests of unchanged files (see ``FileChecksumCache``).
+    static func digest(_ entries: [LayerEntry], cache: FileChecksumCache? = nil) throws -> Digest {
         var digester = Digester()
         for entry in entries {
             let h = entry.header
@@ -16,7 +17,8 @@ enum SourceChecksum {
             }
             digester.update(Array(record.utf8))
             if h.type == .regular, h.size > 0, let path = entry.contentPath {
-                digester.update(Array(try contentDigest(path).description.utf8))
+                let content = try cache?.digest(of: path, compute: contentDigest) ?? contentDigest(path)
+                digester.update(Array(content.description.utf8))
             }
             digester.update([0x0a])
         }
