@@ -52,7 +52,9 @@ struct SourceView {
         for name in names {
             let child = components + [name]
             let isDir = ConfinedResolver.kind(root: tree.root, child) == .directory
-            if isVisible(child, isDirectory: isDir) { return true }
+            // Only the child's own visibility: its parents are the directory being asked about
+            // (asking isVisible would ask about that directory again, without end).
+            if isOwnVisible(child, isDirectory: isDir) { return true }
         }
         return false
     }

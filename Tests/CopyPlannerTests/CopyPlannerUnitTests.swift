@@ -32,6 +32,16 @@ final class CopyPlannerUnitTests: XCTestCase {
             .entries.map { $0.header.path + ($0.header.type == .symlink ? " -> " + $0.header.linkName : "") }
     }
 
+    /// With no `keepsExcludedDirectory` rule, an excluded directory stays visible exactly when
+    /// something below it is not excluded (this used to recurse without end).
+    func testExcludedDirectoryVisibleOnlyThroughIncludedDescendants() throws {
+        let some = try plan(["."], "/out/", excluded: { $0 == "dir" || $0 == "dir/rel" || $0 == "link" })
+        XCTAssertTrue(some.contains("out/dir/sub/b.txt"), "\(some)")
+        XCTAssertFalse(some.contains { $0.hasPrefix("out/dir/rel") }, "\(some)")
+        let none = try plan(["."], "/out/", excluded: { $0 == "dir" || $0.hasPrefix("dir/") })
+        XCTAssertFalse(none.contains { $0.hasPrefix("out/dir") }, "\(none)")
+    }
+
     func testGoMatch() {
         XCTAssertTrue(GoMatch.matches("*.txt", "a.txt"))
         XCTAssertFalse(GoMatch.matches("*.txt", "a/b.txt"))
