@@ -5,21 +5,7 @@ import XCTest
 import Glibc
 #endif
 
-final class ContainerRunnerTests: XCTestCase {
-    private var runtime: OCIRuntime!
-    private var state: String!
-
-    override func setUpWithError() throws {
-        runtime = try Fixture.runtime()
-        state = try Fixture.scratch("state")
-    }
-
-    override func tearDown() {
-        if let state { try? FileManager.default.removeItem(atPath: state) }
-    }
-
-    private var runner: ContainerRunner { ContainerRunner(runtime: runtime, stateDirectory: state) }
-
+final class ContainerRunnerTests: RuntimeTestCase {
     func testEchoOutputIsCaptured() async throws {
         let root = try TestRoot(lowerDirs: try Fixture.layers())
         defer { root.tearDown() }

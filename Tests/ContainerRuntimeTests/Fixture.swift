@@ -116,3 +116,20 @@ extension ContainerRunner {
         return (status, collector.text)
     }
 }
+
+/// A test that runs containers: a working runtime (else skipped) and a private runc state folder.
+class RuntimeTestCase: XCTestCase {
+    var runtime: OCIRuntime!
+    var state: String!
+
+    override func setUpWithError() throws {
+        runtime = try Fixture.runtime()
+        state = try Fixture.scratch("state")
+    }
+
+    override func tearDown() {
+        if let state { try? FileManager.default.removeItem(atPath: state) }
+    }
+
+    var runner: ContainerRunner { ContainerRunner(runtime: runtime, stateDirectory: state) }
+}
