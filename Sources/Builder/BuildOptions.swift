@@ -18,6 +18,8 @@ public struct BuildOptions: Sendable {
     public var networkNone = false
     public var labels: [String: String] = [:]
     public var platform: Platform = .host
+    /// `--build-context NAME=…`, by name as given.
+    public var namedContexts: [String: NamedContext] = [:]
 
     public init(dockerfileText: String, dockerfileName: String = "Dockerfile", dockerfilePath: String? = nil,
                 contextDirectory: String?) {

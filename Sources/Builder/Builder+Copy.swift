@@ -9,6 +9,10 @@ extension Builder {
     /// COPY/ADD: plans the layer with CopyPlanner, reuses a cached layer for the same sources.
     func dispatchCopy(_ op: CopyOperands, state: inout StageState, title: String, stageIndex: Int) async throws {
         let range = op.range
+        if let git = try addGitSource(op, state) {
+            return try await dispatchAddGit(git, op, state: &state, title: title)
+        }
+        let checksum = try addChecksum(op, state)
         let step = progress.begin(title)
         let started = Date()
         let sources = try op.sources.map { try expand($0, state, range) }
@@ -34,22 +38,34 @@ extension Builder {
         var fromKey = "context"
         if let rawFrom = op.from {
             let from = try expand(rawFrom, state, range)
-            let lowers: [URL]
+            var lowers: [URL] = []
+            var contextTree: CopySourceTree?
             if let index = StagePlan.stageIndex(from, stages: program.stages, before: stageIndex), let source = states[index] {
                 lowers = source.snapshots
                 fromKey = "stage:" + source.cacheKey
+            } else if let named = namedContext(for: from) {
+                switch try await namedContextSource(named, scratch: scratch, range: range) {
+                case .lowers(let l, let key):
+                    lowers = l
+                    fromKey = key
+                case .directory(let dir, let included, let key):
+                    contextTree = Self.contextTree(dir, included: included)
+                    fromKey = key
+                }
             } else {
                 let image = try await resolveImage(from, range: range)
                 lowers = try await images.snapshots(for: image)
                 fromKey = "image:\(image.id)"
             }
             let root = scratch.appendingPathComponent("from").path
-            if lowers.isEmpty {
+            if contextTree != nil {
+                // A directory context: read in place.
+            } else if lowers.isEmpty {
                 try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
             } else {
                 mounts.append(try RootMount.mount(lowers: lowers.map(\.path), upper: nil, work: nil, target: root))
             }
-            tree = CopySourceTree(root: root, isContext: false)
+            tree = contextTree ?? CopySourceTree(root: root, isContext: false)
         } else if !op.contents.isEmpty {
             guard sources.isEmpty else {
                 throw BuildError.at(range, "kiln cannot mix heredoc and file sources in one \(op.keyword) yet")
@@ -72,7 +88,7 @@ extension Builder {
                 guard CopyOperands.isURL(source) else {
                     throw BuildError.at(range, "ADD cannot mix URLs and local files in kiln")
                 }
-                planSources.append(try await download(source, into: dl, checksum: op.checksum, range: range))
+                planSources.append(try await download(source, into: dl, checksum: checksum, range: range))
             }
             tree = CopySourceTree(root: dl.path, isContext: true)
             fromKey = "url"

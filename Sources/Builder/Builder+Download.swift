@@ -7,8 +7,8 @@ import FoundationNetworking
 
 extension Builder {
     /// Downloads an `ADD` URL into `directory` under the URL path's last component; verifies
-    /// `--checksum=sha256:…` when given. Returns the file name.
-    func download(_ source: String, into directory: URL, checksum: String?, range: SourceRange) async throws -> String {
+    /// `--checksum=sha256:…` when given (before anything is written). Returns the file name.
+    func download(_ source: String, into directory: URL, checksum: Digest?, range: SourceRange) async throws -> String {
         guard let url = URL(string: source) else { throw BuildError.at(range, "invalid URL \(source)") }
         let data: Data
         do {
@@ -23,9 +23,12 @@ extension Builder {
             throw BuildError.at(range, "failed to load \(source): \(error.localizedDescription)")
         }
         if let checksum {
-            let actual = Digest.sha256(of: data).description
+            var digester = Digester(algorithm: checksum.algorithm)
+            digester.update(data)
+            let actual = digester.finalize()
             guard actual == checksum else {
-                throw BuildError.at(range, "digest mismatch \(actual): \(checksum)")
+                // BuildKit's http source words it "digest mismatch <actual>: <expected>".
+                throw BuildError.at(range, "digest mismatch for \(source): expected \(checksum) (--checksum), got \(actual)")
             }
         }
         var name = url.lastPathComponent

@@ -123,6 +123,12 @@ extension Builder {
         if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = states[i] {
             return "stage:" + s.cacheKey
         }
+        if let named = namedContext(for: m.from) {
+            if case .directory(let path) = named.context {
+                return "named:\(named.key):" + Self.directoryFingerprint(path)
+            }
+            return "named:\(named.key):\(named.context)"
+        }
         return "image:" + m.from
     }
 
@@ -149,9 +155,16 @@ extension Builder {
             guard let context = options.contextDirectory else { throw BuildError.at(range, "no build context for the bind mount") }
             root = context
         } else {
-            let lowers: [URL]
+            var lowers: [URL] = []
             if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = states[i] {
                 lowers = s.snapshots
+            } else if let named = namedContext(for: m.from) {
+                switch try await namedContextSource(named, scratch: dir, range: range) {
+                case .lowers(let l, _): lowers = l
+                case .directory(let path, _, _):
+                    // Shown as is, read-only (kiln does not hide its .dockerignore'd files in a mount).
+                    return m.source.isEmpty ? path : path + "/" + m.source
+                }
             } else {
                 lowers = try await images.snapshots(for: try await resolveImage(m.from, range: range))
             }

@@ -48,7 +48,7 @@ public final class Builder {
         for meta in program.metaArgs {
             do { try global.declare(meta.args) } catch { throw BuildError.at(meta.node.range, "\(error)") }
         }
-        plan = try StagePlan(program: program, global: global, target: options.target)
+        plan = try StagePlan(program: program, global: global, target: options.target, replaced: replacedStages)
         try loadIgnoreFile()
         defer { contextChecksums.save() }
         for index in plan.order {
@@ -81,6 +81,10 @@ public final class Builder {
     private func buildStage(_ index: Int) async throws -> StageState {
         let stage = program.stages[index]
         let label = stage.name ?? "stage-\(index)"
+        // A named context called like the stage replaces it: none of its instructions run (BuildKit).
+        if let name = stage.name, let named = namedContext(for: name.lowercased()) {
+            return try await namedContextState(named, label: label, range: stage.range)
+        }
         var state = try await baseState(index)
         let triggers = try onbuildTriggers(&state, range: stage.range)
         let steps = triggers + stage.instructions
@@ -125,6 +129,9 @@ public final class Builder {
             let config = ImageConfig(platform: options.platform,
                                      config: ContainerConfig(env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], workingDir: "/"))
             return StageState(config: config, layers: [], snapshots: [], cacheKey: "scratch")
+        }
+        if let named = namedContext(for: name) {
+            return try await namedContextState(named, label: "\(label) 1/\(stage.instructions.count + 1)", range: stage.range)
         }
         let step = progress.begin("[\(label) 1/\(stage.instructions.count + 1)] FROM \(name)")
         let started = Date()

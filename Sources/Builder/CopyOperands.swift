@@ -9,6 +9,8 @@ struct CopyOperands {
     var chown: String?
     var chmod: String?
     var checksum: String?
+    /// `ADD --keep-git-dir`.
+    var keepGitDir = false
     var excludes: [String]
     var parents: Bool
     var range: SourceRange
@@ -35,6 +37,7 @@ struct CopyOperands {
         chown = add.chown
         chmod = add.chmod
         checksum = add.checksum
+        keepGitDir = add.keepGitDir
         excludes = add.excludes
         parents = false
         range = add.node.range

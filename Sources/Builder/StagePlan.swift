@@ -12,7 +12,8 @@ struct StagePlan {
     /// The stage whose image is the result.
     var target: Int
 
-    init(program: DockerfileProgram, global: GlobalScope, target: String?) throws {
+    /// `replaced`: stages a named build context stands for (their dependencies are not needed).
+    init(program: DockerfileProgram, global: GlobalScope, target: String?, replaced: Set<Int> = []) throws {
         let stages = program.stages
         guard !stages.isEmpty else { throw BuildError("the Dockerfile has no stages (no FROM instruction)") }
         var names: [String] = []
@@ -44,7 +45,7 @@ struct StagePlan {
         // Dependencies: FROM an earlier stage, COPY --from / RUN --mount from= a stage.
         var needed = Set<Int>()
         func visit(_ i: Int) {
-            guard needed.insert(i).inserted else { return }
+            guard needed.insert(i).inserted, !replaced.contains(i) else { return }
             if let base = bases[i] { visit(base) }
             for instruction in stages[i].instructions {
                 for ref in Self.fromReferences(instruction) {

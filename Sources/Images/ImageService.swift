@@ -91,7 +91,7 @@ public final class ImageService: Sendable {
 
     /// Reads the image `descriptor` points at (a manifest, or an index from which the entry for
     /// the host platform that is present in the store is taken).
-    func load(_ descriptor: Descriptor) throws -> LocalImage {
+    public func load(_ descriptor: Descriptor) throws -> LocalImage {
         var manifestDescriptor = descriptor
         if descriptor.mediaType.isIndex {
             let index = try CanonicalJSON.decode(Index.self, from: store.read(descriptor.digest))

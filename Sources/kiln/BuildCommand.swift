@@ -55,6 +55,9 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("OCI runtime for RUN steps: runc, crun or a path (default: $KILN_RUNTIME, else the first that works)", valueName: "string"))
     var runtime: String?
 
+    @Option(name: .customLong("build-context"), help: ArgumentHelp("Additional build contexts (e.g., name=path, name=docker-image://ref, name=oci-layout://path[:tag|@digest], name=https://host/repo.git#ref)", valueName: "stringArray"))
+    var buildContexts: [String] = []
+
     @Argument(help: ArgumentHelp("The build context: a directory, or - for a Dockerfile or tar on stdin", valueName: "PATH | -"))
     var context: String
 
@@ -88,6 +91,7 @@ struct BuildCommand: AsyncParsableCommand {
             let parts = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             options.labels[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
+        let namedContexts = try BuildContextFlags.parse(buildContexts)
         options.target = target
         options.noCache = noCache
         options.pull = pull
@@ -97,6 +101,8 @@ struct BuildCommand: AsyncParsableCommand {
         let mode: BuildProgress.Mode = (quiet || progress == "quiet") ? .quiet : .plain
         let reporter = BuildProgress(mode: mode)
         let result: BuildResult = try await ImageCommandSupport.withService(store) { service in
+            var options = options
+            options.namedContexts = try await BuildContextFlags.load(namedContexts, store: service.store)
             let builder = Builder(options: options, images: service, progress: reporter)
             let result: BuildResult
             do {
