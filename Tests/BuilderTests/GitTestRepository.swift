@@ -50,7 +50,7 @@ final class GitTestRepository {
     static func git(_ arguments: [String], in dir: URL) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
+        process.arguments = ["git", "-c", "safe.directory=*"] + arguments  // an unpacked checkout is owned by --chown's uid
         process.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
         env["GIT_CONFIG_NOSYSTEM"] = "1"
