@@ -41,7 +41,10 @@ enum BuildContextFlags {
             if let reference, reference.hasPrefix("@") {
                 chosen = images.first { $0.manifestDescriptor.digest.description == reference.dropFirst() }
             } else if let reference {
-                chosen = images.first { image in image.references.contains { $0.tag == reference } }
+                let digests = refNames(path).filter { $0.value == reference || $0.value.hasSuffix(":" + reference) }.map(\.key)
+                chosen = images.first { image in
+                    digests.contains(image.manifestDescriptor.digest.description) || image.references.contains { $0.tag == reference }
+                }
             } else {
                 chosen = images.count == 1 ? images[0] : nil
             }
@@ -51,6 +54,22 @@ enum BuildContextFlags {
                 throw ExitCode(1)
             }
             result[name] = .storedImage(chosen.manifestDescriptor)
+        }
+        return result
+    }
+
+    /// The `org.opencontainers.image.ref.name` of each manifest in a layout directory's index.json,
+    /// by digest (OCI image-layout spec).
+    static func refNames(_ path: String) -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path + "/index.json"),
+              let index = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let manifests = index["manifests"] as? [[String: Any]] else { return [:] }
+        var result: [String: String] = [:]
+        for manifest in manifests {
+            if let digest = manifest["digest"] as? String,
+               let name = (manifest["annotations"] as? [String: Any])?["org.opencontainers.image.ref.name"] as? String {
+                result[digest] = name
+            }
         }
         return result
     }
