@@ -125,6 +125,31 @@ extension Builder {
         return hasher.finalize().description
     }
 
+    /// A copy of `root` holding only `included` (directories made, files hard-linked or copied,
+    /// symlinks recreated), for a mount of a context whose `.dockerignore` excludes something.
+    static func filteredTree(_ root: String, included: Set<String>, into target: URL) throws -> String {
+        let fm = FileManager.default
+        try fm.createDirectory(at: target, withIntermediateDirectories: true)
+        for path in included.sorted() {
+            let source = root + "/" + path
+            let destination = target.path + "/" + path
+            var info = stat()
+            guard lstat(source, &info) == 0 else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                try fm.createDirectory(atPath: destination, withIntermediateDirectories: true)
+                _ = chmod(destination, info.st_mode & 0o7777)
+            case S_IFLNK:
+                try fm.createSymbolicLink(atPath: destination, withDestinationPath: try fm.destinationOfSymbolicLink(atPath: source))
+            case S_IFREG:
+                if link(source, destination) != 0 { try fm.copyItem(atPath: source, toPath: destination) }
+            default:
+                continue
+            }
+        }
+        return target.path
+    }
+
     /// The copy-source tree of a directory context.
     static func contextTree(_ root: String, included: Set<String>?) -> CopySourceTree {
         CopySourceTree(root: root, isContext: true, excluded: { path in

@@ -161,8 +161,11 @@ extension Builder {
             } else if let named = namedContext(for: m.from) {
                 switch try await namedContextSource(named, scratch: dir, range: range) {
                 case .lowers(let l, _): lowers = l
-                case .directory(let path, _, _):
-                    // Shown as is, read-only (kiln does not hide its .dockerignore'd files in a mount).
+                case .directory(var path, let included, _):
+                    // Read-only; with a .dockerignore, only what it lets through (hard links).
+                    if let included {
+                        path = try Self.filteredTree(path, included: included, into: dir.appendingPathComponent("context-\(index)"))
+                    }
                     return m.source.isEmpty ? path : path + "/" + m.source
                 }
             } else {

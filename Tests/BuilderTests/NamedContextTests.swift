@@ -113,9 +113,10 @@ final class NamedContextTests: BuilderTestCase {
     func testRunMountFromDirectoryContext() async throws {
         try requireContainers()
         let busybox = try await loadBusybox()
-        let dockerfile = "FROM \(busybox)\nRUN --mount=from=extra,target=/mnt cat /mnt/a.txt > /out.txt\n"
+        let dockerfile = "FROM \(busybox)\nRUN --mount=from=extra,target=/mnt cat /mnt/a.txt > /out.txt && ls /mnt > /list.txt\n"
         let (first, _) = try await build(dockerfile) { $0.namedContexts["extra"] = .directory(self.extra.path) }
         XCTAssertEqual(try file("out.txt", in: first), "a\n")
+        XCTAssertEqual(try file("list.txt", in: first), "a.txt\ndir\n", "secret.txt is excluded by the context's .dockerignore")
         try Data("changed\n".utf8).write(to: extra.appendingPathComponent("a.txt"))
         let (second, lines) = try await build(dockerfile) { $0.namedContexts["extra"] = .directory(self.extra.path) }
         XCTAssertFalse(lines.contains { $0.hasSuffix("CACHED") }, "\(lines)")
