@@ -55,6 +55,12 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("OCI runtime for RUN steps: runc, crun or a path (default: $KILN_RUNTIME, else the first that works)", valueName: "string"))
     var runtime: String?
 
+    @Option(help: ArgumentHelp("Secret to expose to the build (format: \"id=mysecret[,src=/local/secret]\" or \"id=mysecret,env=VAR\")", valueName: "stringArray"))
+    var secret: [String] = []
+
+    @Option(help: ArgumentHelp("SSH agent socket or keys to expose to the build (format: default|<id>[=<socket>|<key>[,<key>]])", valueName: "stringArray"))
+    var ssh: [String] = []
+
     @Argument(help: ArgumentHelp("The build context: a directory, or - for a Dockerfile or tar on stdin", valueName: "PATH | -"))
     var context: String
 
@@ -87,6 +93,19 @@ struct BuildCommand: AsyncParsableCommand {
         for l in label {
             let parts = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             options.labels[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        do {
+            for text in secret {
+                let spec = try SecretSpec(parsing: text)
+                options.secrets[spec.id] = try spec.load()
+            }
+            for text in ssh {
+                let spec = try SSHSpec(parsing: text)
+                options.ssh[spec.id] = spec
+            }
+        } catch let error as BuildError {
+            printError("ERROR: \(error.message)")
+            throw ExitCode(1)
         }
         options.target = target
         options.noCache = noCache
