@@ -60,12 +60,12 @@ final class SSHForwarding: @unchecked Sendable {
             try? await Task.sleep(nanoseconds: 5_000_000)
         }
         guard ready else {
-            kill(pid, SIGTERM); _ = await HelperProcess.wait(pid)
+            kill(pid, SIGKILL); _ = await HelperProcess.wait(pid)
             throw BuildError("--ssh \(spec.id): ssh-agent did not start")
         }
         let status = try await HelperProcess.run(addPath, spec.paths, environment: ["SSH_AUTH_SOCK": socket, "SSH_ASKPASS": "/bin/false"])
         guard status == 0 else {
-            kill(pid, SIGTERM); _ = await HelperProcess.wait(pid)
+            kill(pid, SIGKILL); _ = await HelperProcess.wait(pid)
             throw BuildError("--ssh \(spec.id): failed to load the keys into an agent (ssh-add exited with \(status); keys with a passphrase are not supported)")
         }
         return (socket, pid)
@@ -160,7 +160,7 @@ final class SSHForwarding: @unchecked Sendable {
         close(fd)
         unlink(socketPath)
         if let agent {
-            kill(agent, SIGTERM)
+            kill(agent, SIGKILL)
             _ = await HelperProcess.wait(agent)
             self.agent = nil
         }
