@@ -121,15 +121,28 @@ final class OutputCollector: @unchecked Sendable {
         self.redactor = redactor
     }
 
+    /// With secrets, redacted output is shown in whole lines (the redactor holds back a tail).
+    private var partialLine: [UInt8] = []
+
     /// Shows what the redactor still holds back (call once the process exited).
     func finish() {
-        let rest = redactor.flush()
+        guard !redactor.isEmpty else { return }
+        let rest = partialLine + redactor.flush()
+        partialLine = []
         if !rest.isEmpty { show(rest) }
     }
 
     func add(_ bytes: [UInt8]) {
-        let safe = redactor.feed(bytes)
-        if !safe.isEmpty { show(safe) }
+        guard !redactor.isEmpty else { return show(bytes) }
+        lock.lock()
+        partialLine += redactor.feed(bytes)
+        var complete: [UInt8] = []
+        if let newline = partialLine.lastIndex(of: 0x0A) {
+            complete = Array(partialLine[...newline])
+            partialLine.removeFirst(newline + 1)
+        }
+        lock.unlock()
+        if !complete.isEmpty { show(complete) }
     }
 
     private func show(_ bytes: [UInt8]) {

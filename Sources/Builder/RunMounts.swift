@@ -126,8 +126,7 @@ extension Builder {
                     let socketTarget = target.isEmpty ? "/run/buildkit/ssh_agent.\(n)" : target
                     let forwarding: SSHForwarding
                     do {
-                        forwarding = try await SSHForwarding.start(spec, directory: dir.appendingPathComponent("ssh-\(i)").path,
-                                                                   mode: m.effectiveMode ?? 0o600, uid: m.uid ?? 0, gid: m.gid ?? 0)
+                        forwarding = try await SSHForwarding.start(spec, mode: m.effectiveMode ?? 0o600, uid: m.uid ?? 0, gid: m.gid ?? 0)
                     } catch let error as BuildError {
                         throw BuildError.at(range, error.message)
                     }

@@ -24,23 +24,41 @@ final class SSHForwarding: @unchecked Sendable {
     }
 
     /// Starts forwarding for `spec` in `directory` (created, private).
-    static func start(_ spec: SSHSpec, directory: String, mode: UInt32, uid: UInt32, gid: UInt32) async throws -> SSHForwarding {
+    /// `directory` (a short path: unix socket paths are limited to 107 bytes) is created private
+    /// and removed by `stop`.
+    static func start(_ spec: SSHSpec, directory: String? = nil, mode: UInt32, uid: UInt32, gid: UInt32) async throws -> SSHForwarding {
+        let directory = try directory ?? makeShortDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         chmod(directory, 0o700)
         var upstream = spec.paths[0]
         var agent: pid_t?
         var info = stat()
-        if !(spec.paths.count == 1 && stat(upstream, &info) == 0 && info.st_mode & S_IFMT == S_IFSOCK) {
-            (upstream, agent) = try await startAgent(spec, directory: directory)
-        }
         let path = directory + "/agent.sock"
-        let fd = try listen(at: path)
+        let fd: Int32
+        do {
+            if !(spec.paths.count == 1 && stat(upstream, &info) == 0 && info.st_mode & S_IFMT == S_IFSOCK) {
+                (upstream, agent) = try await startAgent(spec, directory: directory)
+            }
+            fd = try listen(at: path)
+        } catch {
+            if let agent { kill(agent, SIGKILL); _ = await HelperProcess.wait(agent) }
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
         chmod(path, mode_t(mode))
         chown(path, uid, gid)
         let forwarding = SSHForwarding(socketPath: path, upstream: upstream, listener: fd, agent: agent)
         let thread = Thread { forwarding.acceptLoop() }
         thread.start()
         return forwarding
+    }
+
+    private static func makeShortDirectory() throws -> String {
+        var template = Array("/tmp/kiln-ssh-XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw BuildError("create a directory for the ssh socket: \(String(cString: strerror(errno)))")
+        }
+        return String(cString: made)
     }
 
     /// An ssh-agent holding the key files of `spec`.
@@ -159,6 +177,7 @@ final class SSHForwarding: @unchecked Sendable {
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
         unlink(socketPath)
+        defer { try? FileManager.default.removeItem(atPath: (socketPath as NSString).deletingLastPathComponent) }
         if let agent {
             kill(agent, SIGKILL)
             _ = await HelperProcess.wait(agent)
