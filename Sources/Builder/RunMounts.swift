@@ -155,7 +155,7 @@ extension Builder {
         if let name = m.env, !name.isEmpty {
             prepared.env.append(name + "=" + String(decoding: value, as: UTF8.self))
         }
-        let fileTarget = !target.isEmpty ? target : (m.env == nil ? "/run/secrets/" + id : "")
+        let fileTarget = !target.isEmpty ? target : (m.env == nil ? "/run/secrets/" + (id.split(separator: "/").last.map(String.init) ?? id) : "")
         guard !fileTarget.isEmpty else { return }
         let secrets = dir.appendingPathComponent("secrets").path
         if !prepared.tmpfsMounts.contains(secrets) {

@@ -129,13 +129,19 @@ final class SecretMountTests: BuilderTestCase {
         RUN --mount=type=secret,id=s,target=/etc/app.key,mode=0440,uid=1000,gid=1001 stat -c 'custom %a %u %g' /etc/app.key
         RUN --mount=type=secret,source=s,env=VALUE sh -c 'test ! -s /run/secrets/s && echo "len ${#VALUE}"'
         RUN --mount=type=secret,id=missing sh -c 'test ! -s /run/secrets/missing && echo skipped'
+        RUN --mount=type=secret,id=group/leaf wc -c /run/secrets/leaf
         """
-        let (_, lines) = try await build(dockerfile) { $0.secrets["s"] = Array("abcdef".utf8) }
+        let (_, lines) = try await build(dockerfile) {
+            $0.secrets["s"] = Array("abcdef".utf8)
+            $0.secrets["group/leaf"] = Array("xyz".utf8)
+        }
         let out = outputLines(lines)
         XCTAssertTrue(out.contains("default 400 0 0"), out.joined(separator: "\n"))
         XCTAssertTrue(out.contains("custom 440 1000 1001"), out.joined(separator: "\n"))
         XCTAssertTrue(out.contains("len 6"), out.joined(separator: "\n"))
         XCTAssertTrue(out.contains("skipped"), out.joined(separator: "\n"))
+        // BuildKit dispatchSecret: the default target is /run/secrets/ + path.Base(id).
+        XCTAssertTrue(out.contains("3 /run/secrets/leaf"), out.joined(separator: "\n"))
 
         let error = try await buildError("FROM \(base)\nRUN --mount=type=secret,id=missing,required=true true\n")
         XCTAssertEqual(error.range?.start.line, 2)
