@@ -70,7 +70,7 @@ final class CacheMountTests: BuilderTestCase {
     }
 
     // Dockerfile reference: bind mounts are read-only by default; `rw` allows writes, which are
-    // discarded; `from` mounts a stage; tmpfs `size` limits the tmpfs.
+    // discarded; `from` mounts a stage or an image; tmpfs `size` limits the tmpfs.
     func testBindAndTmpfs() async throws {
         try requireContainers()
         let base = try await loadBusybox()
@@ -83,11 +83,12 @@ final class CacheMountTests: BuilderTestCase {
         RUN --mount=type=bind,target=/ctx,rw sh -c 'echo changed > /ctx/a.txt && cat /ctx/a.txt'
         RUN --mount=type=bind,source=a.txt,target=/one.txt,rw sh -c 'echo more >> /one.txt && wc -l < /one.txt'
         RUN --mount=type=bind,from=build,source=/out,target=/in cat /in/f
+        RUN --mount=type=bind,from=\(base),source=/bin,target=/image-bin sh -c 'test -x /image-bin/busybox && echo from-image'
         RUN --mount=type=tmpfs,target=/t,size=1m sh -c 'df -k /t | tail -1 | awk "{print \\"tmpfs \\" \\$2}"'
         """
         let (result, lines) = try await build(dockerfile)
         let out = outputLines(lines)
-        for expected in ["original", "ro-bind", "changed", "2", "built", "tmpfs 1024"] {
+        for expected in ["original", "ro-bind", "changed", "2", "built", "from-image", "tmpfs 1024"] {
             XCTAssertTrue(out.contains(expected), "\(expected) missing in:\n" + lines.joined(separator: "\n"))
         }
         XCTAssertEqual(try String(contentsOf: context.appendingPathComponent("a.txt"), encoding: .utf8), "original\n")

@@ -30,6 +30,19 @@ final class SecretMountTests: BuilderTestCase {
         XCTAssertThrowsError(try SSHSpec(parsing: "default", environment: [:]))
     }
 
+    // `kiln build --secret` reports a missing file or id before building (buildx: "failed to stat",
+    // "secret missing ID").
+    func testSecretFlagErrorsFromTheCLI() throws {
+        try write("Dockerfile", "FROM scratch\n")
+        let store = root.appendingPathComponent("cli-store").path
+        let missing = try KilnProcess.run(["build", "--root", store, "--secret", "id=x,src=/nonexistent/kiln", context.path])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("failed to stat /nonexistent/kiln"), missing.stderr)
+        let noID = try KilnProcess.run(["build", "--root", store, "--secret", "src=/etc/hostname", context.path])
+        XCTAssertEqual(noID.status, 1)
+        XCTAssertTrue(noID.stderr.contains("secret missing ID"), noID.stderr)
+    }
+
     // RFC 4231 test case 2 (HMAC-SHA256, key "Jefe").
     func testHMACMatchesRFC4231() {
         XCTAssertEqual(SecretDigest.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)),
