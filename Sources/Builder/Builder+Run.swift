@@ -63,7 +63,7 @@ extension Builder {
                                          network: noNetwork ? .none : .host, mounts: binds)
                 stubs = ContainerRunner.missingMountpoints(spec).filter(Self.removedStubs.contains)
                 status = try await runner.run(spec, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
-                                              output: { collector.add($0) })
+                                              bundleParent: prepared.privateDirectory, output: { collector.add($0) })
             } catch {
                 try? mount.unmount()
                 throw error

@@ -11,6 +11,9 @@ final class PreparedMounts: @unchecked Sendable {
     var binds: [BindMount] = []
     var env: [String] = []
     var secretValues: [[UInt8]] = []
+    /// A private tmpfs (mode 0700) for secret files and the container's bundle, whose config.json
+    /// then carries `env=` secrets without touching a disk; nil when the RUN mounts no secret.
+    var privateDirectory: String? { tmpfsMounts.first }
     fileprivate var rootMounts: [RootMount] = []
     fileprivate var leases: [CacheMountLease] = []
     fileprivate var forwardings: [SSHForwarding] = []
@@ -152,19 +155,19 @@ extension Builder {
         let id = Self.secretID(m)
         guard let value = options.secrets[id] else { return }
         prepared.secretValues.append(value)
+        let secrets = dir.appendingPathComponent("secrets").path
+        if !prepared.tmpfsMounts.contains(secrets) {
+            try FileManager.default.createDirectory(atPath: secrets, withIntermediateDirectories: true)
+            guard Glibc.mount("tmpfs", secrets, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=0700,size=16m") == 0 else {
+                throw BuildError.at(range, "mount a tmpfs for secrets: \(String(cString: strerror(errno)))")
+            }
+            prepared.tmpfsMounts.append(secrets)
+        }
         if let name = m.env, !name.isEmpty {
             prepared.env.append(name + "=" + String(decoding: value, as: UTF8.self))
         }
         let fileTarget = !target.isEmpty ? target : (m.env == nil ? "/run/secrets/" + (id.split(separator: "/").last.map(String.init) ?? id) : "")
         guard !fileTarget.isEmpty else { return }
-        let secrets = dir.appendingPathComponent("secrets").path
-        if !prepared.tmpfsMounts.contains(secrets) {
-            try FileManager.default.createDirectory(atPath: secrets, withIntermediateDirectories: true)
-            guard Glibc.mount("tmpfs", secrets, "tmpfs", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), "mode=0700,size=16m") == 0 else {
-                throw BuildError.at(range, "mount a tmpfs for secrets: \(String(cString: strerror(errno)))")
-            }
-            prepared.tmpfsMounts.append(secrets)
-        }
         let file = secrets + "/\(index)"
         let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw BuildError.at(range, "create the secret file: \(String(cString: strerror(errno)))") }

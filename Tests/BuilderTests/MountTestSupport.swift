@@ -41,6 +41,10 @@ extension BuilderTestCase {
     /// Every file below `directory` (not following symlinks) whose content, or gunzipped content
     /// for gzip files, contains `needle`.
     func filesContaining(_ needle: [UInt8], under directory: URL) throws -> [String] {
+        try Self.filesContaining(needle, under: directory)
+    }
+
+    static func filesContaining(_ needle: [UInt8], under directory: URL) throws -> [String] {
         var hits: [String] = []
         guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
         for case let url as URL in walker {
@@ -57,7 +61,7 @@ extension BuilderTestCase {
                 }
                 bytes = plain
             }
-            if Self.contains(bytes, needle) { hits.append(url.path) }
+            if contains(bytes, needle) { hits.append(url.path) }
         }
         return hits
     }

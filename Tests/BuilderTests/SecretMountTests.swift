@@ -112,6 +112,34 @@ final class SecretMountTests: BuilderTestCase {
         XCTAssertFalse((clean.stdout + clean.stderr).contains("SecretsUsedInArgOrEnv"), clean.stdout + clean.stderr)
     }
 
+    // While a RUN with an `env=` secret runs, the OCI bundle holding its config.json lives on a
+    // private tmpfs: no file in $TMPDIR or in the store holds the value, even mid-build.
+    func testEnvSecretIsNotOnDiskWhileTheStepRuns() async throws {
+        try requireContainers()
+        let base = try await loadBusybox()
+        let secret = Array("kiln-env-\(UUID().uuidString)".utf8)
+        let tmp = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        let watched = [URL(fileURLWithPath: tmp), storeRoot(service)]
+        let scanner = Task { () -> [String] in
+            var hits: [String] = []
+            while !Task.isCancelled && hits.isEmpty {
+                for dir in watched {
+                    guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { continue }
+                    for name in names where name.hasPrefix("kiln-bundle") || dir != watched[0] {
+                        hits += (try? SecretMountTests.filesContaining(secret, under: dir.appendingPathComponent(name))) ?? []
+                    }
+                }
+                try? await Task.sleep(nanoseconds: 50_000_000)
+            }
+            return hits
+        }
+        let dockerfile = "FROM \(base)\nRUN --mount=type=secret,id=e,env=E sh -c 'sleep 1; test -n \"$E\"'\n"
+        _ = try await build(dockerfile) { $0.secrets["e"] = secret }
+        scanner.cancel()
+        let hits = await scanner.value
+        XCTAssertEqual(hits, [])
+    }
+
     // kiln's own rule (the issue): a keyed hash of the value is part of the cache key, so a changed
     // secret re-runs the step (BuildKit would reuse the old layer); unchanged, it is CACHED.
     func testChangedSecretRerunsUnchangedIsCached() async throws {
