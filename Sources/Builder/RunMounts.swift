@@ -188,7 +188,10 @@ extension Builder {
     /// with `from`, the seed it starts from.
     private func cacheMount(_ m: DockerfileSyntax.Mount, index: Int, dir: URL, prepared: PreparedMounts,
                             range: SourceRange) async throws -> CacheMountLease {
-        var parts = [m.effectiveID, "\(String(describing: m.uid))", "\(String(describing: m.gid))", "\(String(describing: m.mode))"]
+        // BuildKit prefixes cache ids with the BUILDKIT_CACHE_MOUNT_NS build arg (`NS/id`).
+        let namespace = options.buildArgs["BUILDKIT_CACHE_MOUNT_NS"] ?? ""
+        let id = namespace.isEmpty ? m.effectiveID : namespace + "/" + m.effectiveID
+        var parts = [id, "\(String(describing: m.uid))", "\(String(describing: m.gid))", "\(String(describing: m.mode))"]
         if !m.from.isEmpty { parts += ["from", try mountKey(m), m.source] }
         let base = String(BuildCache.key("cache-mount", parts).prefix(32))
         let root = CacheMounts.directory(stateDirectory: store.location.stateDirectory).path

@@ -20,6 +20,9 @@ final class CacheMountTests: BuilderTestCase {
         XCTAssertEqual(CacheMounts.prune(stateDirectory: service.store.location.stateDirectory), 1)
         let (_, third) = try await build(dockerfile, noCache: true)
         XCTAssertEqual(outputLines(third).filter { $0 == "x" }.count, 1, third.joined(separator: "\n"))
+        // FEATURES.md §2: cache ids are namespaced by the BUILDKIT_CACHE_MOUNT_NS build arg.
+        let (_, namespaced) = try await build(dockerfile, noCache: true) { $0.buildArgs["BUILDKIT_CACHE_MOUNT_NS"] = "other" }
+        XCTAssertEqual(outputLines(namespaced).filter { $0 == "x" }.count, 1, namespaced.joined(separator: "\n"))
     }
 
     // Dockerfile reference: `from`/`source` seed the cache from a stage path; `id` shares a cache
