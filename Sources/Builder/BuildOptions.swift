@@ -20,6 +20,10 @@ public struct BuildOptions: Sendable {
     public var platform: Platform = .host
     /// `--build-context NAME=…`, by name as given.
     public var namedContexts: [String: NamedContext] = [:]
+    /// `--secret`: each secret's value by id (for `RUN --mount=type=secret`).
+    public var secrets: [String: [UInt8]] = [:]
+    /// `--ssh`: agent sockets or key files by id (for `RUN --mount=type=ssh`).
+    public var ssh: [String: SSHSpec] = [:]
 
     public init(dockerfileText: String, dockerfileName: String = "Dockerfile", dockerfilePath: String? = nil,
                 contextDirectory: String?) {

@@ -21,12 +21,13 @@ extension Builder {
         } catch {
             throw BuildError(error.message, range: error.range ?? range)
         }
+        try validateMounts(mounts, range: range)
         let noNetwork = options.networkNone || run.network == .none
         var env = state.runEnvironment
         if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0) }
         let key = BuildCache.key(state.cacheKey, [history, env.joined(separator: "\n"), state.workingDirectory,
                                                   state.config.config.user ?? "", noNetwork ? "none" : "host"] + run.mountSpecs
-                                 + mounts.map { mountSourceKey($0) })
+                                 + (try mounts.map { try mountKey($0) }))
         if let record = cache.lookup(key) {
             try committer.append(record.layer, diffID: record.diffID, to: &state)
             progress.cached(step)
@@ -39,32 +40,18 @@ extension Builder {
         let upper = dir.appendingPathComponent("upper").path
         let work = dir.appendingPathComponent("work").path
         for d in [upper, work, dir.appendingPathComponent("rootfs").path] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
-        var extra: [RootMount] = []
-        defer { for m in extra { m.unmount() } }
-        var binds: [BindMount] = []
-        for (i, m) in mounts.enumerated() {
-            let target = Self.joinPath(state.workingDirectory, m.target)
-            switch m.type {
-            case .tmpfs:
-                binds.append(BindMount(kind: .tmpfs, source: "tmpfs", target: target, readOnly: false))
-            case .cache:
-                let path = try cacheMountDirectory(m)
-                binds.append(BindMount(source: path, target: target, readOnly: m.readOnly))
-            case .bind:
-                let source = try await bindSource(m, index: i, dir: dir, mounts: &extra, range: range)
-                binds.append(BindMount(source: source, target: target, readOnly: true))
-            case .secret, .ssh:
-                continue
-            }
-        }
+        let prepared = try await prepareMounts(mounts, state: state, dir: dir, env: env, range: range)
+        let redactor = SecretRedactor(prepared.secretValues)
+        let binds = prepared.binds
+        env += prepared.env
         let userSpec = state.config.config.user ?? ""
         let cwd = state.workingDirectory
-        let collector = OutputCollector(progress: progress, step: step)
-        let runner = ContainerRunner(runtime: try OCIRuntime.detect(),
-                                     stateDirectory: store.location.stateDirectory.appendingPathComponent("runc").path)
+        let collector = OutputCollector(progress: progress, step: step, redactor: redactor)
         let status: Int32
         var stubs: [String] = []
         do {
+            let runner = ContainerRunner(runtime: try OCIRuntime.detect(),
+                                         stateDirectory: store.location.stateDirectory.appendingPathComponent("runc").path)
             // Not `runStep`: Docker 20.10 keeps the mount targets RUN created (e.g. /etc on
             // scratch, --mount targets) in the layer, so they are not cleaned out of the upper dir.
             let rootfs = dir.appendingPathComponent("rootfs").path
@@ -76,7 +63,7 @@ extension Builder {
                                          network: noNetwork ? .none : .host, mounts: binds)
                 stubs = ContainerRunner.missingMountpoints(spec).filter(Self.removedStubs.contains)
                 status = try await runner.run(spec, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
-                                              output: { collector.add($0) })
+                                              bundleParent: prepared.privateDirectory, output: { collector.add($0) })
             } catch {
                 try? mount.unmount()
                 throw error
@@ -84,11 +71,13 @@ extension Builder {
             try mount.unmount()
             Self.removeStubs(stubs, upperDir: upper)
         } catch {
-            throw BuildError.at(range, "failed to run the container: \(error)")
+            await prepared.release()
+            throw BuildError.at(range, redactor.redact("failed to run the container: \(error)"))
         }
-        for m in extra { m.unmount() }
+        await prepared.release()
+        collector.finish()
         guard status == 0 else {
-            throw BuildError("process \"\(args.joined(separator: " "))\" did not complete successfully: exit code: \(status)",
+            throw BuildError(redactor.redact("process \"\(args.joined(separator: " "))\" did not complete successfully: exit code: \(status)"),
                              range: range, details: collector.lastLines(10))
         }
         let (layer, diffID) = try await committer.commit(try LayerDiff.entries(fromOverlayUpper: upper), onto: &state)
@@ -116,69 +105,6 @@ extension Builder {
             unlink(host)
         }
     }
-
-    /// What a bind mount's content depends on, for the cache key: the source stage's key.
-    private func mountSourceKey(_ m: DockerfileSyntax.Mount) -> String {
-        guard m.type == .bind, !m.from.isEmpty else { return "" }
-        if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = states[i] {
-            return "stage:" + s.cacheKey
-        }
-        if let named = namedContext(for: m.from) {
-            if case .directory(let path) = named.context {
-                return "named:\(named.key):" + Self.directoryFingerprint(path)
-            }
-            return "named:\(named.key):\(named.context)"
-        }
-        return "image:" + m.from
-    }
-
-    /// The persistent directory of a cache mount (`kiln/cache-mounts/<id>`), created with its
-    /// uid/gid/mode the first time.
-    private func cacheMountDirectory(_ m: DockerfileSyntax.Mount) throws -> String {
-        // BuildKit bases a cache with uid/gid/mode on a directory made with them: another cache.
-        let id = BuildCache.key("cache-mount", [m.effectiveID, "\(String(describing: m.uid))", "\(String(describing: m.gid))",
-                                                "\(String(describing: m.mode))"])
-        let url = store.location.stateDirectory.appendingPathComponent("cache-mounts").appendingPathComponent(String(id.prefix(32)))
-        if !FileManager.default.fileExists(atPath: url.path) {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-            _ = chmod(url.path, mode_t(m.effectiveMode ?? 0o755))
-            _ = chown(url.path, m.uid ?? 0, m.gid ?? 0)
-        }
-        return url.path
-    }
-
-    /// The host path a bind mount shows: a stage's or image's root (mounted read-only), or the context.
-    private func bindSource(_ m: DockerfileSyntax.Mount, index: Int, dir: URL, mounts: inout [RootMount],
-                            range: SourceRange) async throws -> String {
-        var root: String
-        if m.from.isEmpty {
-            guard let context = options.contextDirectory else { throw BuildError.at(range, "no build context for the bind mount") }
-            root = context
-        } else {
-            var lowers: [URL] = []
-            if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = states[i] {
-                lowers = s.snapshots
-            } else if let named = namedContext(for: m.from) {
-                switch try await namedContextSource(named, scratch: dir, range: range) {
-                case .lowers(let l, _): lowers = l
-                case .directory(var path, let included, _):
-                    // Read-only; with a .dockerignore, only what it lets through (hard links).
-                    if let included {
-                        path = try Self.filteredTree(path, included: included, into: dir.appendingPathComponent("context-\(index)"))
-                    }
-                    return m.source.isEmpty ? path : path + "/" + m.source
-                }
-            } else {
-                lowers = try await images.snapshots(for: try await resolveImage(m.from, range: range))
-            }
-            let target = dir.appendingPathComponent("bind-\(index)").path
-            let mount = try RootMount.mount(lowers: lowers.map(\.path), upper: nil, work: nil, target: target)
-            mounts.append(mount)
-            root = target
-        }
-        if !m.source.isEmpty { root += "/" + m.source }
-        return root
-    }
 }
 
 /// Collects a RUN's output: shown as progress lines, the last lines kept for errors.
@@ -187,13 +113,39 @@ final class OutputCollector: @unchecked Sendable {
     private var text = ""
     private let progress: BuildProgress
     private let step: Int
+    private let redactor: SecretRedactor
 
-    init(progress: BuildProgress, step: Int) {
+    init(progress: BuildProgress, step: Int, redactor: SecretRedactor = SecretRedactor([])) {
         self.progress = progress
         self.step = step
+        self.redactor = redactor
+    }
+
+    /// With secrets, redacted output is shown in whole lines (the redactor holds back a tail).
+    private var partialLine: [UInt8] = []
+
+    /// Shows what the redactor still holds back (call once the process exited).
+    func finish() {
+        guard !redactor.isEmpty else { return }
+        let rest = partialLine + redactor.flush()
+        partialLine = []
+        if !rest.isEmpty { show(rest) }
     }
 
     func add(_ bytes: [UInt8]) {
+        guard !redactor.isEmpty else { return show(bytes) }
+        lock.lock()
+        partialLine += redactor.feed(bytes)
+        var complete: [UInt8] = []
+        if let newline = partialLine.lastIndex(of: 0x0A) {
+            complete = Array(partialLine[...newline])
+            partialLine.removeFirst(newline + 1)
+        }
+        lock.unlock()
+        if !complete.isEmpty { show(complete) }
+    }
+
+    private func show(_ bytes: [UInt8]) {
         let chunk = String(decoding: bytes, as: UTF8.self)
         lock.lock()
         text += chunk

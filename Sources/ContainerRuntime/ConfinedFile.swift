@@ -4,10 +4,10 @@ import Glibc
 
 /// Reading a file of a container root filesystem from the host without letting symlinks (or `..`)
 /// in the image reach outside that root: every symlink is resolved as if `rootfs` were `/`.
-enum ConfinedFile {
+public enum ConfinedFile {
     /// The host path `path` (absolute, inside the container) resolves to, confined to `rootfs`;
     /// nil when a component is missing, or after more than 40 symlinks.
-    static func resolve(_ path: String, in rootfs: String) -> String? {
+    public static func resolve(_ path: String, in rootfs: String) -> String? {
         var pending = components(path)
         var resolved: [String] = []
         var links = 0

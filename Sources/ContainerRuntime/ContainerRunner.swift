@@ -28,10 +28,12 @@ public struct ContainerRunner: Sendable {
     /// - Throws: `ContainerRuntimeError` when the bundle cannot be written or the runtime not
     ///   started; a failure of the runtime itself to create the container shows as its own exit
     ///   status with its message in `output`.
-    public func run(_ spec: ContainerSpec, id: String, stdin: Int32? = nil,
+    /// `bundleParent` holds the bundle (default: $TMPDIR), e.g. a tmpfs when the spec's environment
+    /// carries secrets that must not reach a disk.
+    public func run(_ spec: ContainerSpec, id: String, stdin: Int32? = nil, bundleParent: String? = nil,
                     output: @escaping @Sendable ([UInt8]) -> Void) async throws -> Int32 {
         try Task.checkCancellation()
-        let bundle = try ContainerBundle.create(spec, parent: nil)
+        let bundle = try ContainerBundle.create(spec, parent: bundleParent)
         defer { bundle.remove() }
         let launched = try launch(bundle: bundle, id: id, stdin: stdin, terminal: spec.terminal)
         let exited = ExitFlag()

@@ -36,12 +36,15 @@ public struct BindMount: Sendable, Equatable {
     /// The absolute path inside the container.
     public var target: String
     public var readOnly: Bool
+    /// `.tmpfs`: the size limit in bytes (`size=`), nil for the kernel's default (half the RAM).
+    public var size: Int64?
 
-    public init(kind: Kind = .bind, source: String, target: String, readOnly: Bool) {
+    public init(kind: Kind = .bind, source: String, target: String, readOnly: Bool, size: Int64? = nil) {
         self.kind = kind
         self.source = source
         self.target = target
         self.readOnly = readOnly
+        self.size = size
     }
 }
 

@@ -100,8 +100,9 @@ enum RuntimeConfig {
                 list.append(["destination": mount.target, "type": "bind", "source": mount.source,
                              "options": ["rbind", mount.readOnly ? "ro" : "rw"]])
             case .tmpfs:
-                list.append(["destination": mount.target, "type": "tmpfs", "source": "tmpfs",
-                             "options": ["nosuid", "nodev", "mode=1777", mount.readOnly ? "ro" : "rw"]])
+                var options = ["nosuid", "nodev", "mode=1777", mount.readOnly ? "ro" : "rw"]
+                if let size = mount.size { options.append("size=\(size)") }
+                list.append(["destination": mount.target, "type": "tmpfs", "source": "tmpfs", "options": options])
             }
         }
         return list

@@ -57,6 +57,11 @@ struct BuildCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("build-context"), help: ArgumentHelp("Additional build contexts (e.g., name=path, name=docker-image://ref, name=oci-layout://path[:tag|@digest], name=https://host/repo.git#ref)", valueName: "stringArray"))
     var buildContexts: [String] = []
+    @Option(help: ArgumentHelp("Secret to expose to the build (format: \"id=mysecret[,src=/local/secret]\" or \"id=mysecret,env=VAR\")", valueName: "stringArray"))
+    var secret: [String] = []
+
+    @Option(help: ArgumentHelp("SSH agent socket or keys to expose to the build (format: default|<id>[=<socket>|<key>[,<key>]])", valueName: "stringArray"))
+    var ssh: [String] = []
 
     @Argument(help: ArgumentHelp("The build context: a directory, or - for a Dockerfile or tar on stdin", valueName: "PATH | -"))
     var context: String
@@ -92,6 +97,19 @@ struct BuildCommand: AsyncParsableCommand {
             options.labels[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
         let namedContexts = try BuildContextFlags.parse(buildContexts)
+        do {
+            for text in secret {
+                let spec = try SecretSpec(parsing: text)
+                options.secrets[spec.id] = try spec.load()
+            }
+            for text in ssh {
+                let spec = try SSHSpec(parsing: text)
+                options.ssh[spec.id] = spec
+            }
+        } catch let error as BuildError {
+            printError("ERROR: \(error.message)")
+            throw ExitCode(1)
+        }
         options.target = target
         options.noCache = noCache
         options.pull = pull

@@ -1,3 +1,4 @@
+import Builder
 import ArgumentParser
 import Foundation
 import ImageSpec
@@ -97,6 +98,9 @@ struct PruneCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Do not prompt for confirmation")
     var force = false
 
+    @Flag(name: .customLong("cache-mounts"), help: "Also remove the RUN --mount=type=cache directories")
+    var cacheMounts = false
+
     func run() async throws {
         if !force {
             FileHandle.standardOutput.write(Data("WARNING! This will remove all dangling images and unused layer snapshots.\nAre you sure you want to continue? [y/N] ".utf8))
@@ -106,6 +110,10 @@ struct PruneCommand: AsyncParsableCommand {
         let (report, snapshots) = try await ImageCommandSupport.withService(store) { service in
             let report = try await service.store.prune()
             let snapshots = try await service.removeUnusedSnapshots()
+            if cacheMounts {
+                let removed = CacheMounts.prune(stateDirectory: service.store.location.stateDirectory)
+                printOut("Deleted cache mounts: \(removed)")
+            }
             return (report, snapshots)
         }
         if !report.removedBlobs.isEmpty || !snapshots.isEmpty {
