@@ -18,6 +18,7 @@ PACKAGES=(
   xz-utils         # CopyPlanner: ADD of .tar.xz archives
   zstd             # CopyPlanner: ADD of .tar.zst archives
   runc             # ContainerRuntime: runs RUN steps in containers (crun fails on cgroup v1 hybrid hosts)
+  passt            # ContainerNetwork: pasta, the user-space network of `kiln run` containers and published ports
 )
 
 missing=()
