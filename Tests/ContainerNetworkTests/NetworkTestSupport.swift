@@ -10,7 +10,8 @@ final class NamespaceProcess {
     let pid: Int32
 
     init() throws {
-        let argv = ["/usr/bin/unshare", "--net", "/bin/sleep", "600"].map { strdup($0) } + [nil]
+        let arguments: [String] = ["/usr/bin/unshare", "--net", "/bin/sleep", "600"]
+        let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, "/usr/bin/unshare", nil, nil, argv, environ)
@@ -42,14 +43,21 @@ final class NamespaceProcess {
         // setns changes only the calling thread's namespace: do it on a thread of its own, and switch back.
         Thread {
             defer { done.signal() }
-            guard setns(nsFD, CLONE_NEWNET) == 0 else { result.value.failure = "setns: \(errno)"; return }
+            guard NamespaceProcess.setNetworkNamespace(nsFD) == 0 else { result.value.failure = "setns: \(errno)"; return }
             result.value.fd = Glibc.socket(AF_INET, type | Int32(SOCK_CLOEXEC.rawValue), 0)
             if result.value.fd < 0 { result.value.failure = "socket: \(errno)" }
-            setns(ownFD, CLONE_NEWNET)
+            _ = NamespaceProcess.setNetworkNamespace(ownFD)
         }.start()
         done.wait()
         guard result.value.fd >= 0 else { throw TestSocketError(result.value.failure) }
         return result.value.fd
+    }
+
+    /// setns(fd, CLONE_NEWNET) for the calling thread (glibc's setns is not in Swift's Glibc module).
+    private static func setNetworkNamespace(_ fd: Int32) -> Int32 {
+        typealias SetNS = @convention(c) (Int32, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "setns") else { return -1 }
+        return unsafeBitCast(symbol, to: SetNS.self)(fd, 0x4000_0000 /* CLONE_NEWNET */)
     }
 
     /// The namespace's IPv4 routes from /proc/PID/net/route: (destination, gateway) in dotted form.
