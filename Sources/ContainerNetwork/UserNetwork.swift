@@ -52,9 +52,7 @@ public final class UserNetwork: Sendable {
             let host = mapping.hostIP.contains(":") ? "[\(mapping.hostIP)]" : mapping.hostIP
             throw ContainerNetworkError.portInUse("\(host):\(mapping.hostPort)/\(mapping.proto)")
         }
-        if mkdir(stateDirectory, 0o700) != 0 && errno != EEXIST {
-            throw ContainerNetworkError.system("create \(stateDirectory)", errno: errno)
-        }
+        try makeDirectories(stateDirectory)
         let files = StateFiles(stateDirectory)
         NetworkNamespaceFile.release(files.netns)
         unlink(files.pid)
@@ -114,6 +112,17 @@ public final class UserNetwork: Sendable {
             stop(helperPID: helper)
         }
         NetworkNamespaceFile.release(files.netns)
+    }
+
+    /// `mkdir -p`, mode 0700.
+    static func makeDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
+                throw ContainerNetworkError.system("create \(prefix)", errno: errno)
+            }
+        }
     }
 
     static func isPasta(_ commandLine: [String]) -> Bool {

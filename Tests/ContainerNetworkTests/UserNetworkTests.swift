@@ -11,6 +11,7 @@ import Glibc
 /// a server on the host's 127.0.0.1, reached through pasta's gateway address (pasta(1), "Handling of traffic with
 /// local destination and source addresses").
 final class UserNetworkTests: XCTestCase {
+    private var root = ""
     private var stateDirectory = ""
 
     override func setUpWithError() throws {
@@ -18,12 +19,13 @@ final class UserNetworkTests: XCTestCase {
             throw XCTSkip("pasta is not installed (Debian package passt; scripts/install-deps.sh installs it)")
         }
         guard getuid() == 0 else { throw XCTSkip("binding a network namespace to a file needs root") }
-        stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-net-\(UUID().uuidString)").path
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-net-\(UUID().uuidString)").path
+        stateDirectory = root
     }
 
     override func tearDown() {
         UserNetwork.cleanUp(stateDirectory: stateDirectory)
-        try? FileManager.default.removeItem(atPath: stateDirectory)
+        try? FileManager.default.removeItem(atPath: root)
     }
 
     func testPublishedTCPPortReachesAServerOnTheContainersAllAddressesAndStopFreesIt() throws {
@@ -59,6 +61,8 @@ final class UserNetworkTests: XCTestCase {
 
     func testContainerHasLoopbackADefaultRouteAndReachesTheHostThroughTheGateway() throws {
         let namespace = try NamespaceProcess()
+        // The state directory is created with its parents.
+        stateDirectory += "/containers/c1"
         let network = try UserNetwork.start(pid: namespace.pid, ports: [], stateDirectory: stateDirectory)
         defer { network.stop() }
 
