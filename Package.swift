@@ -45,6 +45,8 @@ let package = Package(
         ]),
         // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs.
         .target(name: "ContainerRuntime"),
+        // A container's user-space network (pasta): outbound connectivity and published ports, no host firewall.
+        .target(name: "ContainerNetwork"),
         // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.
         .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "DockerfileSyntax", "ShellWords"]),
         .executableTarget(
@@ -71,6 +73,7 @@ let package = Package(
         // kiln and a real Docker engine exchanging images (shared/tools/reference-docker).
         .testTarget(name: "InteropTests", dependencies: ["TestVectors"]),
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "LayerArchive", "TestVectors"]),
+        .testTarget(name: "ContainerNetworkTests", dependencies: ["ContainerNetwork"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "TestVectors"]),
         .testTarget(name: "BuilderTests", dependencies: [
             "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "Distribution", "TestVectors",

@@ -19,6 +19,7 @@ PACKAGES=(
   zstd             # CopyPlanner: ADD of .tar.zst archives
   runc             # ContainerRuntime: runs RUN steps in containers (crun fails on cgroup v1 hybrid hosts)
   openssh-client   # Builder: kiln build --ssh ID=KEYFILE starts ssh-agent/ssh-add; SSHMountTests (ssh-keygen)
+  passt            # ContainerNetwork: pasta, the user-space network of `kiln run` containers and published ports
 )
 
 missing=()
