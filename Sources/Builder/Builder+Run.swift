@@ -8,7 +8,11 @@ extension Builder {
     /// which becomes the layer.
     func dispatchRun(_ run: RunInstruction, state: inout StageState, title: String) async throws {
         let range = run.node.range
-        let args = commandArgs(run.command, state)
+        let heredoc: RunHeredoc?
+        do { heredoc = try RunHeredoc.resolve(run.command) } catch { throw BuildError.at(range, error.message) }
+        var command = run.command
+        if let heredoc { command.arguments = heredoc.arguments }
+        let args = commandArgs(command, state)
         let history = HistoryText.run(args, buildArgs: state.buildArgs, env: state.envMap)
         let step = progress.begin(title)
         let started = Date()
@@ -26,7 +30,8 @@ extension Builder {
         if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0) }
         let key = BuildCache.key(state.cacheKey, [history, env.joined(separator: "\n"), state.workingDirectory,
                                                   state.config.config.user ?? "", noNetwork ? "none" : "host"] + run.mountSpecs
-                                 + mounts.map { mountSourceKey($0) })
+                                 + mounts.map { mountSourceKey($0) }
+                                 + (heredoc?.script.map { ["heredoc-script", $0.name, $0.data] } ?? []))
         if let record = cache.lookup(key) {
             try committer.append(record.layer, diffID: record.diffID, to: &state)
             progress.cached(step)
@@ -56,6 +61,9 @@ extension Builder {
             case .secret, .ssh:
                 continue
             }
+        }
+        if let script = heredoc?.script {
+            binds.append(try heredocScriptMount(script, dir: dir, range: range))
         }
         let userSpec = state.config.config.user ?? ""
         let cwd = state.workingDirectory

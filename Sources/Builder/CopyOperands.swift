@@ -11,6 +11,8 @@ struct CopyOperands {
     var checksum: String?
     var excludes: [String]
     var parents: Bool
+    /// `--link` (BuildKit ignores it when `--chmod` is given).
+    var link: Bool
     var range: SourceRange
     /// Heredoc sources (`COPY <<EOF /dest`).
     var contents: [SourceContent] = []
@@ -24,6 +26,7 @@ struct CopyOperands {
         chmod = copy.chmod
         excludes = copy.excludes
         parents = copy.parents
+        link = copy.link
         range = copy.node.range
         contents = copy.sources.sourceContents
     }
@@ -37,6 +40,7 @@ struct CopyOperands {
         checksum = add.checksum
         excludes = add.excludes
         parents = false
+        link = add.link
         range = add.node.range
         contents = add.sources.sourceContents
     }

@@ -69,6 +69,19 @@ struct Copier {
         layer.add(destination, entry)
     }
 
+    /// A whole directory below an included path (`--parents`).
+    mutating func copyTree(_ path: String, relative: [String], within: [String], to destination: [String]) throws {
+        try copyDirectory(path, relative: relative, within: within, to: destination, overwriteMetadata: true)
+    }
+
+    mutating func addEntry(_ path: String, info: stat, at destination: [String]) throws {
+        try addFile(path, info: info, at: destination)
+    }
+
+    func isExcludedPath(_ relative: [String]) -> Bool {
+        isExcluded(relative, isDirectory: false)
+    }
+
     private func isExcluded(_ relative: [String], isDirectory: Bool) -> Bool {
         guard let exclude, !relative.isEmpty else { return false }
         return (try? exclude.matchesWalking(relative.joined(separator: "/"))) ?? false

@@ -1,0 +1,92 @@
+import ContextFilter
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `COPY --parents` as BuildKit's `dispatchCopy` turns it into a copy: the operand is cut at its
+/// first `/./` into the directory to copy from (the part before, `/` when there is no pivot; it
+/// may hold wildcards) and an include pattern (the part after, cleaned, `**` allowed). The
+/// contents of each matching directory that the pattern (or a parent of it) matches are copied
+/// into the destination under their path relative to that directory; the directories leading
+/// to them are created with their source metadata (fsutil's copy with `IncludePatterns`). A
+/// pattern that matches nothing copies nothing. `--exclude` patterns are relative to the same
+/// directory.
+extension CopyPlanner {
+    static func copyParents(_ operand: String, into destination: [String], view: SourceView, copier: inout Copier) throws {
+        let from: String
+        let pattern: String
+        if let pivot = operand.range(of: "/./") {
+            from = String(operand[..<pivot.lowerBound])
+            pattern = String(operand[pivot.upperBound...])
+        } else {
+            from = "/"
+            pattern = operand
+        }
+        let cleaned = ConfinedResolver.clean(pattern).joined(separator: "/")
+        var include: PatternMatcher?
+        if !cleaned.isEmpty {
+            do { include = try PatternMatcher([cleaned]) } catch {
+                throw CopyError(.unsupported, "invalid --parents pattern \(pattern): \(error)")
+            }
+        }
+        for match in try view.matches(from) {
+            try copier.copyIncluded(match, include: include, to: try copier.layer.resolve(destination))
+        }
+    }
+}
+
+extension Copier {
+    /// Copies what `include` lets through below the directory `match` into `destination`.
+    mutating func copyIncluded(_ match: SourceMatch, include: PatternMatcher?, to destination: [String]) throws {
+        let rootPath = ConfinedResolver.join(view.tree.root, match.resolved)
+        guard let info = SourceHeaders.lstatInfo(rootPath) else {
+            throw CopyError.notFound("/" + match.matched.joined(separator: "/"))
+        }
+        guard SourceHeaders.isDirectory(info) else {
+            try copy(match, to: destination)
+            return
+        }
+        try walkIncluded(rootPath: rootPath, path: rootPath, relative: match.resolved, within: [], to: destination,
+                         include: include)
+    }
+
+    private mutating func walkIncluded(rootPath: String, path: String, relative: [String], within: [String],
+                                       to destination: [String], include: PatternMatcher?) throws {
+        for name in try SourceHeaders.children(path) {
+            let childRelative = relative + [name]
+            let childPath = path + "/" + name
+            guard let childInfo = SourceHeaders.lstatInfo(childPath) else { continue }
+            let isDirectory = SourceHeaders.isDirectory(childInfo)
+            guard view.isVisible(childRelative, isDirectory: isDirectory) else { continue }
+            let inner = within + [name]
+            let included = include.map { (try? $0.matchesWalking(inner.joined(separator: "/"))) ?? false } ?? true
+            let excluded = isExcludedPath(inner)
+            if included {
+                if excluded && (!isDirectory || exclude?.hasExclusions != true) { continue }
+                try makeSourceParents(rootPath: rootPath, inner: inner, destination: destination)
+                if isDirectory {
+                    try copyTree(childPath, relative: childRelative, within: inner, to: destination + inner)
+                } else {
+                    try addEntry(childPath, info: childInfo, at: destination + inner)
+                }
+            } else if isDirectory {
+                if excluded && exclude?.hasExclusions != true { continue }
+                try walkIncluded(rootPath: rootPath, path: childPath, relative: childRelative, within: inner,
+                                 to: destination, include: include)
+            }
+        }
+    }
+
+    /// The directories between the copied directory and an included path, made (when missing)
+    /// with their source metadata.
+    private mutating func makeSourceParents(rootPath: String, inner: [String], destination: [String]) throws {
+        guard inner.count > 1 else { return }
+        for count in 1..<inner.count {
+            let target = destination + Array(inner.prefix(count))
+            guard layer.kind(target) == .missing else { continue }
+            let source = rootPath + "/" + inner.prefix(count).joined(separator: "/")
+            guard let info = SourceHeaders.lstatInfo(source) else { continue }
+            try addEntry(source, info: info, at: target)
+        }
+    }
+}
