@@ -188,12 +188,32 @@ final class CopyFlagBuildTests: BuilderTestCase {
             "builder5/5/file-102.txt": "3",
         ]
         for (path, content) in kept { XCTAssertEqual(try file(path, in: result), content, path) }
-        let files6 = tree.filter { $0.hasPrefix("builder6/6/") }
+        let files6 = tree.filter { $0.hasPrefix("builder6/6/") && $0 != "builder6/6/" }
         XCTAssertTrue(tree.contains("builder6/6/"), "\(tree.sorted())")
         XCTAssertEqual(files6, [], "everything excluded leaves the destination empty")
         for prefix in ["builder1/", "builder2/", "builder3/", "builder4/", "builder5/"] {
             let regular = Set(tree.filter { $0.hasPrefix(prefix) && !$0.hasSuffix("/") })
             XCTAssertEqual(regular, Set(kept.keys.filter { $0.hasPrefix(prefix) }), prefix)
         }
+    }
+
+    // Dockerfile reference, COPY --exclude: `COPY --exclude=*.txt hom* /mydir/` adds the files
+    // starting with "hom" but not the .txt ones; several --exclude flags add up. The patterns go to
+    // fsutil's copy as ExcludePatterns (moby/patternmatcher), where a later `!` pattern re-includes.
+    func testExcludeReferenceExamplesAndReinclusion() async throws {
+        for name in ["hommie.txt", "homer.md", "home.go", "other.go", "homedir/keep.txt", "homedir/drop.txt"] {
+            try write(name, name)
+        }
+        let (result, _) = try await build("""
+            FROM scratch
+            COPY --exclude=*.txt hom* /mydir/
+            COPY --exclude=*.txt --exclude=*.md hom* /two/
+            COPY --exclude=*.txt --exclude=!keep.txt homedir /three/
+            """)
+        let tree = try paths(in: result)
+        XCTAssertEqual(Set(tree.filter { $0.hasPrefix("mydir/") }), ["mydir/", "mydir/homer.md", "mydir/home.go"])
+        XCTAssertEqual(Set(tree.filter { $0.hasPrefix("two/") }), ["two/", "two/home.go"])
+        XCTAssertEqual(Set(tree.filter { $0.hasPrefix("three/") }), ["three/", "three/keep.txt"])
+        XCTAssertEqual(result.config.history.map { $0.createdBy ?? "" }.first, "COPY hom* /mydir/ # buildkit")
     }
 }

@@ -227,13 +227,14 @@ final class HeredocBuildTests: BuilderTestCase {
     }
 
     // testCopyHeredoc: one file per heredoc named after it in a directory destination, --chmod and
-    // --chown apply to heredoc files.
+    // --chown apply to heredoc files. (The fixture's busybox has no adduser applet, so the user is
+    // written to /etc/passwd and /etc/group directly.)
     func testCopyHeredocNamesModesAndOwners() async throws {
         try requireContainers()
         let base = try await loadBusybox()
         let (result, _) = try await build("""
             FROM \(base)
-            RUN adduser -D user
+            RUN echo 'user:x:1000:1000::/home/user:/bin/sh' >> /etc/passwd && echo 'user:x:1000:' >> /etc/group
             WORKDIR /dest
             COPY <<EOF single
             single file
