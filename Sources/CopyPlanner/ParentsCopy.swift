@@ -46,47 +46,9 @@ extension Copier {
             try copy(match, to: destination)
             return
         }
-        try walkIncluded(rootPath: rootPath, path: rootPath, relative: match.resolved, within: [], to: destination,
-                         include: include)
-    }
-
-    private mutating func walkIncluded(rootPath: String, path: String, relative: [String], within: [String],
-                                       to destination: [String], include: PatternMatcher?) throws {
-        for name in try SourceHeaders.children(path) {
-            let childRelative = relative + [name]
-            let childPath = path + "/" + name
-            guard let childInfo = SourceHeaders.lstatInfo(childPath) else { continue }
-            let isDirectory = SourceHeaders.isDirectory(childInfo)
-            guard view.isVisible(childRelative, isDirectory: isDirectory) else { continue }
-            let inner = within + [name]
-            let included = include.map { (try? $0.matchesWalking(inner.joined(separator: "/"))) ?? false } ?? true
-            let excluded = isExcludedPath(inner)
-            if included {
-                if excluded && (!isDirectory || exclude?.hasExclusions != true) { continue }
-                try makeSourceParents(rootPath: rootPath, inner: inner, destination: destination)
-                if isDirectory {
-                    try copyTree(childPath, relative: childRelative, within: inner, to: destination + inner)
-                } else {
-                    try addEntry(childPath, info: childInfo, at: destination + inner)
-                }
-            } else if isDirectory {
-                if excluded && exclude?.hasExclusions != true { continue }
-                try walkIncluded(rootPath: rootPath, path: childPath, relative: childRelative, within: inner,
-                                 to: destination, include: include)
-            }
-        }
-    }
-
-    /// The directories between the copied directory and an included path, made (when missing)
-    /// with their source metadata.
-    private mutating func makeSourceParents(rootPath: String, inner: [String], destination: [String]) throws {
-        guard inner.count > 1 else { return }
-        for count in 1..<inner.count {
-            let target = destination + Array(inner.prefix(count))
-            guard layer.kind(target) == .missing else { continue }
-            let source = rootPath + "/" + inner.prefix(count).joined(separator: "/")
-            guard let info = SourceHeaders.lstatInfo(source) else { continue }
-            try addEntry(source, info: info, at: target)
-        }
+        // The copied directory itself is always let through; its contents are matched against
+        // the include pattern relative to it.
+        try copyDirectory(rootPath, relative: match.resolved, within: [], to: destination, overwriteMetadata: false,
+                          include: include)
     }
 }
