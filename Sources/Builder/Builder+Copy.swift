@@ -80,8 +80,12 @@ extension Builder {
         if let rawChown = op.chown {
             let spec = try expand(rawChown, state, range)
             do {
-                let user = try UserLookup.resolve(spec, rootfs: destinationRoot, forChown: true)
-                owner = (user.uid, user.gid)
+                if op.link && op.chmod == nil {
+                    owner = try Self.linkedOwner(spec)
+                } else {
+                    let user = try UserLookup.resolve(spec, rootfs: destinationRoot, forChown: true)
+                    owner = (user.uid, user.gid)
+                }
             } catch let error as BuildError {
                 throw BuildError.at(range, error.message)
             }
@@ -131,6 +135,20 @@ extension Builder {
             try await commitLayer(entries, key: BuildCache.key(state.cacheKey, parts), history: history, state: &state,
                                   step: step, started: started)
         }
+    }
+
+    /// `--chown` of a linked copy: BuildKit makes it on an empty filesystem, so there is no
+    /// /etc/passwd to look names up in; only numbers and `root` (llb's `parseUID`) work, and a
+    /// user without a group gives the group of the same number (moby/buildkit#2987).
+    static func linkedOwner(_ spec: String) throws -> (uid: UInt32, gid: UInt32) {
+        let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let ids = parts.map { $0 == "root" ? "0" : $0 }
+        for (part, id) in zip(parts, ids) where !id.isEmpty && UInt32(id) == nil {
+            throw BuildError("--chown=\(spec): the name \(part) cannot be looked up for --link (a linked copy reads nothing "
+                             + "from the image below it, so it has no /etc/passwd or /etc/group); use numeric IDs")
+        }
+        let user = try UserLookup.resolve(ids.joined(separator: ":"), rootfs: nil, forChown: true)
+        return (user.uid, user.gid)
     }
 
     /// `COPY --link`: the layer's key leaves out everything below it, so it is found again when

@@ -217,3 +217,38 @@ final class CopyFlagBuildTests: BuilderTestCase {
         XCTAssertEqual(result.config.history.map { $0.createdBy ?? "" }.first, "COPY hom* /mydir/ # buildkit")
     }
 }
+
+extension CopyFlagBuildTests {
+    // moby/buildkit#2987 / docker/buildx#1526: a linked copy is made on an empty filesystem, so
+    // --chown takes numbers and `root` only (llb parseUID); a name fails (kiln says why, at the line).
+    func testLinkedCopyChownTakesNumbersOnly() async throws {
+        try write("a.txt", "a\n")
+        let (result, _) = try await build("""
+            FROM scratch
+            COPY --link --chown=1234 a.txt /numeric
+            COPY --link --chown=root:5 a.txt /root-name
+            """)
+        let dir = root.appendingPathComponent("owners")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for layer in result.manifest.layers {
+            _ = try LayerApplier(target: dir.path).apply(blobFile: try service.store.open(layer.digest).path)
+        }
+        var owners: [String: (Int, Int)] = [:]
+        for name in ["numeric", "root-name"] {
+            var info = stat()
+            XCTAssertEqual(lstat(dir.path + "/" + name, &info), 0, name)
+            owners[name] = (Int(info.st_uid), Int(info.st_gid))
+        }
+        XCTAssertEqual(owners["numeric"]?.0, 1234)
+        XCTAssertEqual(owners["numeric"]?.1, 1234)
+        XCTAssertEqual(owners["root-name"]?.0, 0)
+        XCTAssertEqual(owners["root-name"]?.1, 5)
+        do {
+            _ = try await build("FROM scratch\nCOPY a.txt /x\nCOPY --link --chown=daemon a.txt /y\n")
+            XCTFail("expected a failure")
+        } catch let error as BuildError {
+            XCTAssertEqual(error.range?.start.line, 3)
+            XCTAssertTrue(error.message.contains("numeric"), error.message)
+        }
+    }
+}
