@@ -24,6 +24,16 @@ struct RunHeredoc: Equatable {
         a.arguments == b.arguments && a.script?.name == b.script?.name && a.script?.data == b.script?.data
     }
 
+    /// BuildKit's step name suffix for a lone-marker heredoc RUN (`summarizeHeredoc`): the body's
+    /// first line, trimmed, with `...` when more lines follow. nil otherwise.
+    static func summary(_ command: ShellCommandLine) -> String? {
+        guard let first = command.files.first, command.arguments.count == 1, command.prependShell,
+              Heredoc.isSingleMarker(command.arguments[0]) else { return nil }
+        let body = first.data.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        return String(lines.first ?? "") + (lines.count > 1 ? "..." : "")
+    }
+
     /// nil when the command has no heredocs. Throws BuildKit's message for a command the parser
     /// could not have produced (exec form with heredocs).
     static func resolve(_ command: ShellCommandLine) throws(BuildError) -> RunHeredoc? {

@@ -342,4 +342,20 @@ final class HeredocBuildTests: BuilderTestCase {
             """)
         XCTAssertEqual(try file("dest", in: result), "hello world\n")
     }
+
+    // dispatchCopy serves ADD and COPY alike: ADD takes heredoc sources too (the heredoc is a
+    // plain file, never extracted); history `ADD <<EOF1 <<EOF2 /bar/ # buildkit`.
+    func testAddHeredoc() async throws {
+        let (result, _) = try await build("""
+            FROM scratch
+            ADD <<EOF1 <<EOF2 /bar/
+            this is the first file
+            EOF1
+            this is the second file
+            EOF2
+            """)
+        XCTAssertEqual(try file("bar/EOF1", in: result), "this is the first file\n")
+        XCTAssertEqual(try file("bar/EOF2", in: result), "this is the second file\n")
+        XCTAssertEqual(result.config.history.first?.createdBy, "ADD <<EOF1 <<EOF2 /bar/ # buildkit")
+    }
 }

@@ -40,4 +40,11 @@ final class RunHeredocTests: XCTestCase {
     func testNoHeredocsLeavesTheCommand() throws {
         XCTAssertNil(try resolve("RUN echo a\\<\\<b\n"))
     }
+
+    // dispatchRun names the step `RUN <<EOF (first line...)` (summarizeHeredoc).
+    func testStepSummary() throws {
+        let tree = try DockerfileParser.parse("RUN <<EOF\n  echo one\necho two\nEOF\nRUN <<EOF\necho one\nEOF\n")
+        let titles = try tree.nodes.map { Builder.displayText(try Instruction.parse($0)) }
+        XCTAssertEqual(titles, ["RUN <<EOF (echo one...)", "RUN <<EOF (echo one)"])
+    }
 }
