@@ -1,4 +1,5 @@
 import Builder
+import Glibc
 import Foundation
 import LayerArchive
 import XCTest
@@ -250,5 +251,37 @@ extension CopyFlagBuildTests {
             XCTAssertEqual(error.range?.start.line, 3)
             XCTAssertTrue(error.message.contains("numeric"), error.message)
         }
+    }
+}
+
+extension CopyFlagBuildTests {
+    /// mode and owner of `path` once every layer is applied.
+    private func metadata(_ path: String, in result: BuildResult) throws -> (mode: UInt32, uid: UInt32)? {
+        let dir = root.appendingPathComponent("stat-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for layer in result.manifest.layers {
+            _ = try LayerApplier(target: dir.path).apply(blobFile: try service.store.open(layer.digest).path)
+        }
+        var info = Glibc.stat()
+        guard lstat(dir.path + "/" + path, &info) == 0 else { return nil }
+        return (UInt32(info.st_mode) & 0o7777, info.st_uid)
+    }
+
+    // Dockerfile reference, COPY --link: the files are copied into an empty directory that becomes
+    // the layer, so the destination's parent directories are made fresh (0755, root) and replace
+    // what the base had there (moby/buildkit#2987 notes --link changing an existing destination's
+    // permissions and owner); a plain COPY leaves the existing directory as it is.
+    func testLinkedCopyMakesDestinationDirectoriesFresh() async throws {
+        try requireContainers()
+        let busybox = try await loadBusybox()
+        try write("a.txt", "a\n")
+        let setup = "FROM \(busybox)\nRUN mkdir -m 700 /app && chown 5:5 /app\n"
+        let (linked, _) = try await build(setup + "COPY --link a.txt /app/\n")
+        let (plain, _) = try await build(setup + "COPY a.txt /app/\n")
+        XCTAssertEqual(try metadata("app", in: linked)?.mode, 0o755)
+        XCTAssertEqual(try metadata("app", in: linked)?.uid, 0)
+        XCTAssertEqual(try metadata("app", in: plain)?.mode, 0o700)
+        XCTAssertEqual(try metadata("app", in: plain)?.uid, 5)
+        XCTAssertEqual(try file("app/a.txt", in: linked), "a\n")
     }
 }

@@ -358,4 +358,20 @@ final class HeredocBuildTests: BuilderTestCase {
         XCTAssertEqual(try file("bar/EOF2", in: result), "this is the second file\n")
         XCTAssertEqual(result.config.history.first?.createdBy, "ADD <<EOF1 <<EOF2 /bar/ # buildkit")
     }
+
+    // The shebang script is mounted 0755 (Mkfile(name, 0755, ...)), so a non-root USER runs it too.
+    func testShebangHeredocRunsAsTheStageUser() async throws {
+        try requireContainers()
+        let base = try await loadBusybox()
+        let (result, _) = try await build("""
+            FROM \(base)
+            RUN mkdir /out && chmod 777 /out
+            USER 1000:1000
+            RUN <<EOF
+            #!/bin/sh
+            id -u > /out/uid
+            EOF
+            """)
+        XCTAssertEqual(try file("out/uid", in: result), "1000\n")
+    }
 }
