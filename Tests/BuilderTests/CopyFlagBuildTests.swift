@@ -10,7 +10,7 @@ import XCTest
 /// dispatch code, named per test.
 final class CopyFlagBuildTests: BuilderTestCase {
     /// Every path in the built image below `under` (directories end with `/`).
-    private func paths(in result: BuildResult, under: String = "") throws -> Set<String> {
+    func paths(in result: BuildResult, under: String = "") throws -> Set<String> {
         let dir = root.appendingPathComponent("tree-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for layer in result.manifest.layers {
@@ -283,5 +283,45 @@ extension CopyFlagBuildTests {
         XCTAssertEqual(try metadata("app", in: plain)?.mode, 0o700)
         XCTAssertEqual(try metadata("app", in: plain)?.uid, 5)
         XCTAssertEqual(try file("app/a.txt", in: linked), "a\n")
+    }
+}
+
+extension CopyFlagBuildTests {
+    // BuildKit dockerfile_excludepatterns_test.go, testExcludedFilesOnCopy, second half: the same
+    // patterns over `COPY --from=base` (there a git checkout, here a stage holding the same files).
+    func testExcludedFilesOnCopyFromAStage() async throws {
+        let files = ["dir1/file-101.png": "2", "dir1/file-102.txt": "3", "dir1/file-103.jpeg": "4",
+                     "dir2/file-201.pdf": "6", "dir2/file-202.jpeg": "7", "dir2/file-203.png": "8",
+                     "dir3/file-301.mp3": "9", "dir3/file-302.mpeg": "10"]
+        for (name, content) in files { try write("src/" + name, content) }
+        let (result, _) = try await build("""
+            FROM scratch AS base
+            COPY src /
+            FROM scratch as builder1
+            COPY --from=base --exclude=*/*.png --exclude=*/*.jpeg . /1
+            FROM scratch as builder3
+            COPY --from=base --exclude=*.mp3 dir3/ /3/
+            FROM scratch as builder4
+            COPY --from=base --exclude=*.mp3 --exclude=*.jpeg --exclude=*.png --exclude=*.pdf --exclude=*.txt dir* /4/
+            FROM scratch as builder5
+            COPY --from=base --exclude=*.mp* --exclude=*.jpeg --exclude=*.png --exclude=*.pdf dir* /5
+            FROM scratch as builder6
+            COPY --from=base --exclude=* dir* /6
+            FROM scratch
+            COPY --from=builder1 / /builder1
+            COPY --from=builder3 / /builder3
+            COPY --from=builder4 / /builder4
+            COPY --from=builder5 / /builder5
+            COPY --from=builder6 / /builder6
+            """)
+        let tree = try paths(in: result)
+        let regular = Set(tree.filter { !$0.hasSuffix("/") })
+        XCTAssertEqual(regular, [
+            "builder1/1/dir1/file-102.txt", "builder1/1/dir2/file-201.pdf", "builder1/1/dir3/file-301.mp3",
+            "builder1/1/dir3/file-302.mpeg", "builder3/3/file-302.mpeg", "builder4/4/file-302.mpeg",
+            "builder5/5/file-102.txt",
+        ])
+        XCTAssertTrue(tree.contains("builder6/6/"))
+        XCTAssertEqual(try file("builder4/4/file-302.mpeg", in: result), "10")
     }
 }
