@@ -4,6 +4,7 @@ import DockerfileSyntax
 import Foundation
 import ImageSpec
 import LayerArchive
+import ShellWords
 
 extension Builder {
     /// COPY/ADD: plans the layer with CopyPlanner, reuses a cached layer for the same sources.
@@ -17,7 +18,7 @@ extension Builder {
         let started = Date()
         let sources = try op.sources.map { try expand($0, state, range) }
         let destination = try expand(op.destination, state, range)
-        let history = "\(op.keyword) \((sources + [destination]).joined(separator: " ")) # buildkit"
+        let history = CopyHistory.text(op, sources: sources, destination: destination)
         let scratch = try committer.scratchDirectory("copy")
         var mounts: [RootMount] = []
         defer {
@@ -32,11 +33,13 @@ extension Builder {
             mounts.append(m)
             destinationRoot = m.target
         }
-        // Where the sources come from.
-        var tree: CopySourceTree
+        // Where the sources come from (heredoc sources are planned on their own, below).
+        var tree: CopySourceTree?
         var planSources = sources
-        var fromKey = "context"
-        if let rawFrom = op.from {
+        var fromKey = op.contents.isEmpty ? "context" : "heredoc"
+        if sources.isEmpty {
+            tree = nil
+        } else if let rawFrom = op.from {
             let from = try expand(rawFrom, state, range)
             var lowers: [URL] = []
             var contextTree: CopySourceTree?
@@ -66,20 +69,6 @@ extension Builder {
                 mounts.append(try RootMount.mount(lowers: lowers.map(\.path), upper: nil, work: nil, target: root))
             }
             tree = contextTree ?? CopySourceTree(root: root, isContext: false)
-        } else if !op.contents.isEmpty {
-            guard sources.isEmpty else {
-                throw BuildError.at(range, "kiln cannot mix heredoc and file sources in one \(op.keyword) yet")
-            }
-            let dir = scratch.appendingPathComponent("heredoc")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            planSources = []
-            for content in op.contents {
-                let data = content.expand ? try expand(content.data, state, range) : content.data
-                try Data(data.utf8).write(to: dir.appendingPathComponent(content.path))
-                planSources.append(content.path)
-            }
-            tree = CopySourceTree(root: dir.path, isContext: true)
-            fromKey = "heredoc"
         } else if op.isAdd, sources.contains(where: CopyOperands.isURL) {
             let dl = scratch.appendingPathComponent("download")
             try FileManager.default.createDirectory(at: dl, withIntermediateDirectories: true)
@@ -107,8 +96,12 @@ extension Builder {
         if let rawChown = op.chown {
             let spec = try expand(rawChown, state, range)
             do {
-                let user = try UserLookup.resolve(spec, rootfs: destinationRoot, forChown: true)
-                owner = (user.uid, user.gid)
+                if op.link && op.chmod == nil {
+                    owner = try Self.linkedOwner(spec)
+                } else {
+                    let user = try UserLookup.resolve(spec, rootfs: destinationRoot, forChown: true)
+                    owner = (user.uid, user.gid)
+                }
             } catch let error as BuildError {
                 throw BuildError.at(range, error.message)
             }
@@ -121,20 +114,94 @@ extension Builder {
             mode = m
         }
         let isURL = fromKey == "url"
-        let request = CopyRequest(sources: planSources, destination: destination, workingDirectory: state.workingDirectory,
-                                  owner: owner, mode: mode ?? (isURL ? 0o600 : nil), isAdd: op.isAdd && !isURL,
-                                  excludePatterns: op.excludes, parents: op.parents)
-        let plan: CopyPlan
+        // BuildKit links (merges a layer made on scratch) only without --chmod.
+        let link = op.link && op.chmod == nil
+        let planRoot = link ? nil : destinationRoot
+        var plans: [CopyPlan] = []
         try FileManager.default.createDirectory(at: scratch.appendingPathComponent("unpack"), withIntermediateDirectories: true)
         do {
-            plan = try CopyPlanner.plan(request, from: tree, destinationRoot: destinationRoot,
-                                        scratch: scratch.appendingPathComponent("unpack").path)
+            if let tree {
+                let request = CopyRequest(sources: planSources, destination: destination, workingDirectory: state.workingDirectory,
+                                          owner: owner, mode: mode ?? (isURL ? 0o600 : nil), isAdd: op.isAdd && !isURL,
+                                          excludePatterns: op.excludes, parents: op.parents)
+                plans.append(try CopyPlanner.plan(request, from: tree, destinationRoot: planRoot,
+                                                  scratch: scratch.appendingPathComponent("unpack").path))
+            }
+            if !op.contents.isEmpty {
+                let heredocs = try writeHeredocSources(op, state: state, into: scratch.appendingPathComponent("heredoc"))
+                // Each inline document is a 0644 file of its own, copied after the path sources.
+                let request = CopyRequest(sources: heredocs.sources, destination: destination,
+                                          workingDirectory: state.workingDirectory, owner: owner, mode: mode)
+                plans.append(try CopyPlanner.plan(request, from: heredocs.tree, destinationRoot: planRoot,
+                                                  scratch: scratch.appendingPathComponent("unpack").path))
+            }
+        } catch let error as BuildError {
+            throw error
         } catch {
             throw BuildError.at(range, "\(error)")
         }
-        let key = BuildCache.key(state.cacheKey, [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))",
-                                                  plan.sourceDigest.description, op.excludes.joined(separator: "\n"), "\(op.parents)"])
-        try await commitLayer(plan.entries, key: key, history: history, state: &state, step: step, started: started)
+        let digest = plans.map(\.sourceDigest.description).joined(separator: "\n")
+        let parts = [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))",
+                     digest, op.excludes.joined(separator: "\n"), "\(op.parents)"]
+        let entries = CopyHistory.merge(plans.map(\.entries))
+        if link {
+            try await commitLinkedLayer(entries, key: BuildCache.key("link", parts + [state.workingDirectory]), history: history,
+                                        state: &state, step: step, started: started)
+        } else {
+            try await commitLayer(entries, key: BuildCache.key(state.cacheKey, parts), history: history, state: &state,
+                                  step: step, started: started)
+        }
+    }
+
+    /// `--chown` of a linked copy: BuildKit makes it on an empty filesystem, so there is no
+    /// /etc/passwd to look names up in; only numbers and `root` (llb's `parseUID`) work, and a
+    /// user without a group gives the group of the same number (moby/buildkit#2987).
+    static func linkedOwner(_ spec: String) throws -> (uid: UInt32, gid: UInt32) {
+        let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let ids = parts.map { $0 == "root" ? "0" : $0 }
+        for (part, id) in zip(parts, ids) where !id.isEmpty && UInt32(id) == nil {
+            throw BuildError("--chown=\(spec): the name \(part) cannot be looked up for --link (a linked copy reads nothing "
+                             + "from the image below it, so it has no /etc/passwd or /etc/group); use numeric IDs")
+        }
+        let user = try UserLookup.resolve(ids.joined(separator: ":"), rootfs: nil, forChown: true)
+        return (user.uid, user.gid)
+    }
+
+    /// `COPY --link`: the layer's key leaves out everything below it, so it is found again when
+    /// the base changes; the stage's key still follows the base, so later steps re-run.
+    func commitLinkedLayer(_ entries: @autoclosure () throws -> [LayerEntry], key: String, history: String,
+                           state: inout StageState, step: Int, started: Date) async throws {
+        let parent = state.cacheKey
+        try await commitLayer(try entries(), key: key, history: history, state: &state, step: step, started: started)
+        state.cacheKey = BuildCache.key(parent, ["link", key])
+    }
+
+    /// Writes the heredoc sources of a COPY/ADD as files (BuildKit's `Mkfile(name, 0644, data)`),
+    /// their bodies expanded when the delimiter was not quoted.
+    func writeHeredocSources(_ op: CopyOperands, state: StageState, into dir: URL) throws -> (tree: CopySourceTree, sources: [String]) {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var names: [String] = []
+        for content in op.contents {
+            guard !content.path.isEmpty, !content.path.contains("/"), content.path != ".", content.path != ".." else {
+                throw BuildError.at(op.range, "invalid heredoc name \(content.path)")
+            }
+            let data = content.expand ? try expandHeredoc(content.data, state, op.range) : content.data
+            let file = dir.appendingPathComponent(content.path)
+            try Data(data.utf8).write(to: file)
+            _ = chmod(file.path, 0o644)
+            names.append(content.path)
+        }
+        return (CopySourceTree(root: dir.path, isContext: true), names)
+    }
+
+    /// BuildKit's `ExpandRaw` for heredoc bodies: variables and `\\` escapes processed, quotes kept.
+    func expandHeredoc(_ text: String, _ state: StageState, _ range: SourceRange) throws -> String {
+        let lexer = ShellLexer(escapeToken: "\\", skipProcessQuotes: true)
+        do {
+            return try lexer.processWord(text, env: ShellEnvironment(state.envMap))
+        } catch {
+            throw BuildError.at(range, "\(error)")
+        }
     }
 
     /// Appends the cached layer for `key`, or writes `entries` as a new layer and records it.

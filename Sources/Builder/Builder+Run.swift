@@ -8,7 +8,11 @@ extension Builder {
     /// which becomes the layer.
     func dispatchRun(_ run: RunInstruction, state: inout StageState, title: String) async throws {
         let range = run.node.range
-        let args = commandArgs(run.command, state)
+        let heredoc: RunHeredoc?
+        do { heredoc = try RunHeredoc.resolve(run.command) } catch { throw BuildError.at(range, error.message) }
+        var command = run.command
+        if let heredoc { command.arguments = heredoc.arguments }
+        let args = commandArgs(command, state)
         let history = HistoryText.run(args, buildArgs: state.buildArgs, env: state.envMap)
         let step = progress.begin(title)
         let started = Date()
@@ -27,7 +31,8 @@ extension Builder {
         if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0) }
         let key = BuildCache.key(state.cacheKey, [history, env.joined(separator: "\n"), state.workingDirectory,
                                                   state.config.config.user ?? "", noNetwork ? "none" : "host"] + run.mountSpecs
-                                 + (try mounts.map { try mountKey($0) }))
+                                 + (try mounts.map { try mountKey($0) })
+                                 + (heredoc?.script.map { ["heredoc-script", $0.name, $0.data] } ?? []))
         if let record = cache.lookup(key) {
             try committer.append(record.layer, diffID: record.diffID, to: &state)
             progress.cached(step)
@@ -42,8 +47,11 @@ extension Builder {
         for d in [upper, work, dir.appendingPathComponent("rootfs").path] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
         let prepared = try await prepareMounts(mounts, state: state, dir: dir, env: env, range: range)
         let redactor = SecretRedactor(prepared.secretValues)
-        let binds = prepared.binds
+        var binds = prepared.binds
         env += prepared.env
+        if let script = heredoc?.script {
+            binds.append(try heredocScriptMount(script, dir: dir, range: range))
+        }
         let userSpec = state.config.config.user ?? ""
         let cwd = state.workingDirectory
         let collector = OutputCollector(progress: progress, step: step, redactor: redactor)

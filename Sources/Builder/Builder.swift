@@ -97,7 +97,9 @@ public final class Builder {
 
     static func displayText(_ instruction: Instruction) -> String {
         let text = instruction.node.original
-        return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        let line = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        if case .run(let run) = instruction, let summary = RunHeredoc.summary(run.command) { return line + " (\(summary))" }
+        return line
     }
 
     /// The parsed ONBUILD triggers of the base image; clears them from the config.

@@ -13,6 +13,8 @@ struct CopyOperands {
     var keepGitDir = false
     var excludes: [String]
     var parents: Bool
+    /// `--link` (BuildKit ignores it when `--chmod` is given).
+    var link: Bool
     var range: SourceRange
     /// Heredoc sources (`COPY <<EOF /dest`).
     var contents: [SourceContent] = []
@@ -26,6 +28,7 @@ struct CopyOperands {
         chmod = copy.chmod
         excludes = copy.excludes
         parents = copy.parents
+        link = copy.link
         range = copy.node.range
         contents = copy.sources.sourceContents
     }
@@ -40,6 +43,7 @@ struct CopyOperands {
         keepGitDir = add.keepGitDir
         excludes = add.excludes
         parents = false
+        link = add.link
         range = add.node.range
         contents = add.sources.sourceContents
     }

@@ -36,16 +36,38 @@ struct Copier {
         }
     }
 
-    private mutating func copyDirectory(_ path: String, relative: [String], within: [String], to destination: [String],
-                                        overwriteMetadata: Bool) throws {
-        let info = SourceHeaders.lstatInfo(path)
-        switch layer.kind(destination) {
-        case .missing:
-            try addFile(path, info: info!, at: destination)
-        case .directory:
-            if overwriteMetadata, let info { try addFile(path, info: info, at: destination) }
-        case .symlink, .other:
-            throw CopyError(.notADirectory, "cannot copy to non-directory: /\(destination.joined(separator: "/"))")
+    /// A source directory passed on the way down whose creation waits until something below it
+    /// is copied (fsutil's `parentDirs`): directories the patterns leave out are only made for
+    /// content that is let through.
+    struct PendingDirectory {
+        var path: String
+        var destination: [String]
+    }
+
+    /// fsutil's `copyDirectory` walk. `included`: whether the directory itself passed the
+    /// include/exclude patterns (the copied directory itself always does); then it is created (or,
+    /// with `overwriteMetadata`, its existing copy takes the source metadata) at once, otherwise
+    /// only when something below it is copied. Every child is matched with the patterns relative
+    /// to the copied directory (`within`); a directory is walked even when left out, since a
+    /// later pattern may let something below it through.
+    mutating func copyDirectory(_ path: String, relative: [String], within: [String], to destination: [String],
+                                overwriteMetadata: Bool, included: Bool = true, include: PatternMatcher? = nil,
+                                pending: [PendingDirectory] = []) throws {
+        var pending = pending
+        if included {
+            try makePending(pending)
+            pending = []
+            let info = SourceHeaders.lstatInfo(path)
+            switch layer.kind(destination) {
+            case .missing:
+                try addFile(path, info: info!, at: destination)
+            case .directory:
+                if overwriteMetadata, let info { try addFile(path, info: info, at: destination) }
+            case .symlink, .other:
+                throw CopyError(.notADirectory, "cannot copy to non-directory: /\(destination.joined(separator: "/"))")
+            }
+        } else {
+            pending.append(PendingDirectory(path: path, destination: destination))
         }
         for name in try SourceHeaders.children(path) {
             let childRelative = relative + [name]
@@ -53,14 +75,27 @@ struct Copier {
             guard let childInfo = SourceHeaders.lstatInfo(childPath) else { continue }
             let isDirectory = SourceHeaders.isDirectory(childInfo)
             guard view.isVisible(childRelative, isDirectory: isDirectory) else { continue }
-            let excluded = isExcluded(within + [name], isDirectory: isDirectory)
+            let inner = within + [name]
+            let excluded = isExcluded(inner, isDirectory: isDirectory)
+            let matched = include.map { (try? $0.matchesWalking(inner.joined(separator: "/"))) ?? false } ?? true
+            let childIncluded = matched && !excluded
             if isDirectory {
+                // Nothing below an excluded directory can come back without a `!` pattern.
                 if excluded && exclude?.hasExclusions != true { continue }
-                try copyDirectory(childPath, relative: childRelative, within: within + [name],
-                                  to: destination + [name], overwriteMetadata: true)
-            } else if !excluded {
+                try copyDirectory(childPath, relative: childRelative, within: inner, to: destination + [name],
+                                  overwriteMetadata: true, included: childIncluded, include: include, pending: pending)
+            } else if childIncluded {
+                try makePending(pending)
                 try addFile(childPath, info: childInfo, at: destination + [name])
             }
+        }
+    }
+
+    /// Creates the waiting directories that are still missing, with their source metadata.
+    private mutating func makePending(_ pending: [PendingDirectory]) throws {
+        for directory in pending where layer.kind(directory.destination) == .missing {
+            guard let info = SourceHeaders.lstatInfo(directory.path) else { continue }
+            try addFile(directory.path, info: info, at: directory.destination)
         }
     }
 

@@ -39,7 +39,7 @@ public enum CopyPlanner {
         let destination = ConfinedResolver.clean(absolute)
 
         let view = SourceView(tree: source)
-        let operands = try request.sources.map { try view.matches($0) }
+        let operands = request.parents ? [] : try request.sources.map { try view.matches($0) }
         var exclude: PatternMatcher?
         if !request.excludePatterns.isEmpty {
             do { exclude = try PatternMatcher(request.excludePatterns) } catch {
@@ -52,15 +52,17 @@ public enum CopyPlanner {
         var copier = Copier(view: view, policy: policy, exclude: exclude,
                             layer: PlannedLayer(destinationRoot: destinationRoot, now: now))
 
-        for (operand, matches) in zip(request.sources, operands) where !matches.isEmpty {
+        if request.parents {
+            for operand in request.sources {
+                try copier.layer.makeDirectories(try copier.layer.resolve(destination), owner: policy.createdOwner)
+                try copyParents(operand, into: destination, view: view, copier: &copier)
+            }
+        }
+        for matches in operands where !matches.isEmpty {
             let ensured = intoDirectory ? destination : Array(destination.dropLast())
             try copier.layer.makeDirectories(try copier.layer.resolve(ensured), owner: policy.createdOwner)
             for match in matches {
-                var target = destination
-                if request.parents {
-                    target += try parentComponents(match, operand: operand, view: view)
-                    try copier.layer.makeDirectories(try copier.layer.resolve(target), owner: policy.createdOwner)
-                }
+                let target = destination
                 if request.isAdd, let tar = try archive(match, view: view, scratch: scratch) {
                     try unpack(tar, into: target, scratch: scratch, policy: policy, copier: &copier)
                 } else {
@@ -70,19 +72,6 @@ public enum CopyPlanner {
         }
         let entries = copier.layer.entries()
         return CopyPlan(entries: entries, sourceDigest: try SourceChecksum.digest(entries, cache: source.checksumCache))
-    }
-
-    /// `--parents`: where below the destination a match goes — its path below the operand's
-    /// `/./` pivot (or the root); a directory keeps its own name too, a file goes into its parent.
-    private static func parentComponents(_ match: SourceMatch, operand: String, view: SourceView) throws -> [String] {
-        var pivot = 0
-        if let range = operand.range(of: "/./") {
-            pivot = ConfinedResolver.clean(String(operand[..<range.lowerBound])).count
-        }
-        let below = Array(match.matched.dropFirst(min(pivot, match.matched.count)))
-        let path = ConfinedResolver.join(view.tree.root, match.resolved)
-        let isDirectory = SourceHeaders.lstatInfo(path).map(SourceHeaders.isDirectory) ?? false
-        return isDirectory ? below : Array(below.dropLast())
     }
 
     /// The tar file to extract for an `ADD` match, or nil to copy it.
