@@ -56,7 +56,7 @@ struct PsCommand: AsyncParsableCommand {
                 printOut(noTrunc ? record.id : record.shortID)
                 continue
             }
-            var command = record.command.joined(separator: " ")
+            var command = record.listCommand
             if !noTrunc { command = HumanUnits.ellipsis(command, 20) }
             table.add([noTrunc ? record.id : record.shortID, record.image, goQuote(command),
                        HumanUnits.ago(record.created), Self.status(record, state),

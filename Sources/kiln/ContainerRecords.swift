@@ -33,6 +33,12 @@ struct ContainerRecord: Codable {
 
     var shortID: String { String(id.prefix(12)) }
     var command: [String] { [path] + args }
+
+    /// The daemon's `Command` of a container list entry: Path, then each argument, single-quoted
+    /// when it holds a space (moby daemon/list.go).
+    var listCommand: String {
+        ([path] + args.map { $0.contains(" ") ? "'\($0)'" : $0 }).joined(separator: " ")
+    }
 }
 
 /// The container's life, in `kiln/containers/<id>/state.json` (replaced atomically).

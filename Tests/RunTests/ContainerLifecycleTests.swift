@@ -13,7 +13,7 @@ final class ContainerLifecycleTests: RunTestCase {
     func testSignalIsForwarded() throws {
         // SIGTERM sent to kiln reaches the container's process (Docker's --sig-proxy).
         let out = work.appendingPathComponent("signal.out").path
-        let pid = spawn("exec \(kiln) run --rm \(Self.busybox) sh -c 'trap \"echo got TERM; exit 7\" TERM; echo ready; while true; do sleep 1; done' >'\(out)' 2>&1 </dev/null")
+        let pid = spawn("exec env \(kiln) run --rm \(Self.busybox) sh -c 'trap \"echo got TERM; exit 7\" TERM; echo ready; while true; do sleep 1; done' >'\(out)' 2>&1 </dev/null")
         let start = Date()
         while Date().timeIntervalSince(start) < 20, !((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains("ready") {
             usleep(100_000)
@@ -85,11 +85,11 @@ final class ContainerLifecycleTests: RunTestCase {
         XCTAssertTrue(check("\(kiln) ps -a").contains("Exited (9)"))
         check("\(kiln) kill victim", status: 1)
         // rm refuses a running container unless -f.
-        check("\(kiln) run -d --name busy \(Self.busybox) sleep 100")
-        started.append("busy")
-        XCTAssertTrue(check("\(kiln) rm busy", status: 1).contains("container is running"))
-        check("\(kiln) rm -f busy")
-        XCTAssertFalse(check("\(kiln) ps -a").contains("busy"))
+        check("\(kiln) run -d --name occupied \(Self.busybox) sleep 100")
+        started.append("occupied")
+        XCTAssertTrue(check("\(kiln) rm occupied", status: 1).contains("container is running"))
+        check("\(kiln) rm -f occupied")
+        XCTAssertFalse(check("\(kiln) ps -a").contains("occupied"))
     }
 
     func testHealthcheckShowsInPs() throws {
