@@ -107,6 +107,25 @@ final class ContainerLifecycleTests: RunTestCase {
         XCTAssertTrue(ps.contains("(healthy)") && ps.contains("(unhealthy)"), ps)
     }
 
+    func testDetachedFailureVolumesReadOnlyAndFollow() throws {
+        // A command that cannot be found: `docker run -d` reports it and exits 127 too.
+        let missing = sh("\(kiln) run -d --name missing \(Self.busybox) no-such-command")
+        started.append("missing")
+        XCTAssertEqual(missing.status, 127, missing.output)
+        XCTAssertTrue(missing.output.contains("executable file not found"), missing.output)
+        // -v SRC:DST binds a host directory; :ro makes it read-only.
+        let host = work.appendingPathComponent("volume").path
+        check("\(kiln) run --rm -v '\(host)':/data \(Self.busybox) sh -c 'echo written > /data/file'")
+        XCTAssertEqual(try String(contentsOfFile: host + "/file", encoding: .utf8), "written\n")
+        XCTAssertNotEqual(sh("\(kiln) run --rm -v '\(host)':/data:ro \(Self.busybox) touch /data/other").status, 0)
+        // --read-only: the root filesystem cannot be written.
+        XCTAssertNotEqual(sh("\(kiln) run --rm --read-only \(Self.busybox) touch /made").status, 0)
+        // logs -f follows the output until the container ends.
+        check("\(kiln) run -d --name talker \(Self.busybox) sh -c 'echo first; sleep 1; echo second'")
+        started.append("talker")
+        XCTAssertEqual(check("\(kiln) logs -f talker"), "first\nsecond\n")
+    }
+
     func testExec() throws {
         check("\(kiln) run -d --name box -e FROM_RUN=1 \(Self.busybox) sleep 100")
         started.append("box")
