@@ -328,7 +328,9 @@ struct ExecCommand: AsyncParsableCommand {
         }
         let containerEnv = ((try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(state.pid)/environ"))) ?? Data())
             .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-        let processEnv = RunEnvironment.replaceOrAppend(containerEnv, try RunEnvironment.userValues(env, envFiles: []))
+        // Docker's exec environment: the container's, TERM=xterm with a terminal, then -e.
+        let processEnv = RunEnvironment.replaceOrAppend(containerEnv + (tty ? ["TERM=xterm"] : []),
+                                                        try RunEnvironment.userValues(env, envFiles: []))
         let process = ExecProcess(args: Array(containerAndCommand.dropFirst()), env: processEnv,
                                   cwd: workdir ?? (record.workingDir.isEmpty ? "/" : record.workingDir),
                                   user: processUser, terminal: tty)

@@ -169,8 +169,12 @@ struct ContainerSession {
                 if count < 0, errno == EINTR { continue }
                 if count <= 0 { break }
                 let chunk = Array(buffer[0..<count])
+                if let errors {
+                    errors.add(chunk)
+                    // The runtime's own failure report ("runc run failed: …") is kiln's to print, not the container's output.
+                    if ErrorCapture.isRuntimeReport(chunk) { continue }
+                }
                 if let echo { writeAll(echo, chunk) }
-                errors?.add(chunk)
                 log.append(chunk, stream: stream)
             }
             log.flush(stream: stream)
@@ -218,6 +222,11 @@ final class ErrorCapture: Sendable {
         bytes.withLock { if $0.count < 8192 { $0 += chunk.prefix(8192 - $0.count) } }
     }
 
+    static func isRuntimeReport(_ chunk: [UInt8]) -> Bool {
+        let text = String(decoding: chunk, as: UTF8.self)
+        return text.contains("level=error msg=\"runc run failed: ") || text.hasPrefix("runc run failed: ")
+    }
+
     /// The runtime's error message, if the stderr holds one.
     var runtimeMessage: String? {
         let text = String(decoding: bytes.withLock { $0 }, as: UTF8.self)
@@ -225,7 +234,7 @@ final class ErrorCapture: Sendable {
             if let range = line.range(of: "runc run failed: ") ?? line.range(of: "runc create failed: ") {
                 var message = String(line[range.lowerBound...])
                 if message.hasSuffix("\"") { message.removeLast() }
-                return message
+                return message.replacingOccurrences(of: "\\\"", with: "\"")
             }
         }
         return nil

@@ -145,8 +145,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let session = ContainerSession(location: location, record: record, env: processEnv, foreground: true)
         let status = session.run { failure, _ in
-            // The runtime's own message already went to stderr with the container's output.
-            if let failure, !failure.hasPrefix("runc ") { printError("kiln: Error response from daemon: \(failure)") }
+            if let failure { printError("kiln: Error response from daemon: \(failure)") }
         }
         throw ExitCode(status)
     }
