@@ -57,7 +57,7 @@ enum RuntimeConfig {
             "readonlyPaths": readonlyPaths,
             "resources": ["devices": [["allow": false, "access": "rwm"]]],
         ]
-        return [
+        var document: [String: Any] = [
             "ociVersion": "1.0.2",
             "process": process,
             "root": ["path": spec.rootfs, "readonly": spec.readOnlyRootfs],
@@ -65,6 +65,10 @@ enum RuntimeConfig {
             "mounts": mounts(spec, etcDirectory: etcDirectory),
             "linux": linux,
         ]
+        if !spec.createRuntimeHooks.isEmpty {
+            document["hooks"] = ["createRuntime": spec.createRuntimeHooks.map { ["path": $0[0], "args": $0] }]
+        }
+        return document
     }
 
     /// The `process` object: also what `runc exec --process` reads.

@@ -329,7 +329,7 @@ struct ExecCommand: AsyncParsableCommand {
         let containerEnv = ((try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(state.pid)/environ"))) ?? Data())
             .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         // Docker's exec environment: the container's, TERM=xterm with a terminal, then -e.
-        let processEnv = RunEnvironment.replaceOrAppend(containerEnv + (tty ? ["TERM=xterm"] : []),
+        let processEnv = RunEnvironment.replaceOrAppend(RunEnvironment.replaceOrAppend(containerEnv, tty ? ["TERM=xterm"] : []),
                                                         try RunEnvironment.userValues(env, envFiles: []))
         let process = ExecProcess(args: Array(containerAndCommand.dropFirst()), env: processEnv,
                                   cwd: workdir ?? (record.workingDir.isEmpty ? "/" : record.workingDir),

@@ -34,11 +34,16 @@ struct ContainerSession {
             return fail("failed to mount the container's root filesystem: \(error)", 125, ready: ready)
         }
         defer { try? mount.unmount() }
-        let spec: ContainerSpec
+        var spec: ContainerSpec
         do {
             spec = try makeSpec(rootfs: rootfs)
         } catch {
             return fail("\(error)", 126, ready: ready)
+        }
+        if networkNeedsHook {
+            // The network is attached between the namespaces' creation and the process's start.
+            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            spec.createRuntimeHooks = [[executable, "__network-hook", "--root", location.root.path, record.id]]
         }
         let runner: ContainerRunner
         do {
@@ -85,17 +90,11 @@ struct ContainerSession {
         for fd in closeAfterStart { close(fd) }
         let signals = foreground ? SignalForwarder(to: started.runtimePID) : nil
         let pid = started.waitUntilRunning()
-        var networkPID: Int32?
-        if let pid {
-            networkPID = attachNetwork(pid: pid, network: record.network, ports: record.ports,
-                                       stateDirectory: folder.path)
-        }
         containers.update(record.id) { state in
             state.status = "running"
             state.pid = pid ?? 0
             state.monitorPID = getpid()
             state.startedAt = Date()
-            state.networkPID = networkPID
         }
         var health: HealthChecker?
         if pid != nil, let settings = record.healthcheck {
@@ -108,7 +107,7 @@ struct ContainerSession {
         waitForPumps(pumps.count)
         signals?.stop()
         for fd in keepUntilExit { close(fd) }
-        detachNetwork(helperPID: networkPID)
+        detachNetwork(helperPID: containers.state(record.id).networkPID)
         var failure: String?
         if pid == nil, status != 0, let message = errors.runtimeMessage {
             failure = message

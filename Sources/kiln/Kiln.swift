@@ -18,7 +18,7 @@ struct Kiln: AsyncParsableCommand {
             LoadCommand.self,
             ImportCommand.self,
             RunCommand.self, PsCommand.self, LogsCommand.self, StopCommand.self, KillCommand.self, RmCommand.self,
-            ExecCommand.self, PortCommand.self, MonitorCommand.self,
+            ExecCommand.self, PortCommand.self, MonitorCommand.self, NetworkHookCommand.self,
         ]
     )
 }

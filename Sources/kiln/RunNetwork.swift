@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 // The one place `kiln run` touches networking. The ContainerNetwork module (user-space network
@@ -103,8 +104,15 @@ struct PortSpecError: Error, CustomStringConvertible {
     var description: String
 }
 
+extension ContainerSession {
+    /// Whether the container's start runs `kiln __network-hook` (an OCI createRuntime hook), which
+    /// calls `attachNetwork` once the network namespace exists and before the process starts.
+    var networkNeedsHook: Bool { record.network == "private" }
+}
+
 /// Gives container process `pid`'s network namespace its network, for `--network private`;
-/// returns the helper process's pid when there is one. Called once the container runs.
+/// returns the helper process's pid when there is one. Called by `kiln __network-hook`, after
+/// the namespaces exist and before the container's process starts.
 ///
 /// For now `private` is what `none` is: the container's own network namespace with only loopback.
 func attachNetwork(pid: Int32, network: String, ports: [PortSpec], stateDirectory: String) -> Int32? {
@@ -118,4 +126,28 @@ func attachNetwork(pid: Int32, network: String, ports: [PortSpec], stateDirector
 func detachNetwork(helperPID: Int32?) {
     guard helperPID != nil else { return }
     // ContainerNetwork: UserNetwork.stop(helperPID: helperPID!)
+}
+
+/// `kiln __network-hook --root R ID` (hidden): the OCI createRuntime hook of a `private` network
+/// container. Reads the runtime state from stdin, attaches the network to its pid and records the
+/// helper's pid in the container's state.
+struct NetworkHookCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "__network-hook", shouldDisplay: false)
+
+    @OptionGroup var store: StoreOptions
+    @Argument var id: String
+
+    func run() async throws {
+        let input = FileHandle.standardInput.readDataToEndOfFile()
+        guard let object = try? JSONSerialization.jsonObject(with: input) as? [String: Any],
+              let pid = object["pid"] as? Int, pid > 0 else {
+            printError("kiln __network-hook: no container pid in the runtime state")
+            throw ExitCode(1)
+        }
+        let containers = ContainerStore(location: try store.location())
+        let record = try containers.record(id)
+        let helper = attachNetwork(pid: Int32(pid), network: record.network, ports: record.ports,
+                                   stateDirectory: containers.folder(id).path)
+        if let helper { containers.update(id) { $0.networkPID = helper } }
+    }
 }
