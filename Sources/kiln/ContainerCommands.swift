@@ -210,7 +210,7 @@ struct KillCommand: AsyncParsableCommand {
                 let record = try context.containers.find(name)
                 guard context.containers.state(record.id).status == "running",
                       try context.runner().signal(record.id, number) else {
-                    printError("Error response from daemon: cannot kill container: \(name): container \(record.id) is not running")
+                    printError("Error response from daemon: Cannot kill container: \(name): Container \(record.id) is not running")
                     failed = true
                     continue
                 }
