@@ -134,6 +134,8 @@ final class ContainerLifecycleTests: RunTestCase {
         XCTAssertEqual(check("\(kiln) exec -u 1000 -w /tmp box sh -c 'id -u; pwd'"), "1000\n/tmp\n")
         check("\(kiln) exec box sh -c 'exit 4'", status: 4)
         XCTAssertEqual(check("echo piped | \(kiln) exec -i box cat"), "piped\n")
+        // The image of a running container cannot be deleted (Docker: "cannot be forced").
+        XCTAssertTrue(check("\(kiln) rmi -f \(Self.busybox)", status: 1).contains("image is being used by running container"))
     }
 
     func testInteractiveAndTerminal() throws {
