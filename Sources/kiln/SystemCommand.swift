@@ -105,7 +105,9 @@ struct PruneCommand: AsyncParsableCommand {
         }
         let (report, snapshots) = try await ImageCommandSupport.withService(store) { service in
             let report = try await service.store.prune()
-            let snapshots = try await service.removeUnusedSnapshots()
+            // Containers' lower layers stay, even when their image is gone.
+            let inUse = Set(ContainerStore(location: service.store.location).all().flatMap(\.lowerDirs))
+            let snapshots = try await service.removeUnusedSnapshots(keepingPaths: inUse)
             return (report, snapshots)
         }
         if !report.removedBlobs.isEmpty || !snapshots.isEmpty {

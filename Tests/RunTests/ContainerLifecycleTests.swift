@@ -126,6 +126,17 @@ final class ContainerLifecycleTests: RunTestCase {
         XCTAssertEqual(check("\(kiln) logs -f talker"), "first\nsecond\n")
     }
 
+    func testPruneKeepsTheLayersOfContainers() throws {
+        // A running container's image becomes dangling (its tag moves): prune must not delete the
+        // snapshots the container's root filesystem is made of.
+        try build("kiln-test/moving:1", "FROM \(Self.busybox)\nCOPY file /file\n", files: ["file": "layer content\n"])
+        check("\(kiln) run -d --name holder kiln-test/moving:1 sleep 100")
+        started.append("holder")
+        check("\(kiln) tag \(Self.busybox) kiln-test/moving:1")
+        check("\(kiln) prune -f")
+        XCTAssertEqual(check("\(kiln) exec holder cat /file"), "layer content\n")
+    }
+
     func testExec() throws {
         check("\(kiln) run -d --name box -e FROM_RUN=1 \(Self.busybox) sleep 100")
         started.append("box")
