@@ -65,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
         let networkMode = ["bridge", "default"].contains(network) ? "private" : network
         let location = try store.location()
         // The image and its snapshots.
-        let (image, lowerDirs) = try await ImageCommandSupport.withService(store) { service -> (LocalImage, [String]) in
+        let (image, lowerDirs) = try await Self.dockerStatus { try await ImageCommandSupport.withService(store) { service -> (LocalImage, [String]) in
             var found = try await service.localImage(imageName)
             if found == nil {
                 let reference = try ImageCommandSupport.reference(imageName)
@@ -73,7 +73,7 @@ struct RunCommand: AsyncParsableCommand {
                 found = try await service.pull(reference, platform: .host)
             }
             return (found!, try await service.snapshots(for: found!).map(\.path))
-        }
+        } }
         let config = image.config.config
         let argv = RunCommandLine.argv(imageEntrypoint: config.entrypoint, imageCmd: config.cmd,
                                        entrypointFlag: entrypoint, arguments: arguments)
@@ -148,6 +148,15 @@ struct RunCommand: AsyncParsableCommand {
             if let failure { printError("kiln: Error response from daemon: \(failure)") }
         }
         throw ExitCode(status)
+    }
+
+    /// `docker run` exits 125 when the daemon fails (no such image, pull error), not 1.
+    static func dockerStatus<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let exit as ExitCode where exit.rawValue == 1 {
+            throw ExitCode(125)
+        }
     }
 
     static func seconds(_ duration: Duration) -> Double {
