@@ -157,13 +157,25 @@ struct ContainerStore {
 
     /// Creates the folder of a new container under the store's container lock, failing with
     /// Docker's conflict message when the name is taken.
-    func create(_ record: ContainerRecord) throws {
+    /// Returns the record as stored (with the name finally chosen).
+    @discardableResult
+    func create(_ record: ContainerRecord, nameGenerated: Bool = false) throws -> ContainerRecord {
+        var record = record
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let lock = open(directory.appendingPathComponent(".lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lock >= 0 else { throw CocoaError(.fileWriteUnknown) }
         defer { close(lock) }
         flock(lock, LOCK_EX)
-        if let other = all().first(where: { $0.name == record.name }) {
+        let taken = Set(all().map(\.name))
+        if nameGenerated {
+            // Docker retries another random name, then appends digits.
+            var attempts = 0
+            while taken.contains(record.name) {
+                attempts += 1
+                record.name = ContainerNames.random() + (attempts > 10 ? String(Int.random(in: 0..<10_000)) : "")
+            }
+        }
+        if taken.contains(record.name), let other = all().first(where: { $0.name == record.name }) {
             printError("kiln: Error response from daemon: Conflict. The container name \"/\(record.name)\" is already in use by container \"\(other.id)\". You have to remove (or rename) that container to be able to reuse that name.")
             throw ExitCode(125)
         }
@@ -174,6 +186,7 @@ struct ContainerStore {
         chmod(folder.path, 0o700)
         try write(ContainerState(status: "created"), id: record.id)
         try write(record)
+        return record
     }
 
     /// Deletes the container's folder (its writable layer, log and records). The root filesystem

@@ -123,7 +123,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(125)
         }
         let id = newContainerID()
-        let record = ContainerRecord(
+        let draft = ContainerRecord(
             id: id, name: name.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 } ?? ContainerNames.random(),
             image: imageName, imageID: image.id.description, created: Date(),
             path: path, args: Array(argv.dropFirst()), workingDir: workdir ?? config.workingDir ?? "",
@@ -136,7 +136,7 @@ struct RunCommand: AsyncParsableCommand {
             },
             lowerDirs: lowerDirs)
         let containers = ContainerStore(location: location)
-        try containers.create(record)
+        let record = try containers.create(draft, nameGenerated: name == nil)
         let processEnv = RunEnvironment.merge(hostname: record.shortID, tty: tty, imageEnv: config.env, userEnv: userEnv)
         if detach {
             try startMonitor(record, env: processEnv, location: location)

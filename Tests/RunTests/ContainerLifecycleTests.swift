@@ -8,6 +8,10 @@ final class ContainerLifecycleTests: RunTestCase {
         check("\(kiln) run --rm \(Self.busybox) sh -c 'exit 3'", status: 3)
         check("\(kiln) run --rm \(Self.busybox) true")
         check("\(kiln) run --rm \(Self.busybox) no-such-command", status: 127)
+        // A name is used once (docker run: 125 and the daemon's conflict message).
+        check("\(kiln) run --name dup \(Self.busybox) true")
+        started.append("dup")
+        XCTAssertTrue(check("\(kiln) run --name dup \(Self.busybox) true", status: 125).contains("The container name \"/dup\" is already in use"))
     }
 
     func testSignalIsForwarded() throws {
@@ -167,5 +171,12 @@ final class ContainerLifecycleTests: RunTestCase {
         XCTAssertEqual(check("\(kiln) port ports"), "80/tcp -> 127.0.0.1:18080\n53/udp -> 127.0.0.1:18053\n")
         XCTAssertEqual(check("\(kiln) port ports 80"), "127.0.0.1:18080\n")
         XCTAssertTrue(check("\(kiln) ps").contains("127.0.0.1:18080->80/tcp, 127.0.0.1:18053->53/udp"))
+        // -P publishes every EXPOSEd port on a free host port.
+        try build("kiln-test/exposing:1", "FROM \(Self.busybox)\nEXPOSE 80 8443/tcp\n")
+        check("\(kiln) run -d --name all -P kiln-test/exposing:1 sleep 100")
+        started.append("all")
+        let lines = check("\(kiln) port all").split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 2, "\(lines)")
+        XCTAssertTrue(lines[0].hasPrefix("80/tcp -> 0.0.0.0:") && lines[1].hasPrefix("8443/tcp -> 0.0.0.0:"), "\(lines)")
     }
 }
