@@ -15,18 +15,29 @@ final class ContainerLifecycleTests: RunTestCase {
     }
 
     func testSignalIsForwarded() throws {
-        // SIGTERM sent to kiln reaches the container's process (Docker's --sig-proxy).
-        let out = work.appendingPathComponent("signal.out").path
-        let pid = spawn("exec env \(kiln) run --rm \(Self.busybox) sh -c 'trap \"echo got TERM; exit 7\" TERM; echo ready; while true; do sleep 1; done' >'\(out)' 2>&1 </dev/null")
-        let start = Date()
-        while Date().timeIntervalSince(start) < 20, !((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains("ready") {
-            usleep(100_000)
+        // SIGINT and SIGTERM sent to kiln reach the container's process (Docker's --sig-proxy);
+        // the trap's exit status becomes kiln's.
+        for (signal, name, code) in [(SIGTERM, "TERM", 7), (SIGINT, "INT", 8)] {
+            let out = work.appendingPathComponent("signal-\(name).out").path
+            let pid = spawn("exec env \(kiln) run --rm \(Self.busybox) sh -c 'trap \"echo got \(name); exit \(code)\" \(name); echo ready; while true; do sleep 1; done' >'\(out)' 2>&1 </dev/null")
+            let start = Date()
+            while Date().timeIntervalSince(start) < 20, !((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains("ready") {
+                usleep(100_000)
+            }
+            kill(pid, signal)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            XCTAssertEqual((status >> 8) & 0xff, Int32(code), name)
+            XCTAssertTrue(((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains("got \(name)"), name)
         }
-        kill(pid, SIGTERM)
+        // A process killed by a signal exits 128 + the signal, as Docker reports it.
+        let pid = spawn("exec env \(kiln) run --name killed \(Self.busybox) sleep 100 >/dev/null 2>&1 </dev/null")
+        started.append("killed")
+        _ = waitFor("killed", in: "\(kiln) ps")
+        check("\(kiln) kill killed")
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        XCTAssertEqual((status >> 8) & 0xff, 7)
-        XCTAssertTrue(((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains("got TERM"))
+        XCTAssertEqual((status >> 8) & 0xff, 137)
     }
 
     func testWritesGoneAfterRmAndImageUnchanged() throws {
