@@ -115,7 +115,11 @@ extension ContainerSession {
 /// the namespaces exist and before the container's process starts.
 ///
 /// For now `private` is what `none` is: the container's own network namespace with only loopback.
-func attachNetwork(pid: Int32, network: String, ports: [PortSpec], stateDirectory: String) -> Int32? {
+///
+/// Runs inside the runtime's hook: a helper it starts must not keep the hook's stdout/stderr open
+/// (runc waits for those pipes to close), so give it /dev/null or a log file. An error fails the
+/// container's start with its message.
+func attachNetwork(pid: Int32, network: String, ports: [PortSpec], stateDirectory: String) throws -> Int32? {
     guard network == "private" else { return nil }
     // ContainerNetwork: let net = try UserNetwork.start(pid: pid, ports: ports.map { PortMapping(...) },
     //                                                  stateDirectory: stateDirectory); return net.helperPID
@@ -146,8 +150,14 @@ struct NetworkHookCommand: AsyncParsableCommand {
         }
         let containers = ContainerStore(location: try store.location())
         let record = try containers.record(id)
-        let helper = attachNetwork(pid: Int32(pid), network: record.network, ports: record.ports,
-                                   stateDirectory: containers.folder(id).path)
+        let helper: Int32?
+        do {
+            helper = try attachNetwork(pid: Int32(pid), network: record.network, ports: record.ports,
+                                       stateDirectory: containers.folder(id).path)
+        } catch {
+            printError("cannot set up the container's network: \(error)")
+            throw ExitCode(1)
+        }
         if let helper { containers.update(id) { $0.networkPID = helper } }
     }
 }
