@@ -52,8 +52,10 @@ let package = Package(
         .executableTarget(
             name: "kiln",
             dependencies: [
+                "ContainerNetwork",
                 "DockerfileSyntax", "ShellWords", "ContextFilter", "BuildChecks",
                 "ImageSpec", "ImageStore", "Images", "Distribution", "Builder", "LayerArchive", "ImageArchive",
+                "ContainerRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,6 +76,8 @@ let package = Package(
         .testTarget(name: "InteropTests", dependencies: ["TestVectors"]),
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "LayerArchive", "TestVectors"]),
         .testTarget(name: "ContainerNetworkTests", dependencies: ["ContainerNetwork"]),
+        // kiln run/ps/logs/stop/kill/rm/exec/port through the built binary (busybox fixture, runc).
+        .testTarget(name: "RunTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "TestVectors"]),
         .testTarget(name: "BuilderTests", dependencies: [
             "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "Distribution", "TestVectors",

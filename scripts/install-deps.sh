@@ -17,6 +17,7 @@ PACKAGES=(
   bzip2            # CopyPlanner: ADD of .tar.bz2 archives
   xz-utils         # CopyPlanner: ADD of .tar.xz archives
   zstd             # CopyPlanner: ADD of .tar.zst archives
+  bsdutils         # RunTests: script(1) drives `kiln run -it` under a pseudo-terminal
   runc             # ContainerRuntime: runs RUN steps in containers (crun fails on cgroup v1 hybrid hosts)
   openssh-client   # Builder: kiln build --ssh ID=KEYFILE starts ssh-agent/ssh-add; SSHMountTests (ssh-keygen)
   passt            # ContainerNetwork: pasta, the user-space network of `kiln run` containers and published ports

@@ -27,6 +27,15 @@ public final class UserNetwork: Sendable {
         self.stateDirectory = stateDirectory
     }
 
+    /// The /etc/resolv.conf a container on this network gets: pasta's DNS forwarding address with the
+    /// host's `search`/`options` lines, or nil when the host names no nameserver (then Docker's rule for
+    /// the host's file applies).
+    public static func resolvConf(hostResolvConf: String) -> String? {
+        guard PastaCommand.hasNameserver(hostResolvConf) else { return nil }
+        let kept = hostResolvConf.split(separator: "\n").filter { $0.hasPrefix("search") || $0.hasPrefix("options") }
+        return (["nameserver \(PastaCommand.dnsForwardAddress)"] + kept.map(String.init)).joined(separator: "\n") + "\n"
+    }
+
     /// The pasta binary, or nil when Debian's passt package is not installed.
     public static var pastaPath: String? {
         ["/usr/bin/pasta", "/usr/local/bin/pasta", "/usr/sbin/pasta", "/bin/pasta"].first { access($0, X_OK) == 0 }

@@ -13,7 +13,8 @@ struct ChildProcess: Sendable {
     /// `terminal` (a pseudo-terminal's slave path) the child instead starts a new session whose
     /// controlling terminal and standard descriptors are that terminal.
     static func spawn(_ path: String, _ arguments: [String], stdin: Int32? = nil, stdout: Int32? = nil,
-                      stderr: Int32? = nil, terminal: String? = nil) throws -> ChildProcess {
+                      stderr: Int32? = nil, terminal: String? = nil, newSession: Bool = false,
+                      newProcessGroup: Bool = false) throws -> ChildProcess {
         let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
         guard devNull >= 0 else { throw ContainerRuntimeError.system("open /dev/null") }
         defer { close(devNull) }
@@ -47,8 +48,13 @@ struct ChildProcess: Sendable {
         sigemptyset(&none)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setsigmask(&attributes, &none)
-        let setsid: Int32 = terminal == nil ? 0 : 0x80  // POSIX_SPAWN_SETSID
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | setsid))
+        let setsid: Int32 = terminal == nil && !newSession ? 0 : 0x80  // POSIX_SPAWN_SETSID
+        var group: Int32 = 0
+        if newProcessGroup, setsid == 0 {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            group = Int32(POSIX_SPAWN_SETPGROUP)
+        }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | setsid | group))
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }

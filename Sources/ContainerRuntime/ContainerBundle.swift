@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -49,9 +50,17 @@ func removeTree(_ path: String) {
 struct ContainerBundle {
     let directory: TemporaryDirectory
     var path: String { directory.path }
+    /// With `configThroughPipe`: the read end of the pipe `config.json` links to (kept open until
+    /// the runtime has read it; `releaseConfig()` closes it).
+    var configPipe: ConfigPipe? = nil
 
     /// Writes the bundle for `spec` into a new directory below `parent`.
-    static func create(_ spec: ContainerSpec, parent: String?) throws -> ContainerBundle {
+    ///
+    /// With `configThroughPipe`, `config.json` is no file: it is a symlink to
+    /// `/proc/<this process>/fd/<N>`, the read end of a pipe a background thread writes the document
+    /// into, so the container's environment (runtime secrets) never reaches a disk. The runtime can
+    /// read it once (`run`/`create`); `runc exec` then needs `--process`.
+    static func create(_ spec: ContainerSpec, parent: String?, configThroughPipe: Bool = false) throws -> ContainerBundle {
         guard spec.rootfs.hasPrefix("/"), spec.cwd.hasPrefix("/") else {
             throw ContainerRuntimeError(.invalidUse, "the root filesystem and working directory must be absolute paths",
                                         path: spec.rootfs)
@@ -68,6 +77,14 @@ struct ContainerBundle {
                 try writeHostFile(etc + "/" + file.name, file.content)
             }
             let json = try RuntimeConfig.json(spec, etcDirectory: etc)
+            if configThroughPipe {
+                let fd = try pipeDocument(Array(json))
+                guard symlink("/proc/\(getpid())/fd/\(fd)", directory.path + "/config.json") == 0 else {
+                    close(fd)
+                    throw ContainerRuntimeError.system("symlink config.json", path: directory.path)
+                }
+                return ContainerBundle(directory: directory, configPipe: ConfigPipe(fd: fd))
+            }
             try writeHostFile(directory.path + "/config.json", String(decoding: json, as: UTF8.self), mode: 0o600)
             return ContainerBundle(directory: directory)
         } catch {
@@ -77,8 +94,46 @@ struct ContainerBundle {
     }
 
     func remove() {
+        releaseConfig()
         directory.remove()
     }
+
+    /// Closes the config pipe (after the runtime has read it).
+    func releaseConfig() {
+        configPipe?.close()
+    }
+}
+
+/// The read end of a config pipe, closed once.
+final class ConfigPipe: Sendable {
+    let fd: Int32
+    private let open = Mutex(true)
+    init(fd: Int32) { self.fd = fd }
+    func close() {
+        open.withLock { isOpen in
+            if isOpen { _ = Glibc.close(fd) }
+            isOpen = false
+        }
+    }
+}
+
+/// A pipe holding `bytes` (written by a background thread, then closed): returns the read end.
+func pipeDocument(_ bytes: [UInt8]) throws -> Int32 {
+    var fds: [Int32] = [0, 0]
+    guard makePipe(&fds) else { throw ContainerRuntimeError.system("pipe") }
+    let writer = fds[1]
+    let thread = Thread {
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            let count = rest.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { break }
+            rest = rest.dropFirst(count)
+        }
+        close(writer)
+    }
+    thread.start()
+    return fds[0]
 }
 
 /// The destination of the symlink at `path`, or nil.

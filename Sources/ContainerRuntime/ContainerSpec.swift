@@ -95,6 +95,10 @@ public struct ContainerSpec: Sendable {
     /// Allocate a pseudo-terminal (then output is not split into stdout/stderr anyway).
     public var terminal: Bool
     public var etcFiles: EtcFiles
+    /// OCI `createRuntime` hooks (argv, argv[0] an absolute path): run on the host once the
+    /// container's namespaces exist and before its process starts, with the runtime state (JSON,
+    /// holding the container's `pid`) on stdin. The runtime waits for them; a failing hook fails the start.
+    public var createRuntimeHooks: [[String]] = []
 
     public init(rootfs: String, args: [String], env: [String] = ContainerSpec.defaultEnv, cwd: String = "/",
                 user: UserSpec = .root, hostname: String = "buildkitsandbox", network: NetworkMode = .host,

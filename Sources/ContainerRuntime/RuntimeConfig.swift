@@ -48,18 +48,7 @@ enum RuntimeConfig {
     }
 
     static func document(_ spec: ContainerSpec, etcDirectory: String) -> [String: Any] {
-        let caps = defaultCapabilities
-        var user: [String: Any] = ["uid": spec.user.uid, "gid": spec.user.gid]
-        if !spec.user.additionalGids.isEmpty { user["additionalGids"] = spec.user.additionalGids }
-        let process: [String: Any] = [
-            "terminal": spec.terminal,
-            "user": user,
-            "args": spec.args,
-            "env": spec.env,
-            "cwd": spec.cwd,
-            "capabilities": ["bounding": caps, "effective": caps, "permitted": caps],
-            "noNewPrivileges": false,
-        ]
+        let process = self.process(args: spec.args, env: spec.env, cwd: spec.cwd, user: spec.user, terminal: spec.terminal)
         var namespaces: [[String: Any]] = [["type": "pid"], ["type": "ipc"], ["type": "uts"], ["type": "mount"]]
         if spec.network == .none { namespaces.append(["type": "network"]) }
         let linux: [String: Any] = [
@@ -68,13 +57,33 @@ enum RuntimeConfig {
             "readonlyPaths": readonlyPaths,
             "resources": ["devices": [["allow": false, "access": "rwm"]]],
         ]
-        return [
+        var document: [String: Any] = [
             "ociVersion": "1.0.2",
             "process": process,
             "root": ["path": spec.rootfs, "readonly": spec.readOnlyRootfs],
             "hostname": spec.hostname,
             "mounts": mounts(spec, etcDirectory: etcDirectory),
             "linux": linux,
+        ]
+        if !spec.createRuntimeHooks.isEmpty {
+            document["hooks"] = ["createRuntime": spec.createRuntimeHooks.map { ["path": $0[0], "args": $0] }]
+        }
+        return document
+    }
+
+    /// The `process` object: also what `runc exec --process` reads.
+    static func process(args: [String], env: [String], cwd: String, user: UserSpec, terminal: Bool) -> [String: Any] {
+        let caps = defaultCapabilities
+        var userObject: [String: Any] = ["uid": user.uid, "gid": user.gid]
+        if !user.additionalGids.isEmpty { userObject["additionalGids"] = user.additionalGids }
+        return [
+            "terminal": terminal,
+            "user": userObject,
+            "args": args,
+            "env": env,
+            "cwd": cwd,
+            "capabilities": ["bounding": caps, "effective": caps, "permitted": caps],
+            "noNewPrivileges": false,
         ]
     }
 

@@ -46,15 +46,16 @@ extension ImageService {
         return events
     }
 
-    /// Removes snapshots no image in the store uses. Returns the chain IDs removed.
+    /// Removes snapshots no image in the store uses, except those at `keepingPaths` (the lower
+    /// layers of containers). Returns the chain IDs removed.
     @discardableResult
-    public func removeUnusedSnapshots() async throws -> [Digest] {
+    public func removeUnusedSnapshots(keepingPaths: Set<String> = []) async throws -> [Digest] {
         var used = Set<Digest>()
         for image in try await images() {
             used.formUnion(ChainID.computeAll(diffIDs: image.config.rootfs.diffIDs))
         }
         var removed: [Digest] = []
-        for chainID in store.snapshots() where !used.contains(chainID) {
+        for chainID in store.snapshots() where !used.contains(chainID) && !keepingPaths.contains(store.snapshotPath(chainID).path) {
             if try store.removeSnapshot(chainID) { removed.append(chainID) }
         }
         return removed

@@ -17,6 +17,8 @@ struct Kiln: AsyncParsableCommand {
             SaveCommand.self,
             LoadCommand.self,
             ImportCommand.self,
+            RunCommand.self, PsCommand.self, LogsCommand.self, StopCommand.self, KillCommand.self, RmCommand.self,
+            ExecCommand.self, PortCommand.self, MonitorCommand.self, NetworkHookCommand.self,
         ]
     )
 }

@@ -20,6 +20,12 @@ struct RmiCommand: AsyncParsableCommand {
         try await ImageCommandSupport.withService(store) { service in
             for name in images {
                 do {
+                    if let image = try await service.localImage(name),
+                       let conflict = ContainerImageUse.conflict(removing: name, image: image, force: force, location: try store.location()) {
+                        printError("Error response from daemon: \(conflict)")
+                        failed = true
+                        continue
+                    }
                     for event in try await service.remove(name, force: force) {
                         switch event {
                         case .untagged(let text): printOut("Untagged: \(text)")

@@ -109,7 +109,9 @@ struct PruneCommand: AsyncParsableCommand {
         }
         let (report, snapshots) = try await ImageCommandSupport.withService(store) { service in
             let report = try await service.store.prune()
-            let snapshots = try await service.removeUnusedSnapshots()
+            // Containers' lower layers stay, even when their image is gone.
+            let inUse = Set(ContainerStore(location: service.store.location).all().flatMap(\.lowerDirs))
+            let snapshots = try await service.removeUnusedSnapshots(keepingPaths: inUse)
             if cacheMounts {
                 let removed = CacheMounts.prune(stateDirectory: service.store.location.stateDirectory)
                 printOut("Deleted cache mounts: \(removed)")

@@ -1,0 +1,344 @@
+import ArgumentParser
+import ContainerRuntime
+import Foundation
+import ImageStore
+
+/// The containers of the store named by `--root`, and the runtime that runs them.
+struct ContainerContext {
+    let location: StoreLocation
+    let containers: ContainerStore
+
+    init(_ options: StoreOptions) throws {
+        location = try options.location()
+        containers = ContainerStore(location: location)
+    }
+
+    func runner() throws -> ContainerRunner {
+        do {
+            return ContainerRunner(runtime: try OCIRuntime.detect(), stateDirectory: ContainerStore.runtimeRoot(location))
+        } catch {
+            printError("Error response from daemon: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Waits until the container's monitor recorded its exit; false after `timeout` seconds.
+    func waitForExit(_ id: String, timeout: TimeInterval) -> Bool {
+        let start = Date()
+        while Date().timeIntervalSince(start) < timeout {
+            if containers.state(id).status != "running" { return true }
+            usleep(50_000)
+        }
+        return containers.state(id).status != "running"
+    }
+}
+
+/// `kiln ps [-a] [-q] [--no-trunc]`, as `docker ps`.
+struct PsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ps", abstract: "List containers")
+
+    @OptionGroup var store: StoreOptions
+    @Flag(name: .shortAndLong, help: "Show all containers (default shows just running)")
+    var all = false
+    @Flag(name: .shortAndLong, help: "Only display container IDs")
+    var quiet = false
+    @Flag(name: .customLong("no-trunc"), help: "Don't truncate output")
+    var noTrunc = false
+
+    func run() async throws {
+        let context = try ContainerContext(store)
+        var table = TableWriter()
+        table.add(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"])
+        for record in context.containers.all() {
+            let state = context.containers.state(record.id)
+            if !all, state.status != "running" { continue }
+            if quiet {
+                printOut(noTrunc ? record.id : record.shortID)
+                continue
+            }
+            var command = record.listCommand
+            if !noTrunc { command = HumanUnits.ellipsis(command, 20) }
+            table.add([noTrunc ? record.id : record.shortID, record.image, goQuote(command),
+                       HumanUnits.ago(record.created), Self.status(record, state),
+                       record.ports.map(\.psText).joined(separator: ", "), record.name])
+        }
+        if !quiet { printOut(table.render()) }
+    }
+
+    /// Docker's STATUS column: `Created`, `Up 3 seconds`, `Exited (0) 2 minutes ago`.
+    static func status(_ record: ContainerRecord, _ state: ContainerState) -> String {
+        switch state.status {
+        case "running":
+            var text = "Up " + HumanUnits.duration(Date().timeIntervalSince(state.startedAt ?? record.created))
+            switch state.health {
+            case "healthy": text += " (healthy)"
+            case "unhealthy": text += " (unhealthy)"
+            case "starting": text += " (health: starting)"
+            default: break
+            }
+            return text
+        case "exited":
+            return "Exited (\(state.exitCode ?? 0)) " + HumanUnits.ago(state.finishedAt)
+        default:
+            return "Created"
+        }
+    }
+
+    /// Go's `strconv.Quote` for the plain text Docker's COMMAND column holds.
+    private func goQuote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// `kiln logs [-f] [-t] CONTAINER`, as `docker logs`: stdout lines to stdout, stderr lines to stderr.
+struct LogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Fetch the logs of a container")
+
+    @OptionGroup var store: StoreOptions
+    @Flag(name: .shortAndLong, help: "Follow log output")
+    var follow = false
+    @Flag(name: .shortAndLong, help: "Show timestamps")
+    var timestamps = false
+    @Argument var container: String
+
+    func run() async throws {
+        let context = try ContainerContext(store)
+        let record = try context.containers.find(container)
+        let path = context.containers.logFile(record.id).path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        defer { if fd >= 0 { close(fd) } }
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var lastPass = false
+        while fd >= 0 {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count > 0 {
+                pending += buffer[0..<count]
+                while let newline = pending.firstIndex(of: 10) {
+                    emit(Array(pending[..<newline]))
+                    pending.removeSubrange(...newline)
+                }
+                continue
+            }
+            guard follow, context.containers.state(record.id).status == "running" else {
+                // One last read: the monitor may have written its final lines just now.
+                if follow, count == 0, !lastPass { lastPass = true; continue }
+                break
+            }
+            usleep(100_000)
+        }
+    }
+
+    private func emit(_ line: [UInt8]) {
+        struct Entry: Decodable { var log: String; var stream: String; var time: String }
+        guard let entry = try? JSONDecoder().decode(Entry.self, from: Data(line)) else { return }
+        let text = timestamps ? entry.time + " " + entry.log : entry.log
+        writeAll(entry.stream == "stderr" ? 2 : 1, Array(text.utf8))
+    }
+}
+
+/// `kiln stop [-t SECONDS] [-s SIGNAL] CONTAINER...`, as `docker stop`: the stop signal, then SIGKILL
+/// after the timeout (default 10 s).
+struct StopCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop one or more running containers")
+
+    @OptionGroup var store: StoreOptions
+    @Option(name: [.short, .customLong("time"), .customLong("timeout")], help: "Seconds to wait before killing the container")
+    var time: Int?
+    @Option(name: .shortAndLong, help: "Signal to send to the container")
+    var signal: String?
+    @Argument var containers: [String]
+
+    func run() async throws {
+        let context = try ContainerContext(store)
+        var failed = false
+        for name in containers {
+            do {
+                let record = try context.containers.find(name)
+                let signalName = signal ?? record.stopSignal
+                guard let number = Signals.number(signalName) else {
+                    printError("Error response from daemon: invalid signal: \(signalName)")
+                    failed = true
+                    continue
+                }
+                if context.containers.state(record.id).status == "running" {
+                    let runner = try context.runner()
+                    runner.signal(record.id, number)
+                    if !context.waitForExit(record.id, timeout: TimeInterval(time ?? 10)) {
+                        runner.signal(record.id, SIGKILL)
+                        _ = context.waitForExit(record.id, timeout: 30)
+                    }
+                }
+                printOut(name)
+            } catch let exit as ExitCode {
+                _ = exit
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+/// `kiln kill [-s SIGNAL] CONTAINER...`, as `docker kill` (default SIGKILL).
+struct KillCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Kill one or more running containers")
+
+    @OptionGroup var store: StoreOptions
+    @Option(name: .shortAndLong, help: "Signal to send to the container")
+    var signal = "KILL"
+    @Argument var containers: [String]
+
+    func run() async throws {
+        let context = try ContainerContext(store)
+        guard let number = Signals.number(signal) else {
+            printError("invalid signal: \(signal)")
+            throw ExitCode(1)
+        }
+        var failed = false
+        for name in containers {
+            do {
+                let record = try context.containers.find(name)
+                guard context.containers.state(record.id).status == "running",
+                      try context.runner().signal(record.id, number) else {
+                    printError("Error response from daemon: Cannot kill container: \(name): Container \(record.id) is not running")
+                    failed = true
+                    continue
+                }
+                if number == SIGKILL { _ = context.waitForExit(record.id, timeout: 10) }
+                printOut(name)
+            } catch {
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+/// `kiln rm [-f] CONTAINER...`, as `docker rm`: deletes the container and its writable layer.
+struct RmCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one or more containers")
+
+    @OptionGroup var store: StoreOptions
+    @Flag(name: .shortAndLong, help: "Force the removal of a running container (uses SIGKILL)")
+    var force = false
+    @Argument var containers: [String]
+
+    func run() async throws {
+        let context = try ContainerContext(store)
+        var failed = false
+        for name in containers {
+            do {
+                let record = try context.containers.find(name)
+                if context.containers.state(record.id).status == "running" {
+                    guard force else {
+                        printError("Error response from daemon: cannot remove container \"/\(record.name)\": container is running: stop the container before removing or force remove")
+                        failed = true
+                        continue
+                    }
+                    try context.runner().signal(record.id, SIGKILL)
+                    _ = context.waitForExit(record.id, timeout: 30)
+                }
+                context.containers.remove(record.id)
+                printOut(name)
+            } catch {
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+/// `kiln port CONTAINER`, as `docker port`: `80/tcp -> 127.0.0.1:8080`.
+struct PortCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "port", abstract: "List port mappings for the container")
+
+    @OptionGroup var store: StoreOptions
+    @Argument var container: String
+    @Argument(help: ArgumentHelp("Only this port", valueName: "PRIVATE_PORT[/PROTO]"))
+    var port: String?
+
+    func run() async throws {
+        let context = try ContainerContext(store)
+        let record = try context.containers.find(container)
+        var mappings = record.ports
+        if let port {
+            let parts = port.split(separator: "/").map(String.init)
+            let proto = parts.count > 1 ? parts[1] : "tcp"
+            mappings = mappings.filter { String($0.containerPort) == parts[0] && $0.proto == proto }
+            guard !mappings.isEmpty else {
+                printError("Error: No public port '\(parts[0])/\(proto)' published for \(container)")
+                throw ExitCode(1)
+            }
+            for mapping in mappings { printOut(mapping.portLine.components(separatedBy: " -> ").last!) }
+            return
+        }
+        for mapping in mappings { printOut(mapping.portLine) }
+    }
+}
+
+/// `kiln exec [-i] [-t] [-d] [-e K=V] [-u USER] [-w DIR] CONTAINER COMMAND [ARG...]`, as `docker exec`:
+/// the container's environment (read from its first process, never from the store) plus `-e`.
+struct ExecCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "exec", abstract: "Execute a command in a running container")
+
+    @OptionGroup var store: StoreOptions
+    @Flag(name: .shortAndLong, help: "Keep STDIN open")
+    var interactive = false
+    @Flag(name: .shortAndLong, help: "Allocate a pseudo-TTY")
+    var tty = false
+    @Option(name: .shortAndLong, help: ArgumentHelp("Set environment variables", valueName: "list"))
+    var env: [String] = []
+    @Option(name: .shortAndLong, help: ArgumentHelp("Username or UID (format: <name|uid>[:<group|gid>])", valueName: "string"))
+    var user: String?
+    @Option(name: .shortAndLong, help: ArgumentHelp("Working directory inside the container", valueName: "string"))
+    var workdir: String?
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The container, then the command", valueName: "CONTAINER COMMAND [ARG...]"))
+    var containerAndCommand: [String] = []
+
+    func run() async throws {
+        guard containerAndCommand.count >= 2 else {
+            printError("kiln: 'kiln exec' requires at least 2 arguments.\nSee 'kiln exec --help'.")
+            throw ExitCode(1)
+        }
+        let context = try ContainerContext(store)
+        let record = try context.containers.find(containerAndCommand[0])
+        let runner = try context.runner()
+        guard context.containers.state(record.id).status == "running", let state = runner.state(record.id),
+              state.status == "running" else {
+            printError("Error response from daemon: container \(record.id) is not running")
+            throw ExitCode(1)
+        }
+        let root = "/proc/\(state.pid)/root"
+        let processUser: UserSpec
+        do {
+            processUser = try UserResolver.resolve(user ?? record.user, rootfs: root)
+        } catch {
+            printError("Error response from daemon: \(error)")
+            throw ExitCode(126)
+        }
+        let containerEnv = ((try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(state.pid)/environ"))) ?? Data())
+            .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        // Docker's exec environment: the container's, TERM=xterm with a terminal, then -e.
+        let processEnv = RunEnvironment.replaceOrAppend(RunEnvironment.replaceOrAppend(containerEnv, tty ? ["TERM=xterm"] : []),
+                                                        try RunEnvironment.userValues(env, envFiles: []))
+        let process = ExecProcess(args: Array(containerAndCommand.dropFirst()), env: processEnv,
+                                  cwd: workdir ?? (record.workingDir.isEmpty ? "/" : record.workingDir),
+                                  user: processUser, terminal: tty)
+        var forwarder: SignalForwarder?
+        let status = try runner.exec(record.id, process, stdin: interactive ? 0 : nil, stdout: 1, stderr: 2) { pid in
+            forwarder = SignalForwarder(to: pid)
+        }
+        forwarder?.stop()
+        throw ExitCode(status)
+    }
+}

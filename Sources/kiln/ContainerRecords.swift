@@ -1,0 +1,218 @@
+import ArgumentParser
+import Foundation
+import ImageStore
+
+/// What `kiln run` decided about a container, kept in `kiln/containers/<id>/config.json`.
+/// Never holds the `-e`/`--env-file` values: those live only in the memory of the process that
+/// runs the container (see `ContainerSession`).
+struct ContainerRecord: Codable {
+    var id: String
+    var name: String
+    /// The image as the user named it, and its ID (`sha256:…`).
+    var image: String
+    var imageID: String
+    var created: Date
+    /// Docker's `Path` and `Args`: the process's argv[0] and the rest.
+    var path: String
+    var args: [String]
+    var workingDir: String
+    var user: String
+    var tty: Bool
+    var interactive: Bool
+    var autoRemove: Bool
+    var readOnly: Bool
+    /// "private", "host" or "none".
+    var network: String
+    var ports: [PortSpec]
+    var binds: [String]
+    var stopSignal: String
+    /// The image's HEALTHCHECK, run by the process that runs the container.
+    var healthcheck: HealthSettings?
+    /// The image's layer snapshots, base first.
+    var lowerDirs: [String]
+
+    var shortID: String { String(id.prefix(12)) }
+    var command: [String] { [path] + args }
+
+    /// The daemon's `Command` of a container list entry: Path, then each argument, single-quoted
+    /// when it holds a space (moby daemon/list.go).
+    var listCommand: String {
+        ([path] + args.map { $0.contains(" ") ? "'\($0)'" : $0 }).joined(separator: " ")
+    }
+}
+
+/// The container's life, in `kiln/containers/<id>/state.json` (replaced atomically).
+struct ContainerState: Codable {
+    /// "created", "running" or "exited".
+    var status: String
+    var pid: Int32 = 0
+    /// The process that runs the container (kiln itself in the foreground, else its monitor).
+    var monitorPID: Int32 = 0
+    var exitCode: Int32?
+    var startedAt: Date?
+    var finishedAt: Date?
+    var error: String?
+    /// The user-space network helper's pid, when there is one.
+    var networkPID: Int32?
+    /// With a HEALTHCHECK: "starting", "healthy" or "unhealthy".
+    var health: String?
+}
+
+/// `kiln/containers/` in the store: one folder per container.
+struct ContainerStore {
+    let directory: URL
+
+    init(location: StoreLocation) {
+        directory = location.stateDirectory.appendingPathComponent("containers")
+    }
+
+    /// The runtime's own state folder (shared with RUN steps).
+    static func runtimeRoot(_ location: StoreLocation) -> String {
+        location.stateDirectory.appendingPathComponent("runc").path
+    }
+
+    func folder(_ id: String) -> URL { directory.appendingPathComponent(id) }
+    func configFile(_ id: String) -> URL { folder(id).appendingPathComponent("config.json") }
+    func stateFile(_ id: String) -> URL { folder(id).appendingPathComponent("state.json") }
+    func logFile(_ id: String) -> URL { folder(id).appendingPathComponent("container.log") }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.timeIntervalSince1970)
+        }
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            Date(timeIntervalSince1970: try decoder.singleValueContainer().decode(Double.self))
+        }
+        return decoder
+    }()
+
+    /// Every container, newest first.
+    func all() -> [ContainerRecord] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.compactMap { try? record($0) }.sorted { $0.created > $1.created }
+    }
+
+    func record(_ id: String) throws -> ContainerRecord {
+        try Self.decoder.decode(ContainerRecord.self, from: Data(contentsOf: configFile(id)))
+    }
+
+    /// The recorded state; a container whose monitor is gone without recording an exit shows as exited.
+    func state(_ id: String) -> ContainerState {
+        guard let data = try? Data(contentsOf: stateFile(id)),
+              var state = try? Self.decoder.decode(ContainerState.self, from: data) else {
+            return ContainerState(status: "created")
+        }
+        if state.status == "running", state.monitorPID > 0, kill(state.monitorPID, 0) != 0, errno == ESRCH {
+            state.status = "exited"
+            state.exitCode = state.exitCode ?? 255
+        }
+        return state
+    }
+
+    func write(_ record: ContainerRecord) throws {
+        try atomicWrite(Self.encoder.encode(record), to: configFile(record.id))
+    }
+
+    func write(_ state: ContainerState, id: String) throws {
+        try atomicWrite(Self.encoder.encode(state), to: stateFile(id))
+    }
+
+    func update(_ id: String, _ change: (inout ContainerState) -> Void) {
+        var state = self.state(id)
+        change(&state)
+        try? write(state, id: id)
+    }
+
+    private func atomicWrite(_ data: Data, to url: URL) throws {
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        try data.write(to: temp)
+        guard rename(temp.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    /// The container `nameOrID` names: a full ID, a name (with or without Docker's leading "/"),
+    /// or a unique ID prefix. Docker's message and exit status 1 otherwise.
+    func find(_ nameOrID: String) throws -> ContainerRecord {
+        let all = self.all()
+        let name = nameOrID.hasPrefix("/") ? String(nameOrID.dropFirst()) : nameOrID
+        if let found = all.first(where: { $0.id == nameOrID }) ?? all.first(where: { $0.name == name }) { return found }
+        let matches = nameOrID.isEmpty ? [] : all.filter { $0.id.hasPrefix(nameOrID) }
+        if matches.count > 1 {
+            printError("Error response from daemon: multiple IDs found with provided prefix: \(nameOrID)")
+            throw ExitCode(1)
+        }
+        guard let found = matches.first else {
+            printError("Error response from daemon: No such container: \(nameOrID)")
+            throw ExitCode(1)
+        }
+        return found
+    }
+
+    /// Creates the folder of a new container under the store's container lock, failing with
+    /// Docker's conflict message when the name is taken.
+    /// Returns the record as stored (with the name finally chosen).
+    @discardableResult
+    func create(_ record: ContainerRecord, nameGenerated: Bool = false) throws -> ContainerRecord {
+        var record = record
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let lock = open(directory.appendingPathComponent(".lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        defer { close(lock) }
+        flock(lock, LOCK_EX)
+        let taken = Set(all().map(\.name))
+        if nameGenerated {
+            // Docker retries another random name, then appends digits.
+            var attempts = 0
+            while taken.contains(record.name) {
+                attempts += 1
+                record.name = ContainerNames.random() + (attempts > 10 ? String(Int.random(in: 0..<10_000)) : "")
+            }
+        }
+        if taken.contains(record.name), let other = all().first(where: { $0.name == record.name }) {
+            printError("kiln: Error response from daemon: Conflict. The container name \"/\(record.name)\" is already in use by container \"\(other.id)\". You have to remove (or rename) that container to be able to reuse that name.")
+            throw ExitCode(125)
+        }
+        let folder = self.folder(record.id)
+        for sub in ["", "upper", "work", "rootfs"] {
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        chmod(folder.path, 0o700)
+        try write(ContainerState(status: "created"), id: record.id)
+        try write(record)
+        return record
+    }
+
+    /// Deletes the container's folder (its writable layer, log and records). The root filesystem
+    /// is unmounted first if a dead monitor left it mounted.
+    func remove(_ id: String) {
+        let rootfs = folder(id).appendingPathComponent("rootfs").path
+        _ = umount2(rootfs, Int32(MNT_DETACH))
+        try? FileManager.default.removeItem(at: folder(id))
+    }
+}
+
+/// Random names as Docker gives them: adjective_surname.
+enum ContainerNames {
+    static let adjectives = ["admiring", "brave", "clever", "dreamy", "eager", "focused", "gallant", "happy",
+                             "jolly", "keen", "loving", "modest", "nifty", "quirky", "relaxed", "sharp",
+                             "stoic", "tender", "upbeat", "vibrant", "wizardly", "zealous"]
+    static let surnames = ["archimedes", "babbage", "curie", "darwin", "euclid", "fermi", "galileo", "hopper",
+                           "kepler", "lovelace", "meitner", "newton", "noether", "pascal", "ritchie", "shannon",
+                           "thompson", "turing", "wozniak", "yonath"]
+
+    static func random() -> String {
+        adjectives.randomElement()! + "_" + surnames.randomElement()!
+    }
+}
+
+/// 64 random hex digits.
+func newContainerID() -> String {
+    (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+}
