@@ -9,6 +9,10 @@ struct StagePlan {
     var baseStage: [Int?]
     /// Stage indices to build, in order.
     var order: [Int]
+    /// For each stage of `order`, the stages it needs finished before it starts (its FROM stage,
+    /// COPY --from and RUN --mount from= stages). Stages that do not need each other build at
+    /// the same time, as BuildKit's solver runs independent parts of the graph.
+    var dependencies: [Int: Set<Int>] = [:]
     /// The stage whose image is the result.
     var target: Int
 
@@ -43,17 +47,22 @@ struct StagePlan {
         }
         // Dependencies: FROM an earlier stage, COPY --from / RUN --mount from= a stage.
         var needed = Set<Int>()
+        var dependencies: [Int: Set<Int>] = [:]
         func visit(_ i: Int) {
             guard needed.insert(i).inserted else { return }
-            if let base = bases[i] { visit(base) }
+            var direct = Set<Int>()
+            if let base = bases[i] { direct.insert(base) }
             for instruction in stages[i].instructions {
                 for ref in Self.fromReferences(instruction) {
-                    if let s = Self.stageIndex(ref, stages: stages, before: i) { visit(s) }
+                    if let s = Self.stageIndex(ref, stages: stages, before: i) { direct.insert(s) }
                 }
             }
+            dependencies[i] = direct
+            for s in direct.sorted() { visit(s) }
         }
         visit(self.target)
         order = needed.sorted()
+        self.dependencies = dependencies
     }
 
     /// `--from` values an instruction names (unexpanded).
