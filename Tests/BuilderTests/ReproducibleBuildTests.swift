@@ -39,7 +39,7 @@ final class ReproducibleBuildTests: BuilderTestCase {
     private func layerTimes(_ result: BuildResult, in service: ImageService, skipping baseLayers: Int) throws -> [String: Int64] {
         var times: [String: Int64] = [:]
         for layer in result.manifest.layers.dropFirst(baseLayers) {
-            var reader = TarReader(try AnyByteSource(detectingCompressionOf: try service.store.open(layer.digest).path))
+            var reader = try TarReader(detectingCompressionOf: try service.store.open(layer.digest).path)
             while let header = try reader.next() { times[header.path] = header.modificationTime.seconds }
         }
         return times
