@@ -65,7 +65,6 @@ final class ReproducibleBuildTests: BuilderTestCase {
     func testSameInputsAtAnotherTimeInAnotherStoreGiveTheSameDigest() async throws {
         try requireContainers()
         let base = try await loadBusybox()
-        XCTAssertEqual(base, "kiln-test/busybox:latest")
         let baseLayers = try await service.localImage(base)!.manifest.layers.count
         try write("a.txt", "a\n")
         try write("dir/b.txt", "b\n")
