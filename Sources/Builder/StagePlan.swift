@@ -1,3 +1,4 @@
+import Foundation
 import DockerfileSyntax
 import ShellWords
 
@@ -69,8 +70,22 @@ struct StagePlan {
     static func fromReferences(_ instruction: Instruction) -> [String] {
         switch instruction {
         case .copy(let c): return c.from.map { [$0] } ?? []
-        case .run(let r): return (r.literalMounts ?? []).compactMap { $0.from.isEmpty ? nil : $0.from }
+        case .run(let r):
+            if let mounts = r.literalMounts { return mounts.compactMap { $0.from.isEmpty ? nil : $0.from } }
+            // Specs with a variable elsewhere (`target=$DIR`) are expanded only at dispatch; `from`
+            // itself never holds one (rejected when parsing), so read it from the raw CSV.
+            return r.mountSpecs.flatMap(mountFromValues)
         default: return []
+        }
+    }
+
+    /// The `from=` values of a raw `--mount` spec (`type=bind,from=build,target=/b`).
+    static func mountFromValues(_ spec: String) -> [String] {
+        spec.split(separator: ",").compactMap { field in
+            let parts = field.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, parts[0].lowercased() == "from" else { return nil }
+            let value = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            return value.isEmpty ? nil : value
         }
     }
 

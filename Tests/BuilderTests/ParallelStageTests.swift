@@ -89,3 +89,22 @@ final class ParallelStageTests: BuilderTestCase {
         XCTAssertEqual(first.manifest.layers, second.manifest.layers)
     }
 }
+
+extension ParallelStageTests {
+    /// `RUN --mount=type=bind,from=STAGE,target=$DIR`: a variable elsewhere in the spec still leaves
+    /// `from` literal (BuildKit rejects variables in `from`), so STAGE is a dependency and is
+    /// finished before the RUN mounts it (BuildKit docs, RUN --mount=type=bind "from": "Build stage,
+    /// context, or image name for the root of the source").
+    func testBindMountFromAStageWaitsForIt() async throws {
+        try requireContainers()
+        let base = try await loadBusybox()
+        let (result, _) = try await build("""
+            FROM \(base) AS maker
+            RUN sleep 1 && echo made > /made
+            FROM \(base)
+            ARG DIR=/m
+            RUN --mount=type=bind,from=maker,target=$DIR cat $DIR/made > /copied
+            """, noCache: true)
+        XCTAssertEqual(try file("copied", in: result), "made\n")
+    }
+}
