@@ -8,7 +8,11 @@ import Images
 import ShellWords
 
 /// Builds a Dockerfile into an image in the content store, the way Docker 20.10's BuildKit does.
-public final class Builder {
+///
+/// `@unchecked Sendable`: stages build in parallel tasks (``buildStages()``). Everything but the
+/// finished stages is set before they start and only read afterwards; finished stages live in
+/// ``FinishedStages`` behind its lock.
+public final class Builder: @unchecked Sendable {
     let options: BuildOptions
     let images: ImageService
     let progress: BuildProgress
@@ -18,8 +22,11 @@ public final class Builder {
     var program = DockerfileProgram()
     var global = GlobalScope()
     var plan: StagePlan!
-    /// Finished stages by index.
-    var states: [Int: StageState] = [:]
+    /// Finished stages by index (a stage task reads only the stages it depends on).
+    let finished = FinishedStages()
+    var states: [Int: StageState] { finished.all }
+    /// `SOURCE_DATE_EPOCH` in seconds (build arg), nil when unset.
+    let sourceDateEpoch: Int64?
     /// The context paths `.dockerignore` lets through (nil: nothing excluded), as BuildKit's
     /// context transfer (ContextWalker) sends them.
     var contextIncluded: Set<String>?
@@ -31,13 +38,15 @@ public final class Builder {
         self.options = options
         self.images = images
         self.progress = progress
-        self.committer = LayerCommitter(store: images.store)
+        self.sourceDateEpoch = try? options.sourceDateEpoch()
+        self.committer = LayerCommitter(store: images.store, clampTime: sourceDateEpoch)
         self.cache = BuildCache(store: images.store, enabled: !options.noCache)
         self.contextChecksums = FileChecksumCache(file: images.store.location.stateDirectory.appendingPathComponent("checksums.json"))
     }
 
     /// Runs the build. Throws ``BuildError`` (with the instruction's range when known).
     public func build() async throws -> BuildResult {
+        _ = try options.sourceDateEpoch()  // an invalid value is an error before anything runs
         do {
             program = try DockerfileProgram.parse(options.dockerfileText)
         } catch {
@@ -51,12 +60,10 @@ public final class Builder {
         plan = try StagePlan(program: program, global: global, target: options.target, replaced: replacedStages)
         try loadIgnoreFile()
         defer { contextChecksums.save() }
-        for index in plan.order {
-            states[index] = try await buildStage(index)
-        }
-        var final = states[plan.target]!
+        try await buildStages()
+        var final = finished[plan.target]!
         for (key, value) in options.labels { final.config.config.labels[key] = value }
-        return try await ImageCommit(store: store).write(final)
+        return try await ImageCommit(store: store, sourceDateEpoch: sourceDateEpoch).write(final)
     }
 
     private func loadIgnoreFile() throws {
@@ -78,7 +85,7 @@ public final class Builder {
     }
 
     /// Builds one stage: its base, the base's ONBUILD triggers, then its instructions.
-    private func buildStage(_ index: Int) async throws -> StageState {
+    func buildStage(_ index: Int) async throws -> StageState {
         let stage = program.stages[index]
         let label = stage.name ?? "stage-\(index)"
         // A named context called like the stage replaces it: none of its instructions run (BuildKit).
@@ -89,6 +96,7 @@ public final class Builder {
         let triggers = try onbuildTriggers(&state, range: stage.range)
         let steps = triggers + stage.instructions
         for (i, instruction) in steps.enumerated() {
+            try Task.checkCancellation()
             let title = "[\(label) \(i + 2)/\(steps.count + 1)] \(Self.displayText(instruction))"
             try await dispatch(instruction, state: &state, title: title, stageIndex: index)
         }
@@ -124,13 +132,13 @@ public final class Builder {
         let stage = program.stages[index]
         let name = plan.baseNames[index]
         let label = stage.name ?? "stage-\(index)"
-        if let base = plan.baseStage[index], let state = states[base] {
+        if let base = plan.baseStage[index], let state = finished[base] {
             return state.derived()
         }
         if name.lowercased() == "scratch" {
             let config = ImageConfig(platform: options.platform,
                                      config: ContainerConfig(env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], workingDir: "/"))
-            return StageState(config: config, layers: [], snapshots: [], cacheKey: "scratch")
+            return epochApplied(StageState(config: config, layers: [], snapshots: [], cacheKey: "scratch"))
         }
         if let named = namedContext(for: name) {
             return try await namedContextState(named, label: "\(label) 1/\(stage.instructions.count + 1)", range: stage.range)
@@ -142,8 +150,18 @@ public final class Builder {
         progress.done(step, since: started)
         var config = image.config
         if config.history.isEmpty { config.history = [] }
-        return StageState(config: config, layers: image.manifest.layers, snapshots: snapshots,
-                          cacheKey: "image:\(image.id)")
+        return epochApplied(StageState(config: config, layers: image.manifest.layers, snapshots: snapshots,
+                                       cacheKey: "image:\(image.id)"))
+    }
+
+    /// With `SOURCE_DATE_EPOCH`, history entries get the epoch as their time, and the cache keys
+    /// name the epoch: a layer cached by a build without it (unclamped mtimes) is not reused.
+    private func epochApplied(_ state: StageState) -> StageState {
+        guard let sourceDateEpoch else { return state }
+        var state = state
+        state.historyTime = Timestamp(secondsSinceEpoch: sourceDateEpoch)
+        state.cacheKey += " source-date-epoch:\(sourceDateEpoch)"
+        return state
     }
 
     /// The local image `name`, pulled first when missing (or always with `--pull`).

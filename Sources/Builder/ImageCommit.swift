@@ -5,10 +5,13 @@ import ImageStore
 /// Writes a finished stage's config and manifest into the store.
 struct ImageCommit {
     let store: ContentStore
+    /// `SOURCE_DATE_EPOCH`: the created times become it (see ``ImageConfig/applySourceDateEpoch(_:)``).
+    var sourceDateEpoch: Int64? = nil
 
     func write(_ state: StageState) async throws -> BuildResult {
         var config = state.config
         config.created = Timestamp(Date())
+        if let sourceDateEpoch { config.applySourceDateEpoch(sourceDateEpoch) }
         let configBlob = try JSONBlob(encoding: config)
         let configDescriptor = try store.put(bytes: configBlob.bytes, mediaType: .ociConfig)
         let manifest = Manifest(mediaType: .ociManifest, config: configDescriptor, layers: state.layers)

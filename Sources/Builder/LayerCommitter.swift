@@ -6,6 +6,8 @@ import LayerArchive
 /// Turns layer entries into a gzip layer blob in the store and an unpacked snapshot.
 struct LayerCommitter {
     let store: ContentStore
+    /// `SOURCE_DATE_EPOCH`: mtimes later than it are written as it, while the tar is written.
+    var clampTime: Int64? = nil
 
     /// A fresh private directory under the store's temp directory.
     func scratchDirectory(_ prefix: String) throws -> URL {
@@ -22,7 +24,8 @@ struct LayerCommitter {
         let file = try FileDescriptor.create(writing: path)
         // gzip on every core, in independent blocks (a standard gzip stream that any reader accepts).
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let (digests, _) = try LayerDiff.writeLayer(entries, to: file, compression: .parallelGzip(level: -1, workers: workers))
+        let (digests, _) = try LayerDiff.writeLayer(entries, to: file, compression: .parallelGzip(level: -1, workers: workers),
+                                                   clampingTimesTo: clampTime)
         let descriptor = digests.descriptor(mediaType: .ociLayerGzip)
         _ = try await store.ingest(expected: descriptor, contentsOf: URL(fileURLWithPath: path))
         try append(descriptor, diffID: digests.diffID, to: &state)

@@ -1,3 +1,4 @@
+import Foundation
 import DockerfileSyntax
 import ShellWords
 
@@ -9,6 +10,10 @@ struct StagePlan {
     var baseStage: [Int?]
     /// Stage indices to build, in order.
     var order: [Int]
+    /// For each stage of `order`, the stages it needs finished before it starts (its FROM stage,
+    /// COPY --from and RUN --mount from= stages). Stages that do not need each other build at
+    /// the same time, as BuildKit's solver runs independent parts of the graph.
+    var dependencies: [Int: Set<Int>] = [:]
     /// The stage whose image is the result.
     var target: Int
 
@@ -44,25 +49,46 @@ struct StagePlan {
         }
         // Dependencies: FROM an earlier stage, COPY --from / RUN --mount from= a stage.
         var needed = Set<Int>()
+        var dependencies: [Int: Set<Int>] = [:]
         func visit(_ i: Int) {
-            guard needed.insert(i).inserted, !replaced.contains(i) else { return }
-            if let base = bases[i] { visit(base) }
+            guard needed.insert(i).inserted else { return }
+            var direct = Set<Int>()
+            // A stage replaced by a named context depends on nothing.
+            if replaced.contains(i) { dependencies[i] = direct; return }
+            if let base = bases[i] { direct.insert(base) }
             for instruction in stages[i].instructions {
                 for ref in Self.fromReferences(instruction) {
-                    if let s = Self.stageIndex(ref, stages: stages, before: i) { visit(s) }
+                    if let s = Self.stageIndex(ref, stages: stages, before: i) { direct.insert(s) }
                 }
             }
+            dependencies[i] = direct
+            for s in direct.sorted() { visit(s) }
         }
         visit(self.target)
         order = needed.sorted()
+        self.dependencies = dependencies
     }
 
     /// `--from` values an instruction names (unexpanded).
     static func fromReferences(_ instruction: Instruction) -> [String] {
         switch instruction {
         case .copy(let c): return c.from.map { [$0] } ?? []
-        case .run(let r): return (r.literalMounts ?? []).compactMap { $0.from.isEmpty ? nil : $0.from }
+        case .run(let r):
+            if let mounts = r.literalMounts { return mounts.compactMap { $0.from.isEmpty ? nil : $0.from } }
+            // Specs with a variable elsewhere (`target=$DIR`) are expanded only at dispatch; `from`
+            // itself never holds one (rejected when parsing), so read it from the raw CSV.
+            return r.mountSpecs.flatMap(mountFromValues)
         default: return []
+        }
+    }
+
+    /// The `from=` values of a raw `--mount` spec (`type=bind,from=build,target=/b`).
+    static func mountFromValues(_ spec: String) -> [String] {
+        spec.split(separator: ",").compactMap { field in
+            let parts = field.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, parts[0].lowercased() == "from" else { return nil }
+            let value = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            return value.isEmpty ? nil : value
         }
     }
 

@@ -18,6 +18,8 @@ struct StageState: Sendable {
     var cmdSet = false
     /// The cache key of the state so far.
     var cacheKey: String
+    /// The `created` time of the history entries this build adds (`SOURCE_DATE_EPOCH`); nil: now.
+    var historyTime: Timestamp?
 
     init(config: ImageConfig, layers: [Descriptor], snapshots: [URL], cacheKey: String) {
         self.config = config
@@ -71,7 +73,7 @@ struct StageState: Sendable {
 
     /// Appends a history entry.
     mutating func record(_ createdBy: String, emptyLayer: Bool) {
-        config.history.append(History(created: Timestamp(Date()), createdBy: createdBy, comment: emptyLayer ? nil : "buildkit.dockerfile.v0", emptyLayer: emptyLayer))
+        config.history.append(History(created: historyTime ?? Timestamp(Date()), createdBy: createdBy, comment: emptyLayer ? nil : "buildkit.dockerfile.v0", emptyLayer: emptyLayer))
     }
 
     /// Sets the config env entry `name` (replacing in place, else appending).

@@ -88,9 +88,18 @@ public enum LayerDiff {
 
     /// Writes the entries, streaming each regular file's content from its `contentPath`.
     /// A file whose size changed since it was listed throws `.io` (the layer would be wrong).
-    public static func write<Sink: ByteSink>(_ entries: [LayerEntry], to writer: inout TarWriter<Sink>) throws {
+    /// With `clampingTimesTo` (`SOURCE_DATE_EPOCH`, seconds), an entry whose mtime is later than
+    /// that time is written with that time instead, in the same pass (the entries are not changed).
+    public static func write<Sink: ByteSink>(_ entries: [LayerEntry], to writer: inout TarWriter<Sink>,
+                                             clampingTimesTo clamp: Int64? = nil) throws {
         for entry in entries {
-            try writer.writeHeader(entry.header)
+            if let clamp, entry.header.modificationTime > TarTime(seconds: clamp) {
+                var header = entry.header
+                header.modificationTime = TarTime(seconds: clamp)
+                try writer.writeHeader(header)
+            } else {
+                try writer.writeHeader(entry.header)
+            }
             guard entry.header.type == .regular, entry.header.size > 0 else { continue }
             guard let path = entry.contentPath else {
                 throw LayerArchiveError(.invalidUse, "regular file entry without content", entry: entry.header.path)
@@ -100,12 +109,14 @@ public enum LayerDiff {
     }
 
     /// Writes a whole layer (entries and end of archive) into `blob`, compressed as asked,
-    /// and returns its digests (blob digest and diffID computed in the same pass).
+    /// and returns its digests (blob digest and diffID computed in the same pass). `clampingTimesTo`:
+    /// as in ``write(_:to:clampingTimesTo:)``.
     public static func writeLayer<Blob: ByteSink>(_ entries: [LayerEntry], to blob: Blob,
-                                                  compression: LayerCompression = .gzip) throws -> (LayerDigests, Blob) {
+                                                  compression: LayerCompression = .gzip,
+                                                  clampingTimesTo clamp: Int64? = nil) throws -> (LayerDigests, Blob) {
         let sink = try LayerBlobSink(blob: blob, compression: compression)
         var writer = TarWriter(sink)
-        try write(entries, to: &writer)
+        try write(entries, to: &writer, clampingTimesTo: clamp)
         try writer.finish()
         let digests = try sink.finish()
         return (digests, sink.blob)

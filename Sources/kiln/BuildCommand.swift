@@ -92,6 +92,8 @@ struct BuildCommand: AsyncParsableCommand {
                 options.buildArgs[key] = value
             }
         }
+        // Buildx: SOURCE_DATE_EPOCH from the environment unless given as --build-arg.
+        options.adoptSourceDateEpoch(fromEnvironment: ProcessInfo.processInfo.environment)
         for l in label {
             let parts = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             options.labels[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
