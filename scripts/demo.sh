@@ -1,11 +1,46 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: install what kiln needs, build it, and run it on the example project.
+# The main job on a fresh machine, the tutorial's demo: install what kiln needs, build kiln, build the
+# web server example (busybox httpd from shared/fixtures, served by a local registry on 127.0.0.1),
+# run it detached with its port published on 127.0.0.1:8080, fetch and print the page, stop and remove it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SHARED=${KILN_SHARED:-../shared}
 bash scripts/install-deps.sh
 swift build -c release --product kiln
 KILN=.build/release/kiln
 $KILN version
-echo "== kiln check examples/hello"
-# The example deliberately follows the tutorial's first Dockerfile, so check has advice to give.
-$KILN check examples/hello || true
+
+echo "== base image: the busybox fixture in a local registry"
+"$SHARED/tools/local-registry" start 5000 >/dev/null
+"$SHARED/tools/local-registry" seed 5000 >/dev/null
+
+echo "== kiln check examples/web"
+$KILN check examples/web || true
+
+echo "== kiln build -t kiln-demo/web:1 examples/web"
+$KILN build -t kiln-demo/web:1 --build-arg BASE=127.0.0.1:5000/busybox:latest examples/web
+
+echo "== kiln run -d --name kiln-demo-web -p 127.0.0.1:8080:80 kiln-demo/web:1"
+$KILN rm -f kiln-demo-web >/dev/null 2>&1 || true
+$KILN run -d --name kiln-demo-web -p 127.0.0.1:8080:80 kiln-demo/web:1
+cleanup() { $KILN rm -f kiln-demo-web >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+$KILN ps
+
+echo "== curl http://127.0.0.1:8080/"
+page=""
+for _ in $(seq 1 50); do
+  if page=$(curl -sf http://127.0.0.1:8080/); then break; fi
+  sleep 0.1
+done
+[ -n "$page" ] || { echo "the web server did not answer on 127.0.0.1:8080" >&2; $KILN logs kiln-demo-web >&2; exit 1; }
+echo "$page"
+
+echo "== kiln history kiln-demo/web:1"
+$KILN history kiln-demo/web:1
+
+echo "== kiln stop / kiln rm"
+$KILN stop -t 2 kiln-demo-web
+$KILN rm kiln-demo-web
+trap - EXIT
+echo "demo finished: built, ran, served the page through a published port, stopped and removed"

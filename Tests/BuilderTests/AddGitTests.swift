@@ -116,10 +116,12 @@ final class AddGitTests: BuilderTestCase {
     }
 
     /// Newer BuildKit (moby/buildkit#6600): with SOURCE_DATE_EPOCH set, a git snapshot's mtimes are
-    /// the commit time; without, they are the checkout time.
+    /// the commit time; without, they are the checkout time. The epoch is later than the commit here:
+    /// kiln also clamps every layer mtime to the epoch (issue 5), which would hide the commit time.
     func testSourceDateEpochGivesCommitTimeMtimes() async throws {
         let time = Int(try GitTestRepository.git(["log", "-1", "--format=%ct", "v0.0.1"], in: repo.directory))!
-        let (result, _) = try await build("FROM scratch\nADD \(repo.url)#v0.0.1 /x\n") { $0.buildArgs["SOURCE_DATE_EPOCH"] = "0" }
+        let epoch = "\(Int(Date().timeIntervalSince1970) + 86400)"
+        let (result, _) = try await build("FROM scratch\nADD \(repo.url)#v0.0.1 /x\n") { $0.buildArgs["SOURCE_DATE_EPOCH"] = epoch }
         let dir = try unpack(result)
         XCTAssertEqual(try XCTUnwrap(info("x/foo", in: dir)).st_mtim.tv_sec, time)
     }
