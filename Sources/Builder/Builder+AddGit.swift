@@ -69,13 +69,7 @@ extension Builder {
                 throw BuildError.at(range, error.message)
             }
         }
-        var mode: UInt32?
-        if let rawChmod = op.chmod {
-            guard let m = UInt32(try expand(rawChmod, state, range), radix: 8) else {
-                throw BuildError.at(range, "invalid chmod parameter: \(rawChmod)")
-            }
-            mode = m
-        }
+        let mode = try chmodMode(op, state, range)
         let commitTimes = options.buildArgs["SOURCE_DATE_EPOCH"] != nil
         // BuildKit keys an annotated tag kept with its .git by the tag object, otherwise by the commit.
         let object = keepGitDir ? (resolved.tagObject ?? resolved.commit) : resolved.commit
@@ -83,13 +77,7 @@ extension Builder {
                                                   "keep=\(keepGitDir)", "mtime=\(commitTimes ? "commit" : "checkout")",
                                                   "\(String(describing: owner))", "\(String(describing: mode))",
                                                   op.excludes.joined(separator: "\n")])
-        if let record = cache.lookup(key) {
-            try committer.append(record.layer, diffID: record.diffID, to: &state)
-            progress.cached(step)
-            state.record(history, emptyLayer: false)
-            state.cacheKey = key
-            return
-        }
+        if try appendCachedLayer(key, history: history, state: &state, step: step) { return }
         let tree: URL
         do {
             tree = try fetcher.checkout(resolved, keepGitDir: keepGitDir, commitTimeMtimes: commitTimes)

@@ -106,13 +106,7 @@ extension Builder {
                 throw BuildError.at(range, error.message)
             }
         }
-        var mode: UInt32?
-        if let rawChmod = op.chmod {
-            guard let m = UInt32(try expand(rawChmod, state, range), radix: 8) else {
-                throw BuildError.at(range, "invalid chmod parameter: \(rawChmod)")
-            }
-            mode = m
-        }
+        let mode = try chmodMode(op, state, range)
         let isURL = fromKey == "url"
         // BuildKit links (merges a layer made on scratch) only without --chmod.
         let link = op.link && op.chmod == nil
@@ -204,17 +198,32 @@ extension Builder {
         }
     }
 
+    /// `--chmod`'s octal mode, expanded; nil when not given.
+    func chmodMode(_ op: CopyOperands, _ state: StageState, _ range: SourceRange) throws -> UInt32? {
+        guard let raw = op.chmod else { return nil }
+        guard let mode = UInt32(try expand(raw, state, range), radix: 8) else {
+            throw BuildError.at(range, "invalid chmod parameter: \(raw)")
+        }
+        return mode
+    }
+
+    /// Appends the layer cached under `key` with its history entry; false when there is none.
+    func appendCachedLayer(_ key: String, history: String, state: inout StageState, step: Int) throws -> Bool {
+        guard let record = cache.lookup(key) else { return false }
+        try committer.append(record.layer, diffID: record.diffID, to: &state)
+        progress.cached(step)
+        state.record(history, emptyLayer: false)
+        state.cacheKey = key
+        return true
+    }
+
     /// Appends the cached layer for `key`, or writes `entries` as a new layer and records it.
     func commitLayer(_ entries: @autoclosure () throws -> [LayerEntry], key: String, history: String,
                      state: inout StageState, step: Int, started: Date) async throws {
-        if let record = cache.lookup(key) {
-            try committer.append(record.layer, diffID: record.diffID, to: &state)
-            progress.cached(step)
-        } else {
-            let (layer, diffID) = try await committer.commit(try entries(), onto: &state)
-            cache.save(key, BuildCache.Record(layer: layer, diffID: diffID))
-            progress.done(step, since: started)
-        }
+        if try appendCachedLayer(key, history: history, state: &state, step: step) { return }
+        let (layer, diffID) = try await committer.commit(try entries(), onto: &state)
+        cache.save(key, BuildCache.Record(layer: layer, diffID: diffID))
+        progress.done(step, since: started)
         state.record(history, emptyLayer: false)
         state.cacheKey = key
     }

@@ -33,13 +33,7 @@ extension Builder {
                                                   state.config.config.user ?? "", noNetwork ? "none" : "host"] + run.mountSpecs
                                  + (try mounts.map { try mountKey($0) })
                                  + (heredoc?.script.map { ["heredoc-script", $0.name, $0.data] } ?? []))
-        if let record = cache.lookup(key) {
-            try committer.append(record.layer, diffID: record.diffID, to: &state)
-            progress.cached(step)
-            state.record(history, emptyLayer: false)
-            state.cacheKey = key
-            return
-        }
+        if try appendCachedLayer(key, history: history, state: &state, step: step) { return }
         let dir = try committer.scratchDirectory("run")
         defer { try? FileManager.default.removeItem(at: dir) }
         let upper = dir.appendingPathComponent("upper").path

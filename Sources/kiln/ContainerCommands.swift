@@ -22,6 +22,24 @@ struct ContainerContext {
         }
     }
 
+    /// Docker's multi-container commands (stop, kill, rm): `body` acts on each named container, whose
+    /// name is printed when it returns true; a failure (reported by `body` or `find`) does not stop the
+    /// rest, and the command then exits 1.
+    func forEach(_ names: [String], _ body: (ContainerRecord, String) throws -> Bool) throws {
+        var failed = false
+        for name in names {
+            do {
+                if try body(try containers.find(name), name) { printOut(name) } else { failed = true }
+            } catch is ExitCode {
+                failed = true
+            } catch {
+                printError("Error response from daemon: \(error)")
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+
     /// Waits until the container's monitor recorded its exit; false after `timeout` seconds.
     func waitForExit(_ id: String, timeout: TimeInterval) -> Bool {
         let start = Date()
@@ -161,31 +179,22 @@ struct StopCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ContainerContext(store)
-        var failed = false
-        for name in containers {
-            do {
-                let record = try context.containers.find(name)
-                let signalName = signal ?? record.stopSignal
-                guard let number = Signals.number(signalName) else {
-                    printError("Error response from daemon: invalid signal: \(signalName)")
-                    failed = true
-                    continue
-                }
-                if context.containers.state(record.id).status == "running" {
-                    let runner = try context.runner()
-                    runner.signal(record.id, number)
-                    if !context.waitForExit(record.id, timeout: TimeInterval(time ?? 10)) {
-                        runner.signal(record.id, SIGKILL)
-                        _ = context.waitForExit(record.id, timeout: 30)
-                    }
-                }
-                printOut(name)
-            } catch let exit as ExitCode {
-                _ = exit
-                failed = true
+        try context.forEach(containers) { record, name in
+            let signalName = signal ?? record.stopSignal
+            guard let number = Signals.number(signalName) else {
+                printError("Error response from daemon: invalid signal: \(signalName)")
+                return false
             }
+            if context.containers.state(record.id).status == "running" {
+                let runner = try context.runner()
+                runner.signal(record.id, number)
+                if !context.waitForExit(record.id, timeout: TimeInterval(time ?? 10)) {
+                    runner.signal(record.id, SIGKILL)
+                    _ = context.waitForExit(record.id, timeout: 30)
+                }
+            }
+            return true
         }
-        if failed { throw ExitCode(1) }
     }
 }
 
@@ -204,23 +213,15 @@ struct KillCommand: AsyncParsableCommand {
             printError("invalid signal: \(signal)")
             throw ExitCode(1)
         }
-        var failed = false
-        for name in containers {
-            do {
-                let record = try context.containers.find(name)
-                guard context.containers.state(record.id).status == "running",
-                      try context.runner().signal(record.id, number) else {
-                    printError("Error response from daemon: Cannot kill container: \(name): Container \(record.id) is not running")
-                    failed = true
-                    continue
-                }
-                if number == SIGKILL { _ = context.waitForExit(record.id, timeout: 10) }
-                printOut(name)
-            } catch {
-                failed = true
+        try context.forEach(containers) { record, name in
+            guard context.containers.state(record.id).status == "running",
+                  try context.runner().signal(record.id, number) else {
+                printError("Error response from daemon: Cannot kill container: \(name): Container \(record.id) is not running")
+                return false
             }
+            if number == SIGKILL { _ = context.waitForExit(record.id, timeout: 10) }
+            return true
         }
-        if failed { throw ExitCode(1) }
     }
 }
 
@@ -235,26 +236,18 @@ struct RmCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ContainerContext(store)
-        var failed = false
-        for name in containers {
-            do {
-                let record = try context.containers.find(name)
-                if context.containers.state(record.id).status == "running" {
-                    guard force else {
-                        printError("Error response from daemon: cannot remove container \"/\(record.name)\": container is running: stop the container before removing or force remove")
-                        failed = true
-                        continue
-                    }
-                    try context.runner().signal(record.id, SIGKILL)
-                    _ = context.waitForExit(record.id, timeout: 30)
+        try context.forEach(containers) { record, name in
+            if context.containers.state(record.id).status == "running" {
+                guard force else {
+                    printError("Error response from daemon: cannot remove container \"/\(record.name)\": container is running: stop the container before removing or force remove")
+                    return false
                 }
-                context.containers.remove(record.id)
-                printOut(name)
-            } catch {
-                failed = true
+                try context.runner().signal(record.id, SIGKILL)
+                _ = context.waitForExit(record.id, timeout: 30)
             }
+            context.containers.remove(record.id)
+            return true
         }
-        if failed { throw ExitCode(1) }
     }
 }
 
