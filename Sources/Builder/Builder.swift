@@ -47,6 +47,7 @@ public final class Builder: @unchecked Sendable {
     /// Runs the build. Throws ``BuildError`` (with the instruction's range when known).
     public func build() async throws -> BuildResult {
         _ = try options.sourceDateEpoch()  // an invalid value is an error before anything runs
+        store.removeAbandonedScratch()  // what a killed build left, mounts included
         do {
             program = try DockerfileProgram.parse(options.dockerfileText)
         } catch {

@@ -11,9 +11,7 @@ struct LayerCommitter {
 
     /// A fresh private directory under the store's temp directory.
     func scratchDirectory(_ prefix: String) throws -> URL {
-        let url = store.location.tempDirectory.appendingPathComponent("\(prefix)-\(UInt64.random(in: 0...UInt64.max))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        try store.makeScratchDirectory(prefix)
     }
 
     /// Writes `entries` as a layer blob, ingests it, appends it to `state` and makes its snapshot.

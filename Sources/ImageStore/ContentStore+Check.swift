@@ -41,7 +41,7 @@ extension ContentStore {
                 _ = reachableBlobs(from: entry, via: name, problems: &problems)
             }
             for url in strayBlobs + tempEntries(olderThan: strayAge) {
-                if removingStrayFiles, (try? FileManager.default.removeItem(at: url)) != nil {
+                if removingStrayFiles, Self.removeUnmounting(url) {
                     removed.append(url.path)
                 } else {
                     problems.append(StoreProblem(kind: .strayFile, message: "\(url.path) is a leftover file; kiln system check --repair or kiln system prune removes it"))

@@ -58,7 +58,7 @@ extension ContentStore {
                     report.reclaimedBytes += size
                 }
             }
-            for url in tempEntries(olderThan: strayAge) where (try? FileManager.default.removeItem(at: url)) != nil {
+            for url in tempEntries(olderThan: strayAge) where Self.removeUnmounting(url) {
                 report.removedTempFiles.append(url.path)
             }
             return report

@@ -75,10 +75,12 @@ extension ContentStore {
         return (blobs, stray)
     }
 
-    /// Entries in `kiln/tmp` last modified more than `age` seconds ago.
+    /// Entries in `kiln/tmp` last modified more than `age` seconds ago, except the scratch folders
+    /// of processes still running (a long build).
     nonisolated func tempEntries(olderThan age: TimeInterval) -> [URL] {
         let cutoff = Date().addingTimeInterval(-age)
         return FileSystem.list(location.tempDirectory).map { location.tempDirectory.appendingPathComponent($0) }.filter { url in
+            guard !Self.isInUse(url) else { return false }
             let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? .distantPast
             return modified <= cutoff
         }

@@ -1,0 +1,78 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Scratch folders in `kiln/tmp` that a process owns while it runs (a build's RUN and COPY work
+/// folders, which may hold overlay mounts). Their names carry the owner's pid, so a folder a killed
+/// process left behind can be told from one a live process still uses, and is unmounted before it
+/// is removed (deleting through a mount would reach into the snapshots it shows).
+extension ContentStore {
+    /// A new scratch folder `kiln/tmp/<prefix>-<pid>-<random>`.
+    public nonisolated func makeScratchDirectory(_ prefix: String) throws -> URL {
+        let url = location.tempDirectory.appendingPathComponent("\(prefix)-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The pid a scratch folder's name carries, nil for other temp entries.
+    nonisolated static func scratchOwner(_ name: String) -> pid_t? {
+        let parts = name.split(separator: "-")
+        guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]), pid > 0,
+              UInt64(parts[parts.count - 1]) != nil else { return nil }
+        return pid
+    }
+
+    /// Whether a temp entry belongs to a process that is still running.
+    nonisolated static func isInUse(_ url: URL) -> Bool {
+        guard let pid = scratchOwner(url.lastPathComponent) else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    /// Removes the scratch folders of processes that are gone (a killed build), unmounting what is
+    /// mounted inside them first. Returns the removed paths.
+    @discardableResult
+    public nonisolated func removeAbandonedScratch() -> [String] {
+        var removed: [String] = []
+        for name in FileSystem.list(location.tempDirectory) where Self.scratchOwner(name) != nil {
+            let url = location.tempDirectory.appendingPathComponent(name)
+            if !Self.isInUse(url), Self.removeUnmounting(url) { removed.append(url.path) }
+        }
+        return removed
+    }
+
+    /// Detaches every mount at or below `url` (deepest first), then deletes `url`. False when
+    /// something stayed mounted or could not be deleted.
+    nonisolated static func removeUnmounting(_ url: URL) -> Bool {
+        let root = url.standardizedFileURL.path
+        let mounted = mountPoints().filter { $0 == root || $0.hasPrefix(root + "/") }
+        for point in mounted.sorted(by: { $0.count > $1.count }) where umount2(point, Int32(MNT_DETACH)) != 0 {
+            return false
+        }
+        return (try? FileManager.default.removeItem(at: url)) != nil
+    }
+
+    /// The mount points of this mount namespace (/proc/self/mountinfo, octal escapes decoded).
+    nonisolated static func mountPoints() -> [String] {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 ? decodeMountPath(String(fields[4])) : nil
+        }
+    }
+
+    private nonisolated static func decodeMountPath(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        var utf8 = Array(text.utf8)[...]
+        while let byte = utf8.popFirst() {
+            if byte == UInt8(ascii: "\\"), utf8.count >= 3,
+               let value = UInt8(String(decoding: utf8.prefix(3), as: UTF8.self), radix: 8) {
+                bytes.append(value)
+                utf8 = utf8.dropFirst(3)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
