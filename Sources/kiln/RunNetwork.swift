@@ -13,14 +13,27 @@ struct PortSpec: Codable, Equatable {
     var containerPort: UInt16
     var proto: String
 
+    /// The host address of a port published without one: `$KILN_PUBLISH_IP` (what dockerd's `--ip`
+    /// sets for Docker), else 0.0.0.0 as in Docker.
+    static var defaultHostIP: String? {
+        guard let ip = ProcessInfo.processInfo.environment["KILN_PUBLISH_IP"], !ip.isEmpty else { return nil }
+        return ip
+    }
+
     /// Docker's `-p` syntax (ContainerNetwork's parser): a missing host port becomes a free one.
     static func parse(_ spec: String) throws -> [PortSpec] {
-        try PortMapping.parse(spec).map(PortSpec.init)
+        var text = spec
+        let colons = spec.split(separator: "/")[0].filter { $0 == ":" }.count
+        if let ip = defaultHostIP, !spec.hasPrefix("["), colons < 2 {
+            let address = ip.contains(":") ? "[\(ip)]" : ip
+            text = address + ":" + (colons == 0 ? ":" : "") + spec
+        }
+        return try PortMapping.parse(text).map(PortSpec.init)
     }
 
     /// `-P`: every EXPOSEd port on a free host port.
     static func publishAll(exposedPorts: [String]) throws -> [PortSpec] {
-        try PortMapping.publishAll(exposedPorts: exposedPorts).map(PortSpec.init)
+        try PortMapping.publishAll(exposedPorts: exposedPorts, hostIP: defaultHostIP ?? "0.0.0.0").map(PortSpec.init)
     }
 
     var mapping: PortMapping {

@@ -184,10 +184,13 @@ final class ContainerLifecycleTests: RunTestCase {
         XCTAssertTrue(check("\(kiln) ps").contains("127.0.0.1:18080->80/tcp, 127.0.0.1:18053->53/udp"))
         // -P publishes every EXPOSEd port on a free host port.
         try build("kiln-test/exposing:1", "FROM \(Self.busybox)\nEXPOSE 80 8443/tcp\n")
-        check("\(kiln) run -d --name all -P kiln-test/exposing:1 sleep 100")
+        // Tests bind only to loopback: KILN_PUBLISH_IP (dockerd's --ip) sets the address for -P and for
+        // -p without one.
+        check("KILN_PUBLISH_IP=127.0.0.1 \(kiln) run -d --name all -P -p 9:9/udp kiln-test/exposing:1 sleep 100")
         started.append("all")
         let lines = check("\(kiln) port all").split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 2, "\(lines)")
-        XCTAssertTrue(lines[0].hasPrefix("80/tcp -> 0.0.0.0:") && lines[1].hasPrefix("8443/tcp -> 0.0.0.0:"), "\(lines)")
+        XCTAssertEqual(lines.count, 3, "\(lines)")
+        XCTAssertTrue(lines.contains("9/udp -> 127.0.0.1:9"), "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("80/tcp -> 127.0.0.1:") } && lines.contains { $0.hasPrefix("8443/tcp -> 127.0.0.1:") }, "\(lines)")
     }
 }
