@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TestVectors
 import XCTest
 
 /// A real `docker-registry` (Debian's distribution 2.8) on 127.0.0.1 with a configuration a test
@@ -86,7 +87,7 @@ final class SecuredRegistry: @unchecked Sendable {
         var cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         var pid: pid_t = 0
-        guard posix_spawn(&pid, "/bin/sh", nil, nil, &cArgs, environ) == 0 else { return (-1, "cannot spawn /bin/sh") }
+        guard spawnWithDefaultSignals(&pid, "/bin/sh", &cArgs, environ) == 0 else { return (-1, "cannot spawn /bin/sh") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         return (status & 0x7f == 0 ? (status >> 8) & 0xff : -1, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")

@@ -17,7 +17,7 @@ func shell(_ command: String, environment: [String: String] = [:]) -> (status: I
     var cArgs = argv.map { strdup($0) } + [nil]
     defer { cArgs.forEach { free($0) } }
     var pid: pid_t = 0
-    guard posix_spawn(&pid, "/bin/sh", nil, nil, &cArgs, environ) == 0 else { return (-1, "cannot spawn /bin/sh") }
+    guard spawnWithDefaultSignals(&pid, "/bin/sh", &cArgs, environ) == 0 else { return (-1, "cannot spawn /bin/sh") }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""

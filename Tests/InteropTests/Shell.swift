@@ -24,7 +24,7 @@ struct Shell {
         var cEnv = env.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/bash", nil, nil, &cArgs, &cEnv)
+        let spawned = spawnWithDefaultSignals(&pid, "/bin/bash", &cArgs, &cEnv)
         guard spawned == 0 else { return Result(status: -1, output: "cannot spawn /bin/bash: \(spawned)") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}

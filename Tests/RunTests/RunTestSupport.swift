@@ -62,7 +62,7 @@ class RunTestCase: XCTestCase {
         var cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         var pid: pid_t = 0
-        _ = posix_spawn(&pid, "/bin/bash", nil, nil, &cArgs, environ)
+        _ = spawnWithDefaultSignals(&pid, "/bin/bash", &cArgs, environ)
         return pid
     }
 
