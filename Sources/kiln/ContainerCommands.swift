@@ -1,5 +1,6 @@
 import ArgumentParser
 import ContainerRuntime
+import DockerfileSyntax
 import Foundation
 import ImageStore
 
@@ -76,7 +77,7 @@ struct PsCommand: AsyncParsableCommand {
             }
             var command = record.listCommand
             if !noTrunc { command = HumanUnits.ellipsis(command, 20) }
-            table.add([noTrunc ? record.id : record.shortID, record.image, goQuote(command),
+            table.add([noTrunc ? record.id : record.shortID, record.image, GoQuote.quote(command),
                        HumanUnits.ago(record.created), Self.status(record, state),
                        record.ports.map(\.psText).joined(separator: ", "), record.name])
         }
@@ -100,21 +101,6 @@ struct PsCommand: AsyncParsableCommand {
         default:
             return "Created"
         }
-    }
-
-    /// Go's `strconv.Quote` for the plain text Docker's COMMAND column holds.
-    private func goQuote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 
