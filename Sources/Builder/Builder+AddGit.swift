@@ -52,23 +52,8 @@ extension Builder {
         } catch {
             throw BuildError.at(range, "\(error)")
         }
-        var destinationRoot: String?
-        if !state.snapshots.isEmpty {
-            let m = try RootMount.mount(lowers: state.snapshots.map(\.path), upper: nil, work: nil,
-                                        target: scratch.appendingPathComponent("dest").path)
-            mounts.append(m)
-            destinationRoot = m.target
-        }
-        var owner: (uid: UInt32, gid: UInt32)?
-        if let rawChown = op.chown {
-            let spec = try expand(rawChown, state, range)
-            do {
-                let user = try UserLookup.resolve(spec, rootfs: destinationRoot, forChown: true)
-                owner = (user.uid, user.gid)
-            } catch let error as BuildError {
-                throw BuildError.at(range, error.message)
-            }
-        }
+        let destinationRoot = try mountDestination(state, scratch: scratch, mounts: &mounts)
+        let owner = try chownOwner(op, state, range, rootfs: destinationRoot, linked: false)
         let mode = try chmodMode(op, state, range)
         let commitTimes = options.buildArgs["SOURCE_DATE_EPOCH"] != nil
         // BuildKit keys an annotated tag kept with its .git by the tag object, otherwise by the commit.

@@ -26,13 +26,7 @@ extension Builder {
             try? FileManager.default.removeItem(at: scratch)
         }
         // The image's current filesystem (destination checks, --chown names).
-        var destinationRoot: String?
-        if !state.snapshots.isEmpty {
-            let m = try RootMount.mount(lowers: state.snapshots.map(\.path), upper: nil, work: nil,
-                                        target: scratch.appendingPathComponent("dest").path)
-            mounts.append(m)
-            destinationRoot = m.target
-        }
+        let destinationRoot = try mountDestination(state, scratch: scratch, mounts: &mounts)
         // Where the sources come from (heredoc sources are planned on their own, below).
         var tree: CopySourceTree?
         var planSources = sources
@@ -92,24 +86,11 @@ extension Builder {
                 return !included.contains(path)
             }, keepsExcludedDirectory: { _ in false }, checksumCache: contextChecksums)
         }
-        var owner: (uid: UInt32, gid: UInt32)?
-        if let rawChown = op.chown {
-            let spec = try expand(rawChown, state, range)
-            do {
-                if op.link && op.chmod == nil {
-                    owner = try Self.linkedOwner(spec)
-                } else {
-                    let user = try UserLookup.resolve(spec, rootfs: destinationRoot, forChown: true)
-                    owner = (user.uid, user.gid)
-                }
-            } catch let error as BuildError {
-                throw BuildError.at(range, error.message)
-            }
-        }
+        // BuildKit links (merges a layer made on scratch, without /etc/passwd) only without --chmod.
+        let link = op.link && op.chmod == nil
+        let owner = try chownOwner(op, state, range, rootfs: destinationRoot, linked: link)
         let mode = try chmodMode(op, state, range)
         let isURL = fromKey == "url"
-        // BuildKit links (merges a layer made on scratch) only without --chmod.
-        let link = op.link && op.chmod == nil
         let planRoot = link ? nil : destinationRoot
         var plans: [CopyPlan] = []
         try FileManager.default.createDirectory(at: scratch.appendingPathComponent("unpack"), withIntermediateDirectories: true)
@@ -195,6 +176,31 @@ extension Builder {
             return try lexer.processWord(text, env: ShellEnvironment(state.envMap))
         } catch {
             throw BuildError.at(range, "\(error)")
+        }
+    }
+
+    /// The image's current filesystem mounted read-only under `scratch` (destination checks,
+    /// `--chown` names); nil for an empty image.
+    func mountDestination(_ state: StageState, scratch: URL, mounts: inout [RootMount]) throws -> String? {
+        guard !state.snapshots.isEmpty else { return nil }
+        let m = try RootMount.mount(lowers: state.snapshots.map(\.path), upper: nil, work: nil,
+                                    target: scratch.appendingPathComponent("dest").path)
+        mounts.append(m)
+        return m.target
+    }
+
+    /// `--chown`'s uid and gid, expanded, names looked up in `rootfs`; a `linked` copy takes only
+    /// numbers and root. Nil when not given.
+    func chownOwner(_ op: CopyOperands, _ state: StageState, _ range: SourceRange, rootfs: String?,
+                    linked: Bool) throws -> (uid: UInt32, gid: UInt32)? {
+        guard let raw = op.chown else { return nil }
+        let spec = try expand(raw, state, range)
+        do {
+            if linked { return try Self.linkedOwner(spec) }
+            let user = try UserLookup.resolve(spec, rootfs: rootfs, forChown: true)
+            return (user.uid, user.gid)
+        } catch let error as BuildError {
+            throw BuildError.at(range, error.message)
         }
     }
 
