@@ -4,17 +4,21 @@ import Glibc
 #endif
 
 /// A child process started with posix_spawn: argv[0] is an absolute path, the environment is
-/// inherited, and only the three standard descriptors given are passed on (every descriptor kiln
+/// inherited (plus any `environment` entries given), and only the three standard descriptors given are passed on (every descriptor kiln
 /// opens is close-on-exec).
-struct ChildProcess: Sendable {
-    let pid: pid_t
+public struct ChildProcess: Sendable {
+    public let pid: pid_t
+
+    public init(pid: pid_t) {
+        self.pid = pid
+    }
 
     /// Starts `path` with `arguments`; `stdin`/`stdout`/`stderr` default to /dev/null. With
     /// `terminal` (a pseudo-terminal's slave path) the child instead starts a new session whose
     /// controlling terminal and standard descriptors are that terminal.
-    static func spawn(_ path: String, _ arguments: [String], stdin: Int32? = nil, stdout: Int32? = nil,
-                      stderr: Int32? = nil, terminal: String? = nil, newSession: Bool = false,
-                      newProcessGroup: Bool = false) throws -> ChildProcess {
+    public static func spawn(_ path: String, _ arguments: [String], stdin: Int32? = nil, stdout: Int32? = nil,
+                             stderr: Int32? = nil, terminal: String? = nil, newSession: Bool = false,
+                             newProcessGroup: Bool = false, environment: [String: String] = [:]) throws -> ChildProcess {
         let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
         guard devNull >= 0 else { throw ContainerRuntimeError.system("open /dev/null") }
         defer { close(devNull) }
@@ -58,8 +62,16 @@ struct ChildProcess: Sendable {
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        var envp: [UnsafeMutablePointer<CChar>?] = []
+        if !environment.isEmpty {
+            var merged = ProcessInfo.processInfo.environment
+            for (key, value) in environment { merged[key] = value }
+            envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        }
+        defer { for pointer in envp { free(pointer) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        let result = environment.isEmpty ? posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+                                         : posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         guard result == 0 else { throw ContainerRuntimeError.system(.runtime, "start \(path)", code: result) }
         return ChildProcess(pid: pid)
     }
@@ -75,7 +87,7 @@ struct ChildProcess: Sendable {
     }
 
     /// Waits on a dedicated thread, so the cooperative pool is never blocked.
-    func wait() async -> Int32 {
+    public func wait() async -> Int32 {
         await withCheckedContinuation { continuation in
             let thread = Thread { continuation.resume(returning: waitBlocking()) }
             thread.start()
