@@ -55,7 +55,7 @@ extension Builder {
         let destinationRoot = try mountDestination(state, scratch: scratch, mounts: &mounts)
         let owner = try chownOwner(op, state, range, rootfs: destinationRoot, linked: false)
         let mode = try chmodMode(op, state, range)
-        let commitTimes = options.buildArgs["SOURCE_DATE_EPOCH"] != nil
+        let commitTimes = sourceDateEpoch != nil
         // BuildKit keys an annotated tag kept with its .git by the tag object, otherwise by the commit.
         let object = keepGitDir ? (resolved.tagObject ?? resolved.commit) : resolved.commit
         let key = BuildCache.key(state.cacheKey, [history, "git:" + object, GitFetcher.cleanSubdir(reference.subdir),

@@ -64,7 +64,7 @@ extension Builder {
             do {
                 let resolved = try fetcher.resolve(checksum: nil)
                 let tree = try fetcher.checkout(resolved, keepGitDir: reference.keepGitDir ?? false,
-                                                commitTimeMtimes: options.buildArgs["SOURCE_DATE_EPOCH"] != nil)
+                                                commitTimeMtimes: sourceDateEpoch != nil)
                 return .directory(tree.path, included: nil, key: "git:\(resolved.commit):\(reference.subdir)")
             } catch {
                 throw BuildError("build context \(named.key): \(error)", range: range)
