@@ -37,7 +37,7 @@ extension Builder {
             let from = try expand(rawFrom, state, range)
             var lowers: [URL] = []
             var contextTree: CopySourceTree?
-            if let index = StagePlan.stageIndex(from, stages: program.stages, before: stageIndex), let source = states[index] {
+            if let index = StagePlan.stageIndex(from, stages: program.stages, before: stageIndex), let source = finished[index] {
                 lowers = source.snapshots
                 fromKey = "stage:" + source.cacheKey
             } else if let named = namedContext(for: from) {

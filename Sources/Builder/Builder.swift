@@ -24,7 +24,6 @@ public final class Builder: @unchecked Sendable {
     var plan: StagePlan!
     /// Finished stages by index (a stage task reads only the stages it depends on).
     let finished = FinishedStages()
-    var states: [Int: StageState] { finished.all }
     /// `SOURCE_DATE_EPOCH` in seconds (build arg), nil when unset.
     let sourceDateEpoch: Int64?
     /// The context paths `.dockerignore` lets through (nil: nothing excluded), as BuildKit's

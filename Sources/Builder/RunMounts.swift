@@ -89,7 +89,7 @@ extension Builder {
         switch m.type {
         case .bind, .cache:
             guard !m.from.isEmpty else { return "" }
-            if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = states[i] {
+            if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = finished[i] {
                 return "stage:" + s.cacheKey
             }
             if let named = namedContext(for: m.from) {
@@ -237,7 +237,7 @@ extension Builder {
         } else {
             var lowers: [URL] = []
             var directory: String?
-            if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = states[i] {
+            if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = finished[i] {
                 lowers = s.snapshots
             } else if let named = namedContext(for: m.from) {
                 switch try await namedContextSource(named, scratch: dir, range: range) {

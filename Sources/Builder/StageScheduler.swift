@@ -11,11 +11,6 @@ final class FinishedStages: @unchecked Sendable {
         return states[index]
     }
 
-    var all: [Int: StageState] {
-        lock.lock(); defer { lock.unlock() }
-        return states
-    }
-
     func set(_ index: Int, _ state: StageState) {
         lock.lock(); defer { lock.unlock() }
         states[index] = state
