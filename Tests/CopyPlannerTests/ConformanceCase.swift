@@ -28,10 +28,10 @@ struct ConformanceCase {
         try Shell.run("/bin/chmod", ["-R", "u+w", work.path])
         let contextRel = json["context"] as? String ?? "context"
         context = URL(fileURLWithPath: work.path).appendingPathComponent(contextRel).standardizedFileURL.path
+        try Self.restoreSymlinks(caseFolder: work)
         if context == work.standardizedFileURL.path {
-            for harness in ["case.json", "setup.sh"] { try? FileManager.default.removeItem(atPath: work.path + "/" + harness) }
+            for harness in ["case.json", "setup.sh", "case-links.json"] { try? FileManager.default.removeItem(atPath: work.path + "/" + harness) }
         }
-        try Self.restoreSymlinks(in: context)
         let setup = source.appendingPathComponent("setup.sh").path
         if FileManager.default.fileExists(atPath: setup) {
             try Shell.run("/bin/bash", [setup], cwd: context, env: ["CONF_CONTEXT": context, "CONF_CASE_DIR": source.path])
@@ -53,20 +53,17 @@ struct ConformanceCase {
         try IgnoreFile.load(contextDirectory: URL(fileURLWithPath: context), dockerfile: URL(fileURLWithPath: dockerfile)).patterns
     }
 
-    /// The shared copy of the cases stores git symlinks as small files holding the link
-    /// target (e.g. `subdir-c/file-b.txt` = `../file-a.txt`, no newline), while Docker built
-    /// the references from real symlinks. Turn such files back into symlinks.
-    static func restoreSymlinks(in directory: String) throws {
-        guard let walker = FileManager.default.enumerator(atPath: directory) else { return }
-        for case let relative as String in walker {
-            let path = directory + "/" + relative
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            guard attributes[.type] as? FileAttributeType == .typeRegular,
-                  let size = attributes[.size] as? Int, size > 0, size < 200,
-                  let text = try? String(contentsOfFile: path, encoding: .utf8),
-                  text.hasPrefix("../"), !text.contains("\n"), !text.contains(" ") else { continue }
-            try FileManager.default.removeItem(atPath: path)
-            try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: text)
+    /// A copy of shared/ flattens symlinks; the case's `case-links.json` (path in the case folder ->
+    /// link target) names them, and Docker built the references from the real links. Recreate them.
+    static func restoreSymlinks(caseFolder work: URL) throws {
+        let list = work.appendingPathComponent("case-links.json")
+        guard let data = try? Data(contentsOf: list) else { return }
+        let links = try JSONSerialization.jsonObject(with: data) as? [String: String] ?? [:]
+        for (relative, target) in links.sorted(by: { $0.key < $1.key }) {
+            let path = work.appendingPathComponent(relative)
+            try? FileManager.default.removeItem(at: path)
+            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: path.path, withDestinationPath: target)
         }
     }
 
