@@ -8,14 +8,15 @@ import ImageStore
 /// and joined by every such step (`NetworkMode.joined`), so a step pays nothing for it. The host's loopback
 /// (and every service listening only there) is out of reach; see `UserNetwork`.
 ///
-/// The namespace file and pasta's files live in a scratch folder of the store: a killed build's folder is
-/// unmounted and removed by the next build (`removeAbandonedScratch`), which also ends its pasta.
+/// The namespace file and pasta's files live in a scratch folder of the store. Should kiln be killed, a
+/// `DeathGuard` ends pasta and unmounts the namespace; the next build removes the folder (`removeAbandonedScratch`).
 final class BuildNetwork: @unchecked Sendable {
     private let store: ContentStore
     private let lock = NSLock()
     private var network: UserNetwork?
     private var folder: URL?
     private var failure: Error?
+    private var guardian: DeathGuard?
 
     init(store: ContentStore) {
         self.store = store
@@ -31,7 +32,11 @@ final class BuildNetwork: @unchecked Sendable {
             do {
                 let folder = try store.makeScratchDirectory("net")
                 self.folder = folder
-                network = try UserNetwork.startDetached(stateDirectory: folder.appendingPathComponent("pasta").path)
+                let started = try UserNetwork.startDetached(stateDirectory: folder.appendingPathComponent("pasta").path)
+                network = started
+                // Should kiln die (SIGKILL), pasta and the namespace go with it.
+                guardian = DeathGuard.start(script: "kill -TERM \"$1\" 2>/dev/null; \"$3\" -l \"$2\" 2>/dev/null",
+                                            arguments: ["\(started.helperPID)", started.namespaceFile, DeathGuard.umountPath])
             } catch {
                 failure = error
                 throw error
@@ -45,6 +50,8 @@ final class BuildNetwork: @unchecked Sendable {
     func stop() {
         lock.lock()
         defer { lock.unlock() }
+        guardian?.dismiss()
+        guardian = nil
         network?.stop()
         network = nil
         if let folder { try? FileManager.default.removeItem(at: folder) }

@@ -12,12 +12,13 @@ import Glibc
 /// removes its bundle and lazily unmounts the given paths (the container's root filesystem), so neither a
 /// process nor a mount nor the bundle's command line and environment outlive a killed build step.
 /// `dismiss()` ends the guard without any of that once the caller has cleaned up itself.
-final class DeathGuard: Sendable {
+///
+/// `start(script:arguments:)` guards anything else the same way (a build's pasta process).
+public final class DeathGuard: Sendable {
     private let pid: pid_t
     private let writeEnd: Int32
 
     static let script = #"""
-        read _ignored
         runtime=$1 state=$2 id=$3 bundle=$4 umount=$5
         shift 5
         "$runtime" --root "$state" kill "$id" KILL 2>/dev/null
@@ -33,13 +34,20 @@ final class DeathGuard: Sendable {
 
     /// Starts the guard of container `id`; nil when /bin/sh cannot be started (the step then runs unguarded).
     static func start(runtime: OCIRuntime, stateDirectory: String, id: String, bundle: String, unmount: [String]) -> DeathGuard? {
+        start(script: script, arguments: [runtime.path, stateDirectory, id, bundle, umountPath] + unmount)
+    }
+
+    /// umount(8), for scripts.
+    public static var umountPath: String { OCIRuntime.locate("umount") ?? "/bin/umount" }
+
+    /// Runs `script` (sh, with `arguments` as $1…) once this process is gone; nil when /bin/sh cannot be started.
+    public static func start(script: String, arguments: [String]) -> DeathGuard? {
         var fds: [Int32] = [0, 0]
         guard makePipe(&fds) else { return nil }
         defer { close(fds[0]) }
-        let umount = OCIRuntime.locate("umount") ?? "/bin/umount"
         do {
-            let child = try ChildProcess.spawn("/bin/sh", ["-c", script, "kiln-guard", runtime.path, stateDirectory, id, bundle, umount]
-                                               + unmount, stdin: fds[0], newSession: true)
+            let child = try ChildProcess.spawn("/bin/sh", ["-c", "read _ignored\n" + script, "kiln-guard"] + arguments,
+                                               stdin: fds[0], newSession: true)
             return DeathGuard(pid: child.pid, writeEnd: fds[1])
         } catch {
             close(fds[1])
@@ -47,8 +55,8 @@ final class DeathGuard: Sendable {
         }
     }
 
-    /// Ends the guard (SIGKILL, reaped) without letting it touch the container.
-    func dismiss() {
+    /// Ends the guard (SIGKILL, reaped) without letting it run its script.
+    public func dismiss() {
         kill(pid, SIGKILL)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
