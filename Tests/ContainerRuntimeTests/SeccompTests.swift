@@ -1,6 +1,9 @@
 import ContainerRuntime
 import Foundation
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Docker's default seccomp profile in every container: the syscalls a stranger's RUN step used
 /// to escape with (a key planted in the host root's keyring, new namespaces) fail with EPERM, and
@@ -47,6 +50,20 @@ final class SeccompTests: RuntimeTestCase {
         XCTAssertEqual(net, "EPERM")
         let insecure = try await probe(["unshare-net"], in: root) { $0.security = .insecure }
         XCTAssertEqual(insecure, "ok", "security=insecure: all capabilities and no filter")
+    }
+
+    /// CAP_NET_RAW stays (Docker's set), but in a network namespace of its own an AF_PACKET socket sees only
+    /// that namespace's traffic: not the host's loopback, where a datagram with a marker keeps passing.
+    func testRawSocketInAPrivateNamespaceSeesNoHostLoopbackTraffic() async throws {
+        let root = try TestRoot(lowerDirs: try Fixture.layers())
+        defer { root.tearDown() }
+        let marker = "kiln-sniff-\(UUID().uuidString.prefix(8))"
+        let sender = LoopbackChatter(marker: marker)
+        defer { sender.stop() }
+        let isolated = try await probe(["sniff", marker], in: root) { $0.network = .none }
+        XCTAssertEqual(isolated, "not-seen")
+        let shared = try await probe(["sniff", marker], in: root) { $0.network = .host }
+        XCTAssertEqual(shared, "seen", "the probe sees host loopback traffic when it shares the host's namespace")
     }
 
     func testNoNewPrivilegesSetsTheBit() async throws {
@@ -128,5 +145,40 @@ final class SeccompResolutionTests: XCTestCase {
         XCTAssertTrue(SeccompProfile.kernelAtLeast("4.8", "4.8"))
         XCTAssertTrue(SeccompProfile.kernelAtLeast("5.1.0-rc1", "4.8"))
         XCTAssertFalse(SeccompProfile.kernelAtLeast("4.7.10", "4.8"))
+    }
+}
+
+/// Sends a UDP datagram holding `marker` to the host's 127.0.0.1:9 (discard) every 50 ms until `stop()`.
+final class LoopbackChatter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = true
+
+    init(marker: String) {
+        Thread { [self] in
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(9).bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            while isRunning {
+                _ = marker.withCString { text in
+                    withUnsafePointer(to: &address) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            sendto(fd, text, strlen(text), 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                        }
+                    }
+                }
+                usleep(50_000)
+            }
+        }.start()
+    }
+
+    private var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
+
+    func stop() {
+        lock.lock()
+        running = false
+        lock.unlock()
     }
 }

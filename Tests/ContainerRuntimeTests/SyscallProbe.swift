@@ -17,6 +17,11 @@ enum SyscallProbe {
     #include <sys/ptrace.h>
     #include <sys/syscall.h>
     #include <unistd.h>
+    #include <time.h>
+    #include <arpa/inet.h>
+    #include <net/ethernet.h>
+    #include <netpacket/packet.h>
+    #include <sys/socket.h>
 
     static int report(long result) {
         if (result < 0) {
@@ -43,6 +48,20 @@ enum SyscallProbe {
         if (!strcmp(call, "ptrace") && argc > 2) {
             long result = ptrace(PTRACE_ATTACH, atoi(argv[2]), NULL, NULL);
             return report(result);
+        }
+        if (!strcmp(call, "sniff") && argc > 2) {  /* does any packet in sight carry argv[2]? (4 seconds) */
+            int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+            if (fd < 0) return report(-1);
+            struct timeval tv = {0, 200000};
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+            static char buffer[65536];
+            time_t end = time(NULL) + 4;
+            while (time(NULL) < end) {
+                ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+                if (n > 0 && memmem(buffer, n, argv[2], strlen(argv[2]))) { printf("seen\n"); return 0; }
+            }
+            printf("not-seen\n");
+            return 0;
         }
         return 2;
     }
