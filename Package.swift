@@ -42,6 +42,7 @@ let package = Package(
         // `kiln build`: Dockerfile stages -> layers and config in the store (RUN, COPY/ADD, metadata, cache).
         .target(name: "Builder", dependencies: [
             "DockerfileSyntax", "ShellWords", "ContextFilter", "ImageSpec", "ImageStore", "LayerArchive", "Images", "CopyPlanner", "ContainerRuntime",
+            "ContainerNetwork",
         ]),
         // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs.
         .target(name: "ContainerRuntime"),

@@ -20,7 +20,8 @@ PACKAGES=(
   bsdutils         # RunTests: script(1) drives `kiln run -it` under a pseudo-terminal
   runc             # ContainerRuntime: runs RUN steps in containers (crun fails on cgroup v1 hybrid hosts)
   openssh-client   # Builder: kiln build --ssh ID=KEYFILE starts ssh-agent/ssh-add; SSHMountTests (ssh-keygen)
-  passt            # ContainerNetwork: pasta, the user-space network of `kiln run` containers and published ports
+  passt            # ContainerNetwork: pasta, the user-space network of `kiln run` containers, RUN steps and published ports
+  iproute2         # ContainerNetworkTests: ip sets up the fake host namespace outbound tests run in
 )
 
 missing=()

@@ -16,6 +16,11 @@ public struct BuildOptions: Sendable {
     public var pull = false
     /// `--network none` makes every RUN run without network.
     public var networkNone = false
+    /// `--network host` makes every RUN share the host's network namespace (the default is a private one
+    /// per build, with outbound connectivity through pasta; `RUN --network=host` asks for it per step).
+    public var networkHost = false
+    /// `--allow security.insecure`: `RUN --security=insecure` may run with every capability and no seccomp filter.
+    public var allowInsecure = false
     public var labels: [String: String] = [:]
     public var platform: Platform = .host
     /// `--build-context NAME=…`, by name as given.

@@ -27,15 +27,39 @@ extension Builder {
         }
         try validateMounts(mounts, range: range)
         let noNetwork = options.networkNone || run.network == .none
+        let hostNetwork = !noNetwork && (options.networkHost || run.network == .host)
+        let insecure = run.security == .insecure
+        if insecure && !options.allowInsecure {
+            throw BuildError("RUN --security=insecure is not allowed: it runs the step with every capability and no seccomp "
+                             + "filter (root on the host in all but name); pass `kiln build --allow security.insecure` to allow it",
+                             range: range)
+        }
         var env = state.runEnvironment
         if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0) }
         let key = BuildCache.key(state.cacheKey, [history, env.joined(separator: "\n"), state.workingDirectory,
-                                                  state.config.config.user ?? "", noNetwork ? "none" : "host"] + run.mountSpecs
+                                                  state.config.config.user ?? "", noNetwork ? "none" : "host"]
+                                 + (hostNetwork ? ["network=host"] : []) + (insecure ? ["security=insecure"] : []) + run.mountSpecs
                                  + (try mounts.map { try mountKey($0) })
                                  + (heredoc?.script.map { ["heredoc-script", $0.name, $0.data] } ?? []))
         if try appendCachedLayer(key, history: history, state: &state, step: step) { return }
         let dir = try committer.scratchDirectory("run")
         defer { try? FileManager.default.removeItem(at: dir) }
+        // Private: the bundle (config.json with the command line and environment) is written here.
+        chmod(dir.path, 0o711)
+        let network: ContainerRuntime.NetworkMode
+        var resolvConf: String? = nil
+        if noNetwork {
+            network = .none
+        } else if hostNetwork {
+            network = .host
+        } else {
+            let joined: (namespaceFile: String, resolvConf: String?)
+            do { joined = try self.network.attach() } catch {
+                throw BuildError.at(range, "cannot set up the RUN network (use --network host to share the host's): \(error)")
+            }
+            network = .joined(joined.namespaceFile)
+            resolvConf = joined.resolvConf
+        }
         let upper = dir.appendingPathComponent("upper").path
         let work = dir.appendingPathComponent("work").path
         for d in [upper, work, dir.appendingPathComponent("rootfs").path] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
@@ -61,11 +85,14 @@ extension Builder {
                                                target: rootfs, readOnly: false)
             do {
                 let user = userSpec.isEmpty ? UserSpec.root : try UserResolver.resolve(userSpec, rootfs: rootfs)
-                let spec = ContainerSpec(rootfs: rootfs, args: args, env: env, cwd: cwd, user: user,
-                                         network: noNetwork ? .none : .host, mounts: binds)
+                var spec = ContainerSpec(rootfs: rootfs, args: args, env: env, cwd: cwd, user: user,
+                                         network: network, mounts: binds)
+                if let resolvConf { spec.etcFiles.resolvConf = resolvConf }
+                if insecure { spec.security = .insecure }
                 stubs = ContainerRunner.missingMountpoints(spec).filter(Self.removedStubs.contains)
                 status = try await runner.run(spec, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
-                                              bundleParent: prepared.privateDirectory, output: { collector.add($0) })
+                                              bundleParent: prepared.privateDirectory ?? dir.path,
+                                              unmountOnDeath: [rootfs], output: { collector.add($0) })
             } catch {
                 try? mount.unmount()
                 throw error

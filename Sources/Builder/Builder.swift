@@ -32,6 +32,8 @@ public final class Builder: @unchecked Sendable {
     /// Content digests of context files from earlier builds (`kiln/checksums.json`), so an unchanged
     /// context is not read again to compute COPY cache keys.
     let contextChecksums: FileChecksumCache
+    /// The private network RUN steps share (started at the first RUN that needs it).
+    let network: BuildNetwork
 
     public init(options: BuildOptions, images: ImageService, progress: BuildProgress) {
         self.options = options
@@ -40,6 +42,7 @@ public final class Builder: @unchecked Sendable {
         self.sourceDateEpoch = try? options.sourceDateEpoch()
         self.committer = LayerCommitter(store: images.store, clampTime: sourceDateEpoch)
         self.cache = BuildCache(store: images.store, enabled: !options.noCache)
+        self.network = BuildNetwork(store: images.store)
         self.contextChecksums = FileChecksumCache(file: images.store.location.stateDirectory.appendingPathComponent("checksums.json"))
     }
 
@@ -47,6 +50,7 @@ public final class Builder: @unchecked Sendable {
     public func build() async throws -> BuildResult {
         _ = try options.sourceDateEpoch()  // an invalid value is an error before anything runs
         store.removeAbandonedScratch()  // what a killed build left, mounts included
+        defer { network.stop() }
         do {
             program = try DockerfileProgram.parse(options.dockerfileText)
         } catch {

@@ -30,6 +30,9 @@ struct PastaCommand: Equatable {
             // Nothing from the container's loopback to the host's (pasta's default "auto" would forward every
             // port bound in the namespace to the host's loopback, and the other way round).
             "--tcp-ns", "none", "--udp-ns", "none",
+            // The gateway address is the real gateway, never a door to the host's loopback (pasta maps it to
+            // 127.0.0.1 of the host by default: every service bound to the host's loopback would be open).
+            "--no-map-gw",
         ]
         // Only the published ports. An explicit -u also stops pasta from forwarding each published TCP port
         // as UDP too (its default without -u).

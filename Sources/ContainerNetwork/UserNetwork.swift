@@ -7,8 +7,9 @@ import Glibc
 /// pasta's sockets, and the published ports are bound on the host by pasta and forwarded into the namespace.
 /// The host's firewall and routing are never touched.
 ///
-/// Seen from the container, the gateway address stands for the host's loopback (pasta's gateway mapping),
-/// and DNS queries to `nameservers` reach the host's resolver.
+/// The host's loopback stays out of reach: the namespace's 127.0.0.1 is its own, pasta forwards nothing
+/// from it (`--tcp-ns none`) and does not map the gateway address to the host (`--no-map-gw`). Only DNS
+/// queries to `nameservers` reach the host's resolver (wherever it listens, its loopback included).
 public final class UserNetwork: Sendable {
     /// The pasta process serving the network.
     public let helperPID: Int32
@@ -64,6 +65,31 @@ public final class UserNetwork: Sendable {
         try makeDirectories(stateDirectory)
         let files = StateFiles(stateDirectory)
         NetworkNamespaceFile.release(files.netns)
+        try NetworkNamespaceFile.bind(pid: pid, to: files.netns)
+        return try serve(files: files, ports: ports, dnsServers: dnsServers, pasta: pasta)
+    }
+
+    /// A network namespace of its own, no process in it, served by pasta (outbound connectivity, DNS
+    /// forwarding, no published ports): what a build's RUN steps share (`NetworkMode.joined(namespaceFile)`).
+    /// `stateDirectory` (created if needed, mode 0700) receives `netns`, `pasta.pid` and `pasta.log`; `stop()`
+    /// ends pasta and removes the namespace. pasta also exits by itself when the `netns` file goes away (the
+    /// store's cleanup of a killed build's scratch folder unmounts it).
+    public static func startDetached(stateDirectory: String, dnsServers: [String] = []) throws -> UserNetwork {
+        guard let pasta = pastaPath else {
+            throw ContainerNetworkError.helperMissing("pasta was not found (apt-get install passt)")
+        }
+        try makeDirectories(stateDirectory)
+        let files = StateFiles(stateDirectory)
+        NetworkNamespaceFile.release(files.netns)
+        try NetworkNamespaceFile.create(at: files.netns)
+        return try serve(files: files, ports: [], dnsServers: dnsServers, pasta: pasta)
+    }
+
+    /// The namespace file of this network (for `NetworkMode.joined`).
+    public var namespaceFile: String { StateFiles(stateDirectory).netns }
+
+    /// Starts pasta on the namespace bound at `files.netns`; releases the file when that fails.
+    private static func serve(files: StateFiles, ports: [PortMapping], dnsServers: [String], pasta: String) throws -> UserNetwork {
         unlink(files.pid)
         unlink(files.log)
         unlink(files.output)
@@ -73,7 +99,6 @@ public final class UserNetwork: Sendable {
         let command = PastaCommand(networkNamespaceFile: files.netns, ports: ports, pidFile: files.pid, logFile: files.log,
                                    forwardDNS: forwardDNS, dnsServers: dnsServers)
 
-        try NetworkNamespaceFile.bind(pid: pid, to: files.netns)
         do {
             let status = try HelperProcess.runUntilDaemonized(pasta, command.arguments, outputFile: files.output)
             let diagnostics = files.diagnostics()
@@ -89,7 +114,7 @@ public final class UserNetwork: Sendable {
                 throw ContainerNetworkError.helperFailed("no PID in \(files.pid): \(diagnostics)")
             }
             return UserNetwork(helperPID: helper, ports: ports,
-                               nameservers: forwardDNS ? [PastaCommand.dnsForwardAddress] : [], stateDirectory: stateDirectory)
+                               nameservers: forwardDNS ? [PastaCommand.dnsForwardAddress] : [], stateDirectory: files.directory)
         } catch {
             NetworkNamespaceFile.release(files.netns)
             throw error
@@ -142,12 +167,14 @@ public final class UserNetwork: Sendable {
 
 /// The files of one network in its state directory.
 struct StateFiles {
+    let directory: String
     let netns: String
     let pid: String
     let log: String
     let output: String
 
     init(_ directory: String) {
+        self.directory = directory
         netns = directory + "/netns"
         pid = directory + "/pasta.pid"
         log = directory + "/pasta.log"

@@ -29,12 +29,19 @@ public struct ContainerRunner: Sendable {
     ///   started; a failure of the runtime itself to create the container shows as its own exit
     ///   status with its message in `output`.
     /// `bundleParent` holds the bundle (default: $TMPDIR), e.g. a tmpfs when the spec's environment
-    /// carries secrets that must not reach a disk.
+    /// carries secrets that must not reach a disk, or a private scratch folder cleaned with the store.
+    ///
+    /// Should this process die while the container runs (SIGKILL), a `DeathGuard` kills and deletes the
+    /// container, removes the bundle and lazily unmounts `unmountOnDeath` (e.g. the root filesystem).
     public func run(_ spec: ContainerSpec, id: String, stdin: Int32? = nil, bundleParent: String? = nil,
+                    unmountOnDeath: [String] = [],
                     output: @escaping @Sendable ([UInt8]) -> Void) async throws -> Int32 {
         try Task.checkCancellation()
         let bundle = try ContainerBundle.create(spec, parent: bundleParent)
         defer { bundle.remove() }
+        let guardian = DeathGuard.start(runtime: runtime, stateDirectory: stateDirectory, id: id, bundle: bundle.path,
+                                        unmount: unmountOnDeath)
+        defer { guardian?.dismiss() }
         let launched = try launch(bundle: bundle, id: id, stdin: stdin, terminal: spec.terminal)
         let exited = ExitFlag()
         let drained = startReader(fd: launched.outputFD, output: output)

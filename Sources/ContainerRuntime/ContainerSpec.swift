@@ -21,6 +21,39 @@ public enum NetworkMode: Sendable, Equatable {
     case host
     /// A network namespace of its own with only the loopback interface up.
     case none
+    /// Join the existing network namespace bound at this path (an nsfs bind mount, e.g. a build's
+    /// namespace served by pasta, shared by its RUN steps).
+    case joined(String)
+}
+
+/// The seccomp filter, capabilities and privilege rules of a container's process.
+public struct SecurityOptions: Sendable, Equatable {
+    public enum Seccomp: Sendable, Equatable {
+        /// Docker's default profile (`SeccompProfile.dockerDefault`).
+        case dockerDefault
+        /// No filter (`--security-opt seccomp=unconfined`).
+        case unconfined
+        /// A profile read from a file (`--security-opt seccomp=FILE`).
+        case profile(SeccompProfile)
+    }
+
+    public var seccomp: Seccomp
+    /// Set the process's no_new_privs bit: setuid binaries and file capabilities gain nothing.
+    public var noNewPrivileges: Bool
+    /// BuildKit's `RUN --security=insecure` (Docker's `--privileged`): every capability, no seccomp
+    /// filter, no masked or read-only /proc paths, a writable /sys.
+    public var insecure: Bool
+
+    public init(seccomp: Seccomp = .dockerDefault, noNewPrivileges: Bool = false, insecure: Bool = false) {
+        self.seccomp = seccomp
+        self.noNewPrivileges = noNewPrivileges
+        self.insecure = insecure
+    }
+
+    /// Docker's defaults: the default seccomp profile and capability set.
+    public static let standard = SecurityOptions()
+    /// `security=insecure`.
+    public static let insecure = SecurityOptions(seccomp: .unconfined, insecure: true)
 }
 
 /// An extra mount inside the container: a bind of a host path, or a fresh tmpfs.
@@ -99,6 +132,8 @@ public struct ContainerSpec: Sendable {
     /// container's namespaces exist and before its process starts, with the runtime state (JSON,
     /// holding the container's `pid`) on stdin. The runtime waits for them; a failing hook fails the start.
     public var createRuntimeHooks: [[String]] = []
+    /// Seccomp, capabilities, no_new_privs (default: Docker's).
+    public var security: SecurityOptions = .standard
 
     public init(rootfs: String, args: [String], env: [String] = ContainerSpec.defaultEnv, cwd: String = "/",
                 user: UserSpec = .root, hostname: String = "buildkitsandbox", network: NetworkMode = .host,

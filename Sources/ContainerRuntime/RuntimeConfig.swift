@@ -2,11 +2,13 @@ import Foundation
 
 /// The OCI runtime-spec `config.json` for a `ContainerSpec` (runtime-spec 1.0.2, Linux).
 ///
-/// Namespaces: mount, pid, ipc, uts, plus network for `.none`. Mounts: /proc, a tmpfs /dev with
-/// devpts, shm and mqueue, a read-only /sys, the generated /etc files, then the spec's own mounts.
-/// The runtime creates /dev/null, zero, full, random, urandom, tty, the ptmx symlink and the
-/// fd/stdin/stdout/stderr links itself. Capabilities are Docker's default set; the /proc and /sys
-/// paths Docker masks or makes read-only are masked the same way. No cgroup limits are set.
+/// Namespaces: mount, pid, ipc, uts, plus network for `.none` (a new one) and `.joined` (by path).
+/// Mounts: /proc, a tmpfs /dev with devpts, shm and mqueue, a read-only /sys, the generated /etc
+/// files, then the spec's own mounts. The runtime creates /dev/null, zero, full, random, urandom,
+/// tty, the ptmx symlink and the fd/stdin/stdout/stderr links itself. Capabilities are Docker's
+/// default set and the seccomp filter Docker's default profile (`SecurityOptions`); the /proc and
+/// /sys paths Docker masks or makes read-only are masked the same way. `insecure` gives every
+/// capability, no filter, no masked paths and a writable /sys. No cgroup limits are set.
 enum RuntimeConfig {
     /// Docker's default capability set (moby `oci/caps/defaults.go`).
     static let defaultCapabilities = [
@@ -14,6 +16,33 @@ enum RuntimeConfig {
         "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
         "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
     ]
+
+    /// Every capability Linux 5.9+ knows (`security=insecure`).
+    static let allCapabilities = [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+        "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
+        "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
+        "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+        "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN",
+        "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+        "CAP_CHECKPOINT_RESTORE",
+    ]
+
+    static func capabilities(_ security: SecurityOptions) -> [String] {
+        security.insecure ? availableCapabilities : defaultCapabilities
+    }
+
+    /// `allCapabilities` less those outside this process's bounding set (kiln itself in a container
+    /// cannot hand out what it lacks; the runtime would refuse to start).
+    static let availableCapabilities: [String] = {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapBnd:") }),
+              let mask = UInt64(line.dropFirst("CapBnd:".count).trimmingCharacters(in: .whitespaces), radix: 16) else {
+            return allCapabilities
+        }
+        return allCapabilities.enumerated().filter { $0.offset < 64 && mask & (1 << UInt64($0.offset)) != 0 }.map(\.element)
+    }()
 
     static let maskedPaths = [
         "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
@@ -48,15 +77,21 @@ enum RuntimeConfig {
     }
 
     static func document(_ spec: ContainerSpec, etcDirectory: String) -> [String: Any] {
-        let process = self.process(args: spec.args, env: spec.env, cwd: spec.cwd, user: spec.user, terminal: spec.terminal)
+        let process = self.process(args: spec.args, env: spec.env, cwd: spec.cwd, user: spec.user, terminal: spec.terminal,
+                                   security: spec.security)
         var namespaces: [[String: Any]] = [["type": "pid"], ["type": "ipc"], ["type": "uts"], ["type": "mount"]]
-        if spec.network == .none { namespaces.append(["type": "network"]) }
-        let linux: [String: Any] = [
+        switch spec.network {
+        case .host: break
+        case .none: namespaces.append(["type": "network"])
+        case .joined(let path): namespaces.append(["type": "network", "path": path])
+        }
+        var linux: [String: Any] = [
             "namespaces": namespaces,
-            "maskedPaths": maskedPaths,
-            "readonlyPaths": readonlyPaths,
+            "maskedPaths": spec.security.insecure ? [] : maskedPaths,
+            "readonlyPaths": spec.security.insecure ? [] : readonlyPaths,
             "resources": ["devices": [["allow": false, "access": "rwm"]]],
         ]
+        if let seccomp = seccomp(spec.security) { linux["seccomp"] = seccomp }
         var document: [String: Any] = [
             "ociVersion": "1.0.2",
             "process": process,
@@ -71,9 +106,20 @@ enum RuntimeConfig {
         return document
     }
 
+    /// The `linux.seccomp` object, nil for none.
+    static func seccomp(_ security: SecurityOptions) -> [String: Any]? {
+        guard !security.insecure else { return nil }
+        switch security.seccomp {
+        case .unconfined: return nil
+        case .dockerDefault: return SeccompProfile.dockerDefault.resolved(capabilities: capabilities(security))
+        case .profile(let profile): return profile.resolved(capabilities: capabilities(security))
+        }
+    }
+
     /// The `process` object: also what `runc exec --process` reads.
-    static func process(args: [String], env: [String], cwd: String, user: UserSpec, terminal: Bool) -> [String: Any] {
-        let caps = defaultCapabilities
+    static func process(args: [String], env: [String], cwd: String, user: UserSpec, terminal: Bool,
+                        security: SecurityOptions = .standard) -> [String: Any] {
+        let caps = capabilities(security)
         var userObject: [String: Any] = ["uid": user.uid, "gid": user.gid]
         if !user.additionalGids.isEmpty { userObject["additionalGids"] = user.additionalGids }
         return [
@@ -83,7 +129,7 @@ enum RuntimeConfig {
             "env": env,
             "cwd": cwd,
             "capabilities": ["bounding": caps, "effective": caps, "permitted": caps],
-            "noNewPrivileges": false,
+            "noNewPrivileges": security.noNewPrivileges,
         ]
     }
 
@@ -97,7 +143,8 @@ enum RuntimeConfig {
             ["destination": "/dev/shm", "type": "tmpfs", "source": "shm",
              "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]],
             ["destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]],
-            ["destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]],
+            ["destination": "/sys", "type": "sysfs", "source": "sysfs",
+             "options": ["nosuid", "noexec", "nodev", spec.security.insecure ? "rw" : "ro"]],
         ]
         for file in etcMounts(spec.etcFiles) {
             list.append(["destination": file.target, "type": "bind", "source": etcDirectory + "/" + file.name,

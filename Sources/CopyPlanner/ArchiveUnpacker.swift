@@ -21,6 +21,8 @@ enum ArchiveUnpacker {
             let (_, source) = try CompressionSniffer.decompressing(try FileDescriptor.open(reading: input))
             var normalizer = TarNormalizer(source)
             guard try normalizer.copy(to: try FileDescriptor.create(writing: output)) else { return nil }
+        } catch let error as CopyError {
+            throw error  // a tar archive whose later entries are corrupt: an error, not a file to copy
         } catch {
             return nil  // not decompressible: not an archive, copied as it is
         }

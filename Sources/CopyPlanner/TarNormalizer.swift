@@ -2,7 +2,12 @@ import LayerArchive
 
 /// Copies an uncompressed tar stream block by block, leaving out entries whose name is
 /// empty or `.` (Docker's untar cleans such a name to `.` and skips it, the root being a
-/// directory already), which `TarReader` would reject. Everything else passes unchanged.
+/// directory already), which `TarReader` would reject. Everything else passes unchanged, up to
+/// the end-of-archive marker: what follows it is not copied (as no reader looks at it).
+///
+/// Headers are judged by LayerArchive's `TarBlock`, as `TarReader` judges them: a later header
+/// with a bad checksum, or a size that is negative or absurd (base-256 2^63-1), is a clear
+/// `CopyError` naming the entry, never an arithmetic trap.
 struct TarNormalizer {
     private var source: any ByteSource
     private var buffer: [UInt8] = []
@@ -19,16 +24,23 @@ struct TarNormalizer {
         var afterExtendedHeader = false
         var first = true
         while let block = try readBlock() {
-            if block.allSatisfy({ $0 == 0 }) {
+            if TarBlock.isEndMarker(block) {
                 try write(block, to: sink)
-                continue
+                try write(block, to: sink)
+                return true
             }
             if first {
-                guard Self.hasValidChecksum(block) else { return false }
+                guard (try? TarBlock.verifyChecksum(block)) != nil else { return false }
                 first = false
             }
             let typeflag = block[156]
-            let contentBlocks = (Self.size(block) + 511) / 512
+            let contentBlocks: Int64
+            do {
+                try TarBlock.verifyChecksum(block)
+                contentBlocks = TarBlock.blocks(forContentSize: try TarBlock.contentSize(block))
+            } catch {
+                throw CopyError(.io, "failed to extract archive: \(error)")
+            }
             let name = Self.string(block[0..<100]) + Self.string(block[345..<500])
             let drop = !afterExtendedHeader && (name.isEmpty || name == "." || name == "./")
                 && typeflag != UInt8(ascii: "x") && typeflag != UInt8(ascii: "g") && typeflag != UInt8(ascii: "L")
@@ -40,14 +52,6 @@ struct TarNormalizer {
             }
         }
         return true
-    }
-
-    /// The header checksum: the sum of the block's bytes with the checksum field as spaces.
-    static func hasValidChecksum(_ block: [UInt8]) -> Bool {
-        var sum = 0
-        for (index, byte) in block.enumerated() { sum += (148..<156).contains(index) ? 0x20 : Int(byte) }
-        let field = block[148..<156].prefix { $0 != 0 && $0 != 0x20 }.drop { $0 == 0x20 }
-        return Int(String(decoding: field, as: UTF8.self), radix: 8) == sum
     }
 
     private func write(_ block: [UInt8], to sink: FileDescriptor) throws {
@@ -78,13 +82,4 @@ struct TarNormalizer {
         String(decoding: field.prefix { $0 != 0 }, as: UTF8.self)
     }
 
-    /// The size field, octal or base-256.
-    private static func size(_ block: [UInt8]) -> Int {
-        let field = block[124..<136]
-        if let first = field.first, first & 0x80 != 0 {
-            return field.dropFirst().suffix(8).reduce(0) { $0 << 8 | Int($1) }
-        }
-        let digits = field.prefix { $0 != 0 && $0 != 0x20 }.drop { $0 == 0x20 }
-        return Int(String(decoding: digits, as: UTF8.self).trimmingCharacters(in: .whitespaces), radix: 8) ?? 0
-    }
 }

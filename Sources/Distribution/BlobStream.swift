@@ -36,8 +36,9 @@ public struct BlobStream: AsyncSequence, Sendable {
                         body = response.body.makeAsyncIterator()
                         self.skip = skip
                     } catch let error as RegistryError where error.kind == .transport {
-                        try await backoff(error)
-                        continue
+                        // `openBlob` already made the bounded attempts of the retry policy (a redirect to an
+                        // unreachable host included): retrying them again here would multiply the attempts.
+                        throw error
                     }
                 }
                 let chunk: ByteBuffer?

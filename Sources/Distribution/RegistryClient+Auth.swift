@@ -44,9 +44,18 @@ extension RegistryClient {
 
     /// GETs `realm?service=…&scope=…` (Basic credentials when known) and returns the token and
     /// its lifetime in seconds (60 when unstated).
+    ///
+    /// The realm is a URL the registry chose, so it is checked before anything is sent (`checkRealm`).
+    /// Like Docker, the realm gets the credentials stored for the registry (`host`), whatever host the
+    /// realm names (Docker Hub's registry-1.docker.io sends clients to auth.docker.io): a registry one
+    /// logged in to is trusted to name its own token service. Never any other host's credentials.
     func fetchToken(challenge: AuthChallenge, scopes: [String], host: String) async throws -> (String, TimeInterval) {
-        guard let realm = challenge.realm, let realmURL = URL(string: realm), let realmHost = realmURL.host else {
+        guard let realm = challenge.realm, let realmURL = URL(string: realm) else {
             throw RegistryError(.protocolViolation, "\(host) sent a Bearer challenge without a usable realm")
+        }
+        try checkRealm(realmURL, realm: realm, host: host)
+        guard let realmHost = realmURL.host, !realmHost.isEmpty else {
+            throw RegistryError(.protocolViolation, "\(host) sent a Bearer challenge without a usable realm (\(realm) names no host)")
         }
         var query: [(String, String)] = []
         if let service = challenge.service { query.append(("service", service)) }
@@ -73,5 +82,29 @@ extension RegistryClient {
             throw RegistryError(.protocolViolation, "the token service \(realm) returned no token")
         }
         return (token, reply.expires_in ?? 60)
+    }
+
+    /// A token realm kiln will contact for `host`: an `http` or `https` URL (never `http+unix://`, `file:` or
+    /// anything else that would reach a local socket or file), and over plain `http` only when the registry
+    /// itself is reached over plain HTTP or the realm is on this machine or a host configured as insecure —
+    /// a registry reached over TLS cannot send the credentials to a cleartext token service.
+    ///
+    /// - Throws: ``RegistryError`` (`protocolViolation`) naming the realm and why it was refused.
+    func checkRealm(_ url: URL, realm: String, host: String) throws {
+        let scheme = (url.scheme ?? "").lowercased()
+        guard scheme == "http" || scheme == "https" else {
+            throw RegistryError(.protocolViolation, "\(host) named the token service \(realm): only http and https token realms are "
+                                + "accepted (refusing scheme \"\(scheme)\"); the registry's credentials were not sent")
+        }
+        if scheme == "http" {
+            let authority = url.port.map { "\(url.host ?? ""):\($0)" } ?? (url.host ?? "")
+            let transport = configuration.transport
+            let allowed = transport.scheme(forHost: host) == "http" || RegistryTransport.isLoopback(authority)
+                || transport.insecureHosts.contains(authority) || transport.insecureHosts.contains(url.host ?? "")
+            guard allowed else {
+                throw RegistryError(.protocolViolation, "\(host) is reached over HTTPS but named the plain-HTTP token service \(realm); "
+                                    + "refusing to send its credentials in clear text (mark the realm's host insecure to allow it)")
+            }
+        }
     }
 }

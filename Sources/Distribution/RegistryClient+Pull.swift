@@ -96,7 +96,16 @@ extension RegistryClient {
         if offset > 0 { headers.append(("Range", BlobRange.header(from: offset))) }
         let request = Request(method: .GET, url: url(host: host, repository: repository, "blobs/" + descriptor.digest.description),
                               headers: headers, timeout: .hours(6))
-        let response = try await send(request, host: host, scopes: [.pull(repository)])
+        let response: HTTPClientResponse
+        do {
+            response = try await send(request, host: host, scopes: [.pull(repository)])
+        } catch let error as RegistryError where error.kind == .transport {
+            // Connection failures were retried a bounded number of times already (a redirect to a blob
+            // host that cannot be reached included): say which blob, and stop.
+            throw RegistryError(.transport, "blob \(descriptor.digest) of \(repository) could not be fetched after "
+                                + "\(configuration.retry.maxAttempts) attempts (the registry or the storage host it redirects to is "
+                                + "unreachable): \(error.message)")
+        }
         switch response.status.code {
         case 200:
             return (response, offset)

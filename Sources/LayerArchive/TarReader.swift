@@ -149,13 +149,7 @@ public struct TarReader<Source: ByteSource> {
     }
 
     private func verifyChecksum(_ block: [UInt8]) throws {
-        guard let stored = HeaderField.number(block, UstarField.checksum) else {
-            throw LayerArchiveError(.corruptArchive, "bad header checksum field (not a tar archive?)")
-        }
-        let (unsigned, signed) = HeaderField.checksums(block)
-        guard stored == unsigned || stored == signed else {
-            throw LayerArchiveError(.corruptArchive, "header checksum mismatch (not a tar archive, or corrupt)")
-        }
+        try TarBlock.verifyChecksum(block)
     }
 
     /// Bytes up to the first NUL, as text.

@@ -28,8 +28,11 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(help: "Always attempt to pull a newer version of the image")
     var pull = false
 
-    @Option(help: ArgumentHelp("Set the networking mode for the RUN instructions during build (default \"default\")", valueName: "string"))
+    @Option(help: ArgumentHelp("Set the networking mode for the RUN instructions during build: default (a private network per build), host, none", valueName: "string"))
     var network: String?
+
+    @Option(help: ArgumentHelp("Allow extra privileged entitlement (e.g., \"network.host\", \"security.insecure\")", valueName: "stringArray"))
+    var allow: [String] = []
 
     @Option(help: ArgumentHelp("Set metadata for an image", valueName: "list"))
     var label: [String] = []
@@ -74,6 +77,14 @@ struct BuildCommand: AsyncParsableCommand {
             printError("ERROR: \(error)")
             throw ExitCode(1)
         }
+        if let network, !["default", "none", "host", "bridge"].contains(network) {
+            printError("ERROR: network mode \"\(network)\" not supported by kiln build (use default, host or none)")
+            throw ExitCode(1)
+        }
+        for entitlement in allow where !["network.host", "security.insecure"].contains(entitlement) {
+            printError("ERROR: invalid entitlement \"\(entitlement)\" for --allow (known: network.host, security.insecure)")
+            throw ExitCode(1)
+        }
         if push && tag.isEmpty {
             printError("ERROR: --push needs a name (-t)")
             throw ExitCode(1)
@@ -116,6 +127,8 @@ struct BuildCommand: AsyncParsableCommand {
         options.noCache = noCache
         options.pull = pull
         options.networkNone = network == "none"
+        options.networkHost = network == "host"
+        options.allowInsecure = allow.contains("security.insecure")
         if let platform { options.platform = try PullCommand.parsePlatform(platform) }
         let tags = try tag.map { try ImageCommandSupport.reference($0) }
         let mode: BuildProgress.Mode = (quiet || progress == "quiet") ? .quiet : .plain

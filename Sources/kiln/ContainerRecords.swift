@@ -30,6 +30,11 @@ struct ContainerRecord: Codable {
     var healthcheck: HealthSettings?
     /// The image's layer snapshots, base first.
     var lowerDirs: [String]
+    /// `--security-opt seccomp=…`: "unconfined", or the JSON of a profile file (Docker's format) as read
+    /// by `kiln run`; nil for Docker's default profile.
+    var seccomp: String? = nil
+    /// `--security-opt no-new-privileges`.
+    var noNewPrivileges: Bool? = nil
 
     var shortID: String { String(id.prefix(12)) }
     var command: [String] { [path] + args }

@@ -136,9 +136,11 @@ struct ContainerSession {
             mounts.append(BindMount(source: parts[0], target: parts[1], readOnly: parts.count > 2 && parts[2] == "ro"))
         }
         let hostname = record.shortID
-        return ContainerSpec(rootfs: rootfs, args: record.command, env: env, cwd: record.workingDir.isEmpty ? "/" : record.workingDir,
-                             user: user, hostname: hostname, network: network, mounts: mounts, readOnlyRootfs: record.readOnly,
-                             terminal: record.tty, etcFiles: etcFiles(hostname: hostname, network: network))
+        var spec = ContainerSpec(rootfs: rootfs, args: record.command, env: env, cwd: record.workingDir.isEmpty ? "/" : record.workingDir,
+                                 user: user, hostname: hostname, network: network, mounts: mounts, readOnlyRootfs: record.readOnly,
+                                 terminal: record.tty, etcFiles: etcFiles(hostname: hostname, network: network))
+        spec.security = try SecurityOptionFlags.options(seccomp: record.seccomp, noNewPrivileges: record.noNewPrivileges ?? false)
+        return spec
     }
 
     /// Docker's /etc files; a `private` network names pasta's DNS forwarder.

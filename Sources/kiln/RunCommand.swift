@@ -44,6 +44,8 @@ struct RunCommand: AsyncParsableCommand {
     var readOnly = false
     @Option(name: .customLong("stop-signal"), help: ArgumentHelp("Signal to stop the container", valueName: "string"))
     var stopSignal: String?
+    @Option(name: .customLong("security-opt"), help: ArgumentHelp("Security Options: seccomp=unconfined|PROFILE.json, no-new-privileges", valueName: "list"))
+    var securityOpt: [String] = []
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The image, then the command and its arguments", valueName: "IMAGE [COMMAND] [ARG...]"))
     var imageAndCommand: [String] = []
@@ -118,8 +120,15 @@ struct RunCommand: AsyncParsableCommand {
             printError("kiln: Error response from daemon: Invalid container name (\(name)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.")
             throw ExitCode(125)
         }
+        let security: SecurityOptionFlags
+        do {
+            security = try SecurityOptionFlags(securityOpt)
+        } catch {
+            printError("kiln: \(error)")
+            throw ExitCode(125)
+        }
         let id = newContainerID()
-        let draft = ContainerRecord(
+        var draft = ContainerRecord(
             id: id, name: name.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 } ?? ContainerNames.random(),
             image: imageName, imageID: image.id.description, created: Date(),
             path: path, args: Array(argv.dropFirst()), workingDir: workdir ?? config.workingDir ?? "",
@@ -131,6 +140,8 @@ struct RunCommand: AsyncParsableCommand {
                                      startPeriod: Self.seconds(check.startPeriod), retries: check.retries)
             },
             lowerDirs: lowerDirs)
+        draft.seccomp = security.seccomp
+        draft.noNewPrivileges = security.noNewPrivileges ? true : nil
         let containers = ContainerStore(location: location)
         let record = try containers.create(draft, nameGenerated: name == nil)
         let processEnv = RunEnvironment.merge(hostname: record.shortID, tty: tty, imageEnv: config.env, userEnv: userEnv)

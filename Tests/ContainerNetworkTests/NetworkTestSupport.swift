@@ -9,8 +9,10 @@ import Glibc
 final class NamespaceProcess {
     let pid: Int32
 
-    init() throws {
-        let arguments: [String] = ["/usr/bin/unshare", "--net", "/bin/sleep", "600"]
+    /// `setup`: a shell script run in the new namespace before `sleep` replaces it (e.g. `ip` commands).
+    init(setup: String? = nil) throws {
+        let arguments: [String] = setup.map { ["/usr/bin/unshare", "--net", "/bin/sh", "-c", $0 + " && exec /bin/sleep 600"] }
+            ?? ["/usr/bin/unshare", "--net", "/bin/sleep", "600"]
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
@@ -35,22 +37,42 @@ final class NamespaceProcess {
 
     /// A socket created inside the namespace (a socket stays in the namespace it was created in).
     func socket(_ type: Int32) throws -> Int32 {
-        let nsFD = open("/proc/\(pid)/ns/net", O_RDONLY | O_CLOEXEC)
+        try Self.socket(type, inNamespace: "/proc/\(pid)/ns/net")
+    }
+
+    /// A socket created inside the network namespace at `path` (a /proc/PID/ns/net link or a bound nsfs file).
+    static func socket(_ type: Int32, inNamespace path: String) throws -> Int32 {
+        try perform(inNamespace: path) {
+            let fd = Glibc.socket(AF_INET, type | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { throw TestSocketError("socket: \(errno)") }
+            return fd
+        }
+    }
+
+    /// Runs `body` on a thread inside this process's namespace (processes it spawns start there too).
+    func perform<T>(_ body: @escaping () throws -> T) throws -> T {
+        try Self.perform(inNamespace: "/proc/\(pid)/ns/net", body)
+    }
+
+    static func perform<T>(inNamespace path: String, _ body: @escaping () throws -> T) throws -> T {
+        let nsFD = open(path, O_RDONLY | O_CLOEXEC)
         let ownFD = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
         defer { close(nsFD); close(ownFD) }
-        let result = Box((fd: Int32(-1), failure: ""))
+        let result = Box<Result<T, Error>?>(nil)
+        let work = Box(body)
         let done = DispatchSemaphore(value: 0)
         // setns changes only the calling thread's namespace: do it on a thread of its own, and switch back.
         Thread {
             defer { done.signal() }
-            guard NamespaceProcess.setNetworkNamespace(nsFD) == 0 else { result.value.failure = "setns: \(errno)"; return }
-            result.value.fd = Glibc.socket(AF_INET, type | Int32(SOCK_CLOEXEC.rawValue), 0)
-            if result.value.fd < 0 { result.value.failure = "socket: \(errno)" }
+            guard NamespaceProcess.setNetworkNamespace(nsFD) == 0 else {
+                result.value = .failure(TestSocketError("setns \(path): \(errno)"))
+                return
+            }
+            result.value = Result { try work.value() }
             _ = NamespaceProcess.setNetworkNamespace(ownFD)
         }.start()
         done.wait()
-        guard result.value.fd >= 0 else { throw TestSocketError(result.value.failure) }
-        return result.value.fd
+        return try result.value!.get()
     }
 
     /// setns(fd, CLONE_NEWNET) for the calling thread (glibc's setns is not in Swift's Glibc module).
@@ -73,6 +95,24 @@ final class NamespaceProcess {
     private func dotted(_ value: UInt32) -> String {
         // /proc/net/route prints the address in host (little-endian) order of its network-order bytes.
         (0..<4).map { String((value >> (8 * $0)) & 0xff) }.joined(separator: ".")
+    }
+}
+
+/// A stand-in for the host, so that "outbound" traffic provably stays on this machine: a network namespace
+/// with loopback, a veth pair whose end `eth0` holds 192.0.2.2/24 (TEST-NET-1) and 198.51.100.7/32, and a
+/// default route through 192.0.2.1, an address nobody holds (packets to it go into the veth pair and die
+/// there). pasta started inside it copies that setup, as it copies the real host's.
+enum FakeHost {
+    static let setup = "ip link set lo up && ip link add eth0 type veth peer name peer0 && ip link set peer0 up "
+        + "&& ip addr add 192.0.2.2/24 dev eth0 && ip addr add 198.51.100.7/32 dev eth0 && ip link set eth0 up "
+        + "&& ip route add default via 192.0.2.1"
+    /// The fake host's second address (not the one pasta copies into the container's namespace).
+    static let otherAddress = "198.51.100.7"
+
+    static func start() throws -> NamespaceProcess {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") || FileManager.default.isExecutableFile(atPath: "/sbin/ip")
+            || FileManager.default.isExecutableFile(atPath: "/usr/bin/ip") else { throw XCTSkip("iproute2's ip is not installed") }
+        return try NamespaceProcess(setup: setup)
     }
 }
 

@@ -7,9 +7,9 @@ import Glibc
 
 /// pasta serving a network namespace the way `kiln run` uses it (issue 6, item 4): loopback, a default route and
 /// outbound connectivity in the container, `-p` ports published on the host (Docker run reference, "Publish or
-/// expose port"), no host firewall change. Every host socket here is on 127.0.0.1; outbound traffic goes only to
-/// a server on the host's 127.0.0.1, reached through pasta's gateway address (pasta(1), "Handling of traffic with
-/// local destination and source addresses").
+/// expose port"), no host firewall change. Every host socket here is on 127.0.0.1; tests of outbound traffic run
+/// pasta inside a fake host's network namespace (`FakeHost`), so nothing leaves the machine, and check that the
+/// host's loopback stays out of reach (issue 14: pasta's gateway mapping opened it).
 final class UserNetworkTests: XCTestCase {
     private var root = ""
     private var stateDirectory = ""
@@ -59,11 +59,14 @@ final class UserNetworkTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: stateDirectory + "/netns"))
     }
 
-    func testContainerHasLoopbackADefaultRouteAndReachesTheHostThroughTheGateway() throws {
+    func testContainerHasLoopbackADefaultRouteAndOutboundButNotTheHostsLoopback() throws {
+        // Everything in a fake host's namespace: no packet of this test leaves the machine.
+        let host = try FakeHost.start()
         let namespace = try NamespaceProcess()
         // The state directory is created with its parents.
         stateDirectory += "/containers/c1"
-        let network = try UserNetwork.start(pid: namespace.pid, ports: [], stateDirectory: stateDirectory)
+        let directory = stateDirectory
+        let network = try host.perform { try UserNetwork.start(pid: namespace.pid, ports: [], stateDirectory: directory) }
         defer { network.stop() }
 
         // Loopback is up: a server and a client inside the namespace on 127.0.0.1.
@@ -78,21 +81,49 @@ final class UserNetworkTests: XCTestCase {
         XCTAssertEqual(TestSocket.receive(localClient), "loopback")
         XCTAssertEqual(localServed(), "ping")
 
-        // A default route, through pasta's gateway address.
+        // A default route, through pasta's gateway address (the fake host's gateway).
         let gateway = try XCTUnwrap(namespace.routes().first { $0.destination == "0.0.0.0" }?.gateway, "\(namespace.routes())")
-        XCTAssertNotEqual(gateway, "0.0.0.0")
+        XCTAssertEqual(gateway, "192.0.2.1")
 
-        // Outbound: a connection to the gateway reaches a server on the host's 127.0.0.1 (pasta's --map-gw default).
-        let host = try TestSocket.make(Int32(SOCK_STREAM.rawValue))
-        defer { close(host) }
-        let hostPort = try TestSocket.bind(host, "127.0.0.1", 0, listen: true)
-        let hostServed = TestSocket.serveOnce(host, reply: "hello from the host")
-        let outbound = try namespace.socket(Int32(SOCK_STREAM.rawValue))
+        try assertHostIsolation(host: host, namespace: "/proc/\(namespace.pid)/ns/net", gateway: gateway)
+    }
+
+    func testADetachedNamespaceServedForABuildHasOutboundButNotTheHostsLoopback() throws {
+        let host = try FakeHost.start()
+        let directory = stateDirectory + "/build-net"
+        let network = try host.perform { try UserNetwork.startDetached(stateDirectory: directory) }
+        XCTAssertTrue(HelperProcess.isRunning(network.helperPID))
+        XCTAssertEqual(network.namespaceFile, directory + "/netns")
+        XCTAssertEqual(network.ports, [])
+        try assertHostIsolation(host: host, namespace: network.namespaceFile, gateway: "192.0.2.1")
+        network.stop()
+        XCTAssertFalse(HelperProcess.isRunning(network.helperPID))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: network.namespaceFile))
+    }
+
+    /// From the namespace at `namespace`: a server on the host's 127.0.0.1 is reachable neither at 127.0.0.1 (the
+    /// namespace's own loopback) nor through the gateway (`--no-map-gw`) nor at the host's address pasta copied;
+    /// a server on another address of the host is (outbound connectivity, as through Docker's bridge).
+    private func assertHostIsolation(host: NamespaceProcess, namespace: String, gateway: String) throws {
+        let loopbackServer = try host.socket(Int32(SOCK_STREAM.rawValue))
+        defer { close(loopbackServer) }
+        let port = try TestSocket.bind(loopbackServer, "127.0.0.1", 0, listen: true)
+        for target in ["127.0.0.1", gateway, "192.0.2.2"] {
+            let client = try NamespaceProcess.socket(Int32(SOCK_STREAM.rawValue), inNamespace: namespace)
+            defer { close(client) }
+            XCTAssertThrowsError(try TestSocket.connect(client, target, port), "the host's loopback reached through \(target)")
+        }
+
+        let outboundServer = try host.socket(Int32(SOCK_STREAM.rawValue))
+        defer { close(outboundServer) }
+        let outboundPort = try TestSocket.bind(outboundServer, FakeHost.otherAddress, 0, listen: true)
+        let served = TestSocket.serveOnce(outboundServer, reply: "hello from the host")
+        let outbound = try NamespaceProcess.socket(Int32(SOCK_STREAM.rawValue), inNamespace: namespace)
         defer { close(outbound) }
-        try TestSocket.connect(outbound, gateway, hostPort)
+        try TestSocket.connect(outbound, FakeHost.otherAddress, outboundPort)
         TestSocket.send(outbound, "outbound")
         XCTAssertEqual(TestSocket.receive(outbound), "hello from the host")
-        XCTAssertEqual(hostServed(), "outbound")
+        XCTAssertEqual(served(), "outbound")
     }
 
     func testPublishedUDPPortForwardsDatagramsBothWays() throws {

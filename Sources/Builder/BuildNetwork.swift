@@ -1,0 +1,60 @@
+import ContainerNetwork
+import ContainerRuntime
+import Foundation
+import ImageStore
+
+/// The network a build's RUN steps share by default, like BuildKit's sandbox: a network namespace of its
+/// own with loopback and outbound connectivity through pasta, made once, at the first RUN that needs it,
+/// and joined by every such step (`NetworkMode.joined`), so a step pays nothing for it. The host's loopback
+/// (and every service listening only there) is out of reach; see `UserNetwork`.
+///
+/// The namespace file and pasta's files live in a scratch folder of the store. Should kiln be killed, a
+/// `DeathGuard` ends pasta and unmounts the namespace; the next build removes the folder (`removeAbandonedScratch`).
+final class BuildNetwork: @unchecked Sendable {
+    private let store: ContentStore
+    private let lock = NSLock()
+    private var network: UserNetwork?
+    private var folder: URL?
+    private var failure: Error?
+    private var guardian: DeathGuard?
+
+    init(store: ContentStore) {
+        self.store = store
+    }
+
+    /// What a RUN step joins: the namespace file, and the resolv.conf naming pasta's DNS forwarder (nil when
+    /// the host names no resolver). Starts the network on first use; a failure is remembered and thrown again.
+    func attach() throws -> (namespaceFile: String, resolvConf: String?) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let failure { throw failure }
+        if network == nil {
+            do {
+                let folder = try store.makeScratchDirectory("net")
+                self.folder = folder
+                let started = try UserNetwork.startDetached(stateDirectory: folder.appendingPathComponent("pasta").path)
+                network = started
+                // Should kiln die (SIGKILL), pasta and the namespace go with it.
+                guardian = DeathGuard.start(script: "kill -TERM \"$1\" 2>/dev/null; \"$3\" -l \"$2\" 2>/dev/null",
+                                            arguments: ["\(started.helperPID)", started.namespaceFile, DeathGuard.umountPath])
+            } catch {
+                failure = error
+                throw error
+            }
+        }
+        let host = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
+        return (network!.namespaceFile, network!.nameservers.isEmpty ? nil : UserNetwork.resolvConf(hostResolvConf: host))
+    }
+
+    /// Ends pasta, removes the namespace and the folder; idempotent.
+    func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        guardian?.dismiss()
+        guardian = nil
+        network?.stop()
+        network = nil
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+        folder = nil
+    }
+}

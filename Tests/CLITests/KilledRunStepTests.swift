@@ -1,0 +1,104 @@
+import Foundation
+import TestVectors
+import XCTest
+
+/// Issue 14: a `kiln build` SIGKILLed inside a RUN step used to leave the step's runc and process running
+/// until the step ended, its overlay mounted, and /tmp/kiln-bundle-XXXX behind (config.json with the command
+/// line and environment). Now the bundle lives in the store's scratch folder, and the step's death guard kills
+/// and deletes the container, removes the bundle and unmounts the root filesystem as soon as kiln is gone.
+final class KilledRunStepTests: XCTestCase {
+    func testKillingKilnMidRunKillsTheStepAndLeavesNoBundleOrMount() throws {
+        guard geteuid() == 0 else { throw XCTSkip("needs root (overlay mounts, runc)") }
+        let fixture = Vectors.shared.appendingPathComponent("fixtures/busybox").path
+        guard FileManager.default.fileExists(atPath: fixture) else { throw XCTSkip("no busybox fixture") }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-killed-step-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let context = scratch.appendingPathComponent("ctx"), store = scratch.appendingPathComponent("store")
+        let tmpdir = scratch.appendingPathComponent("tmpdir")
+        for directory in [context, tmpdir] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+        let marker = "kiln-step-\(UUID().uuidString.prefix(8))"
+        try Data("FROM base\nRUN echo started; SECRET_ARG=\(marker) sleep 120\n".utf8)
+            .write(to: context.appendingPathComponent("Dockerfile"))
+        let base = "base=oci-layout://\(fixture):latest"
+        let tmp = store.appendingPathComponent("kiln/tmp").path
+
+        // Start the build with a private TMPDIR, wait until the step's `sleep` runs, then SIGKILL kiln alone.
+        let kiln = KilnProcess.executable.path
+        let script = """
+            TMPDIR='\(tmpdir.path)' '\(kiln)' build --progress plain --root '\(store.path)' --build-context '\(base)' '\(context.path)' >/dev/null 2>&1 &
+            pid=$!
+            for i in $(seq 1 300); do
+              for p in /proc/[0-9]*; do grep -qs '\(marker)' $p/environ && break 2; done
+              sleep 0.1
+            done
+            kill -9 $pid; wait $pid; echo status=$?
+            """
+        let killed = try bash(script)
+        XCTAssertTrue(killed.contains("status=137"), "the build was not killed mid-RUN: \(killed)")
+
+        // The guard acts at once; give it a moment (polled, not a timed assertion).
+        var left: (processes: [Int32], runtimes: [Int32], mounts: Int) = ([], [], 0)
+        for _ in 0..<100 {
+            left = (processes(withEnvironment: marker), processes(withCommandLine: store.path), mounts(under: tmp))
+            if left.processes.isEmpty && left.runtimes.isEmpty && left.mounts == 0 { break }
+            usleep(100_000)
+        }
+        XCTAssertEqual(left.processes, [], "the killed step's process still runs")
+        XCTAssertEqual(left.runtimes, [], "a runtime or network process of the killed build still runs")
+        XCTAssertEqual(left.mounts, 0, "the killed step's overlay is still mounted under \(tmp)")
+        let bundles = (try FileManager.default.contentsOfDirectory(atPath: tmpdir.path)).filter { $0.hasPrefix("kiln-bundle") }
+        XCTAssertEqual(bundles, [], "a bundle outside the store")
+        // Nothing under the store holds the step's command line any more.
+        let grep = try bash("grep -rl '\(marker)' '\(store.path)' 2>/dev/null; echo done")
+        XCTAssertEqual(grep, "done\n", "the step's config.json is still in the store")
+
+        try Data("FROM base\nRUN echo next\n".utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        let next = try KilnProcess.run(["build", "-q", "--root", store.path, "--build-context", base, context.path])
+        XCTAssertEqual(next.status, 0, next.stderr)
+        let check = try KilnProcess.run(["system", "check", "--root", store.path])
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+    }
+
+    /// Processes whose environment holds `text`.
+    private func processes(withEnvironment text: String) -> [Int32] {
+        scan { pid in (FileManager.default.contents(atPath: "/proc/\(pid)/environ")).map { String(decoding: $0, as: UTF8.self).contains(text) } ?? false }
+    }
+
+    /// Processes whose command line holds `text` (runc runs with `--root STORE/kiln/runc`, pasta with the
+    /// namespace file in the store's scratch).
+    private func processes(withCommandLine text: String) -> [Int32] {
+        scan { pid in (FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")).map { String(decoding: $0, as: UTF8.self).contains(text) } ?? false }
+    }
+
+    private func scan(_ matches: (Int32) -> Bool) -> [Int32] {
+        let own = getpid()
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init).filter { pid in
+            guard pid != own, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")"), !stat[close...].hasPrefix(") Z") else { return false }
+            return matches(pid)
+        }
+    }
+
+    private func mounts(under path: String) -> Int {
+        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").filter { $0.contains(" \(path)/") }.count
+    }
+
+    /// `bash -c script`, output to a file (a process the script leaves running cannot hold a pipe open).
+    private func bash(_ script: String) throws -> String {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-killed-step-\(UUID().uuidString).out")
+        defer { try? FileManager.default.removeItem(at: out) }
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", script]
+        let handle = try FileHandle(forWritingTo: out)
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        return try String(contentsOf: out, encoding: .utf8)
+    }
+}
