@@ -31,6 +31,7 @@ extension Builder {
         if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0) }
         let key = BuildCache.key(state.cacheKey, [history, env.joined(separator: "\n"), state.workingDirectory,
                                                   state.config.config.user ?? "", noNetwork ? "none" : "host"] + run.mountSpecs
+                                 + (options.extraHosts.isEmpty ? [] : ["extra-hosts"] + options.extraHosts)
                                  + (try mounts.map { try mountKey($0) })
                                  + (heredoc?.script.map { ["heredoc-script", $0.name, $0.data] } ?? []))
         if try appendCachedLayer(key, history: history, state: &state, step: step) { return }
@@ -61,8 +62,10 @@ extension Builder {
                                                target: rootfs, readOnly: false)
             do {
                 let user = userSpec.isEmpty ? UserSpec.root : try UserResolver.resolve(userSpec, rootfs: rootfs)
-                let spec = ContainerSpec(rootfs: rootfs, args: args, env: env, cwd: cwd, user: user,
-                                         network: noNetwork ? .none : .host, mounts: binds)
+                let network: ContainerRuntime.NetworkMode = noNetwork ? .none : .host
+                let spec = ContainerSpec(rootfs: rootfs, args: args, env: env, cwd: cwd, user: user, network: network, mounts: binds,
+                                         etcFiles: options.extraHosts.isEmpty ? nil
+                                             : .standard(hostname: "buildkitsandbox", network: network, extraHosts: options.extraHosts))
                 stubs = ContainerRunner.missingMountpoints(spec).filter(Self.removedStubs.contains)
                 status = try await runner.run(spec, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
                                               bundleParent: prepared.privateDirectory, output: { collector.add($0) })

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 
-/// Docker's `--add-host HOST:IP` (also `HOST=IP`): /etc/hosts lines (`IP\tHOST`) for `kiln run`
-/// and the RUN steps of `kiln build`. `host-gateway` as the IP names the host as the container
+/// Docker's `--add-host HOST:IP` (also `HOST=IP`) for `kiln run` and the RUN steps of `kiln build`:
+/// checked and normalised to `HOST:IP` (Docker's `ExtraHosts`), and written to /etc/hosts as
+/// `IP\tHOST` lines. `host-gateway` as the IP names the host as the container
 /// reaches it: with the host's network (RUN steps, `--network host`) the host itself, 127.0.0.1;
 /// with `private` (pasta) the namespace's default gateway, which pasta maps to the host.
 enum AddHosts {
-    static func lines(_ flags: [String], privateNetwork: Bool, status: Int32) throws -> [String] {
+    static func parse(_ flags: [String], privateNetwork: Bool, status: Int32) throws -> [String] {
         try flags.map { flag in
             let separator = flag.firstIndex(of: "=") ?? flag.firstIndex(of: ":")
             guard let separator else { throw invalid(flag, status) }
@@ -25,7 +26,15 @@ enum AddHosts {
             }
             var v4 = in_addr(), v6 = in6_addr()
             guard inet_pton(AF_INET, ip, &v4) == 1 || inet_pton(AF_INET6, ip, &v6) == 1 else { throw invalid(flag, status) }
-            return ip + "\t" + host
+            return host + ":" + ip
+        }
+    }
+
+    /// /etc/hosts lines of `HOST:IP` entries.
+    static func hostsLines(_ entries: [String]) -> [String] {
+        entries.compactMap { entry in
+            guard let colon = entry.firstIndex(of: ":") else { return nil }
+            return String(entry[entry.index(after: colon)...]) + "\t" + String(entry[..<colon])
         }
     }
 

@@ -89,7 +89,7 @@ struct PsCommand: AsyncParsableCommand {
     var filter: [String] = []
     @Option(help: ArgumentHelp("Pretty-print containers using a Go template, 'table', 'table TEMPLATE' or 'json'", valueName: "string"))
     var format: String?
-    @Option(name: [.short, .customLong("last")], help: ArgumentHelp("Show n last created containers (includes all states)", valueName: "int"))
+    @Option(name: [.customShort("n"), .customLong("last")], help: ArgumentHelp("Show n last created containers (includes all states)", valueName: "int"))
     var last: Int = -1
     @Flag(name: .shortAndLong, help: "Show the latest created container (includes all states)")
     var latest = false

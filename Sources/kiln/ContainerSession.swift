@@ -156,7 +156,7 @@ struct ContainerSession {
 
     /// Docker's /etc files; a `private` network names pasta's DNS forwarder.
     private func etcFiles(hostname: String, network: NetworkMode) -> EtcFiles {
-        var files = EtcFiles.standard(hostname: hostname, network: network, extraHosts: record.extraHosts ?? [])
+        var files = EtcFiles.standard(hostname: hostname, network: network, extraHosts: AddHosts.hostsLines(record.extraHosts ?? []))
         if record.network == "private",
            let host = try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8),
            let resolv = UserNetwork.resolvConf(hostResolvConf: host) {

@@ -14,7 +14,7 @@ struct LogsCommand: AsyncParsableCommand {
     var follow = false
     @Flag(name: .shortAndLong, help: "Show timestamps")
     var timestamps = false
-    @Option(name: [.short, .customLong("tail")], help: ArgumentHelp("Number of lines to show from the end of the logs", valueName: "string"))
+    @Option(name: [.customShort("n"), .customLong("tail")], help: ArgumentHelp("Number of lines to show from the end of the logs", valueName: "string"))
     var tail = "all"
     @Option(help: ArgumentHelp("Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)", valueName: "string"))
     var since: String?

@@ -104,7 +104,7 @@ enum Prune {
         result.removed = doomed.map(\.key)
         store.removeBuildCacheEntries(result.removed)
         store.removeBuildNotes(keeping: all ? [] : imageIDs)
-        let report = try await store.prune()
+        let report = try await store.prune(keeping: try service.danglingBlobs())
         result.bytes = report.reclaimedBytes
         result.bytes += try await removeSnapshots(service, containers: ContainerStore(location: store.location).all())
         if all {

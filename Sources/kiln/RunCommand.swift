@@ -122,7 +122,7 @@ struct RunCommand: AsyncParsableCommand {
             printError("kiln: error: Invalid container name (\(name)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.")
             throw ExitCode(125)
         }
-        let extraHosts = try AddHosts.lines(addHost, privateNetwork: networkMode == "private", status: 125)
+        let extraHosts = try AddHosts.parse(addHost, privateNetwork: networkMode == "private", status: 125)
         var labels = config.labels
         for entry in label {
             let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
