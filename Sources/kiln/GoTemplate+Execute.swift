@@ -8,7 +8,7 @@ import Foundation
 extension GoTemplate {
     struct ExecError: Error, CustomStringConvertible {
         var message: String
-        var description: String { "template: :\(message)" }
+        var description: String { "template: \(message)" }
     }
 
     /// A missing map key: prints `<no value>`, is false, and `json` writes it as `null`.

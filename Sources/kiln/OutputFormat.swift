@@ -45,7 +45,7 @@ struct OutputFormat {
         do {
             return try template.execute(value)
         } catch {
-            printError("kiln: error: template: \(error)")
+            printError("kiln: error: \(error)")
             throw ExitCode(1)
         }
     }

@@ -72,7 +72,8 @@ final class PruneAndDiskUsageTests: RunTestCase {
         let old = check("\(kiln) images -q kiln-test/moving:1").trimmingCharacters(in: .whitespacesAndNewlines)
         try build("kiln-test/moving:1", "FROM \(Self.busybox)\nLABEL v=2\nRUN echo 2 > /v\n")
         XCTAssertEqual(check("\(kiln) images --filter dangling=true --format '{{.Repository}}:{{.Tag}} {{.ID}}'"), "<none>:<none> \(old)\n")
-        XCTAssertTrue(check("\(kiln) images -a").split(separator: "\n").contains { $0.hasPrefix("<none> ") && $0.contains(" <none>   \(old) ") })
+        let listed = check("\(kiln) images -a")
+        XCTAssertTrue(listed.split(separator: "\n").contains { $0.hasPrefix("<none> ") && $0.contains(" <none>    \(old) ") }, listed)
         XCTAssertEqual(check("\(kiln) images --filter dangling=false --filter reference='kiln-test/*' --format '{{.Repository}}:{{.Tag}}'"),
                        "kiln-test/moving:1\nkiln-test/busybox:latest\n")
         XCTAssertEqual(check("\(kiln) images --filter label=v=2 --format '{{.Tag}}'"), "1\n")
