@@ -59,8 +59,7 @@ struct ImagesCommand: AsyncParsableCommand {
             try await self.rows(service, filters: filters)
         }
         if quiet {
-            var seen = Set<String>()
-            for row in rows where seen.insert(row.image.id.description).inserted { printOut(row.image.shortID(truncated: !noTrunc)) }
+            for row in rows { printOut(row.image.shortID(truncated: !noTrunc)) }  // one per row, as Docker
             return
         }
         if let text = try output.render(rows.map(json), headers: Self.headers) {
