@@ -307,6 +307,10 @@ struct ExecCommand: AsyncParsableCommand {
     var containerAndCommand: [String] = []
 
     func run() async throws {
+        if let first = containerAndCommand.first, first == "--help" || first == "-h" {
+            printOut(Self.helpMessage())
+            return
+        }
         guard containerAndCommand.count >= 2 else {
             printError("kiln: 'kiln exec' requires at least 2 arguments.\nSee 'kiln exec --help'.")
             throw ExitCode(1)

@@ -53,6 +53,10 @@ struct RunCommand: AsyncParsableCommand {
     var imageAndCommand: [String] = []
 
     func run() async throws {
+        if let first = imageAndCommand.first, first == "--help" || first == "-h" {
+            printOut(Self.helpMessage())  // the passthrough argument captures it before ArgumentParser does
+            return
+        }
         guard let imageName = imageAndCommand.first else {
             printError("kiln: 'kiln run' requires at least 1 argument.\nSee 'kiln run --help'.")
             throw ExitCode(125)

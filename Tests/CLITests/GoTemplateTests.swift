@@ -1,5 +1,6 @@
 @testable import kiln
 import XCTest
+import TestVectors
 
 /// kiln's Go text/template subset, against what Go's text/template (with Docker's functions)
 /// prints for the same template and data.
@@ -131,5 +132,18 @@ final class GoTemplateTests: XCTestCase {
         XCTAssertEqual(try OutputFormat("json").render(rows, headers: [:]), "{\"ID\":\"abc\",\"Names\":\"web\"}\n{\"ID\":\"defghijklmnop\",\"Names\":\"db\"}")
         XCTAssertNil(try OutputFormat("table").render(rows, headers: [:]))
         XCTAssertNil(try OutputFormat(nil).render(rows, headers: [:]))
+    }
+}
+
+/// Every command kiln adds for Docker's habits has help, and its flags do not collide.
+final class DockerCommandHelpTests: XCTestCase {
+    func testHelpOfDockerStyleCommands() throws {
+        for command in [["ps"], ["logs"], ["images"], ["inspect"], ["image", "inspect"], ["container", "inspect"], ["image", "prune"],
+                        ["container", "prune"], ["builder", "prune"], ["system", "prune"], ["prune"], ["system", "df"], ["start"],
+                        ["restart"], ["run"], ["exec"], ["build"]] {
+            let result = try KilnProcess.run(command + ["--help"])
+            XCTAssertEqual(result.status, 0, "\(command) --help: \(result.stderr)")
+            XCTAssertTrue(result.stdout.contains("USAGE:"), "\(command) --help printed no usage: \(result.stdout)\(result.stderr)")
+        }
     }
 }
