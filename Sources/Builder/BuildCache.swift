@@ -1,9 +1,16 @@
 import Foundation
 import ImageSpec
 import ImageStore
+import Synchronization
 
 /// Layer cache: a record per step key (`kiln/cache/<key>.json`, written atomically) naming the
 /// layer blob and diffID the step produced. Survives restarts; a record whose blob is gone misses.
+/// The store's garbage collection keeps the blobs records name (ImageStore's `buildCacheEntries`).
+///
+/// Each build also notes the keys it used (hits and new records) under the image it made,
+/// `kiln/cache/builds/<image-id hex>.json` (a JSON array of keys): while that image is in the store
+/// its records are in use, not dangling — `kiln builder prune` and `kiln system prune` keep them,
+/// so the builder stages of a multistage image stay cached.
 struct BuildCache {
     struct Record: Codable {
         var layer: Descriptor
@@ -12,6 +19,14 @@ struct BuildCache {
 
     let store: ContentStore
     let enabled: Bool
+    /// The keys this build looked up with a hit or saved.
+    let used = UsedKeys()
+
+    final class UsedKeys: Sendable {
+        private let keys = Mutex<Set<String>>([])
+        func insert(_ key: String) { _ = keys.withLock { $0.insert(key) } }
+        var all: [String] { keys.withLock { $0.sorted() } }
+    }
 
     var directory: URL { store.location.stateDirectory.appendingPathComponent("cache") }
 
@@ -31,16 +46,29 @@ struct BuildCache {
               let data = try? Data(contentsOf: directory.appendingPathComponent(key + ".json")),
               let record = try? JSONDecoder().decode(Record.self, from: data),
               store.contains(record.layer.digest) else { return nil }
+        used.insert(key)
         return record
     }
 
     func save(_ key: String, _ record: Record) {
         guard let data = try? JSONEncoder().encode(record) else { return }
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temp = directory.appendingPathComponent(".\(key).\(UInt32.random(in: 0...UInt32.max))")
+        used.insert(key)
+        write(data, to: directory.appendingPathComponent(key + ".json"))
+    }
+
+    /// Notes the keys this build used under the image it produced (best effort).
+    func recordBuild(of imageID: Digest) {
+        guard let data = try? JSONEncoder().encode(used.all) else { return }
+        write(data, to: directory.appendingPathComponent("builds/\(imageID.hex).json"))
+    }
+
+    private func write(_ data: Data, to url: URL) {
+        let folder = url.deletingLastPathComponent()
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let temp = folder.appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max))")
         do {
             try data.write(to: temp)
-            if rename(temp.path, directory.appendingPathComponent(key + ".json").path) != 0 {
+            if rename(temp.path, url.path) != 0 {
                 try? FileManager.default.removeItem(at: temp)
             }
         } catch {

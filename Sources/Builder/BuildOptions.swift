@@ -29,6 +29,10 @@ public struct BuildOptions: Sendable {
     public var secrets: [String: [UInt8]] = [:]
     /// `--ssh`: agent sockets or key files by id (for `RUN --mount=type=ssh`).
     public var ssh: [String: SSHSpec] = [:]
+    /// `--cache-from IMAGE`: local images whose layers a step may reuse (see `CacheFromImages`).
+    public var cacheFrom: [CacheFromImage] = []
+    /// `--add-host`: /etc/hosts lines (`IP\tHOST`) of every RUN step.
+    public var extraHosts: [String] = []
 
     public init(dockerfileText: String, dockerfileName: String = "Dockerfile", dockerfilePath: String? = nil,
                 contextDirectory: String?) {

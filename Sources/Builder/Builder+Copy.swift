@@ -214,8 +214,15 @@ extension Builder {
     }
 
     /// Appends the layer cached under `key` with its history entry; false when there is none.
+    /// A `--cache-from` image's layer counts too (``CacheFromImages``); it is then recorded in the cache.
     func appendCachedLayer(_ key: String, history: String, state: inout StageState, step: Int) throws -> Bool {
-        guard let record = cache.lookup(key) else { return false }
+        var found = cache.lookup(key)
+        if found == nil, cache.enabled, let (layer, diffID, _) = CacheFromImages.match(options.cacheFrom, history: history, state: state),
+           store.contains(layer.digest) {
+            found = BuildCache.Record(layer: layer, diffID: diffID)
+            cache.save(key, found!)
+        }
+        guard let record = found else { return false }
         try committer.append(record.layer, diffID: record.diffID, to: &state)
         progress.cached(step)
         state.record(history, emptyLayer: false)

@@ -39,6 +39,7 @@ extension Builder {
         let key = BuildCache.key(state.cacheKey, [history, env.joined(separator: "\n"), state.workingDirectory,
                                                   state.config.config.user ?? "", noNetwork ? "none" : "host"]
                                  + (hostNetwork ? ["network=host"] : []) + (insecure ? ["security=insecure"] : []) + run.mountSpecs
+                                 + (options.extraHosts.isEmpty ? [] : ["extra-hosts"] + options.extraHosts)
                                  + (try mounts.map { try mountKey($0) })
                                  + (heredoc?.script.map { ["heredoc-script", $0.name, $0.data] } ?? []))
         if try appendCachedLayer(key, history: history, state: &state, step: step) { return }
@@ -87,6 +88,9 @@ extension Builder {
                 let user = userSpec.isEmpty ? UserSpec.root : try UserResolver.resolve(userSpec, rootfs: rootfs)
                 var spec = ContainerSpec(rootfs: rootfs, args: args, env: env, cwd: cwd, user: user,
                                          network: network, mounts: binds)
+                if !options.extraHosts.isEmpty {
+                    spec.etcFiles = .standard(hostname: spec.hostname, network: network, extraHosts: options.extraHosts)
+                }
                 if let resolvConf { spec.etcFiles.resolvConf = resolvConf }
                 if insecure { spec.security = .insecure }
                 stubs = ContainerRunner.missingMountpoints(spec).filter(Self.removedStubs.contains)

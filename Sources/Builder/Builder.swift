@@ -67,7 +67,9 @@ public final class Builder: @unchecked Sendable {
         try await buildStages()
         var final = finished[plan.target]!
         for (key, value) in options.labels { final.config.config.labels[key] = value }
-        return try await ImageCommit(store: store, sourceDateEpoch: sourceDateEpoch).write(final)
+        let result = try await ImageCommit(store: store, sourceDateEpoch: sourceDateEpoch).write(final)
+        cache.recordBuild(of: result.id)
+        return result
     }
 
     private func loadIgnoreFile() throws {

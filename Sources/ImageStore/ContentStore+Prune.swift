@@ -1,7 +1,7 @@
 import Foundation
 import ImageSpec
 
-/// What ``ContentStore/prune(strayAge:)`` deleted.
+/// What ``ContentStore/prune(strayAge:keepingBuildCache:)`` deleted.
 public struct PruneReport: Sendable {
     /// Unreferenced blobs removed.
     public var removedBlobs: [Digest]
@@ -43,14 +43,16 @@ extension ContentStore {
     /// A missing or unreadable manifest keeps what it could be walked to; nothing else is removed
     /// on its account. Throws ``StoreError`` (`corruptStore`) if `index.json` is unreadable (then
     /// nothing is removed).
+    ///
+    /// The layers that build cache records name (``buildCacheEntries()``) stay too unless
+    /// `keepingBuildCache` is false: a layer only a build made (a builder stage of a multistage
+    /// build, a step of an image since rebuilt) is what lets the next build skip that step.
     @discardableResult
-    public func prune(strayAge: TimeInterval = 3600) throws -> PruneReport {
+    /// Blobs in `keeping` stay as well (the images of containers).
+    public func prune(strayAge: TimeInterval = 3600, keepingBuildCache: Bool = true, keeping: Set<Digest> = []) throws -> PruneReport {
         try FileLock.withExclusiveLock(location.lockFile) {
-            var problems: [StoreProblem] = []
-            var live = Set<Digest>()
-            for entry in try readIndex().manifests {
-                live.formUnion(reachableBlobs(from: entry, via: "index.json", problems: &problems).keys)
-            }
+            var live = try referencedBlobs().union(keeping)
+            if keepingBuildCache { live.formUnion(buildCacheEntries().map(\.layer.digest)) }
             var report = PruneReport(removedBlobs: [], reclaimedBytes: 0, removedTempFiles: [])
             for (digest, size) in blobFiles().blobs.sorted(by: { $0.key < $1.key }) where !live.contains(digest) {
                 if unlink(location.blobPath(digest).path) == 0 {

@@ -11,7 +11,7 @@ public enum RemovalEvent: Sendable, Equatable {
 extension ImageService {
     /// Removes `nameOrID` as `docker rmi` does: a reference is untagged; when no reference is left
     /// on the image (or it was named by ID), the image is deleted: its blobs no other image needs
-    /// are pruned and its snapshots no other image shares are removed. Naming by ID an image with
+    /// are pruned (other dangling images stay) and its snapshots no other image shares are removed. Naming by ID an image with
     /// several repositories needs `force`. Throws ``ImagesError`` (`noSuchImage`, `conflict`).
     public func remove(_ nameOrID: String, force: Bool) async throws -> [RemovalEvent] {
         guard let image = try await localImage(nameOrID) else { throw ImagesError.noSuchImage(nameOrID) }
@@ -28,6 +28,8 @@ extension ImageService {
             toUntag = image.references
         }
         let remaining = image.references.filter { !toUntag.contains($0) }
+        // Other dangling images stay (`kiln image prune` removes them, saying so).
+        let otherDangling = remaining.isEmpty ? try danglingBlobs(except: image.id) : []
         for reference in toUntag where try await store.untag(reference) {
             events.append(.untagged(reference.familiar))
             // The repository's digest goes with its last tag, as Docker reports it.
@@ -40,10 +42,21 @@ extension ImageService {
         }
         if remaining.isEmpty {
             events.append(.deleted(image.id))
-            try await store.prune()
+            try await store.prune(keeping: otherDangling)
             try await removeUnusedSnapshots()
         }
         return events
+    }
+
+    /// The manifest, config and layer blobs of the dangling images, but the one with ID `except`.
+    public func danglingBlobs(except: Digest? = nil) throws -> Set<Digest> {
+        var blobs = Set<Digest>()
+        for entry in try store.danglingImages() where entry.config != except {
+            blobs.insert(entry.manifest.digest)
+            blobs.insert(entry.config)
+            blobs.formUnion(entry.layers.map(\.digest))
+        }
+        return blobs
     }
 
     /// Removes snapshots no image in the store uses, except those at `keepingPaths` (the lower

@@ -13,13 +13,7 @@ extension ImageService {
     /// Sizes are remembered in `kiln/layer-sizes/<alg>-<hex>` (a decimal number, written atomically),
     /// so each blob is read once.
     public func uncompressedLayerSizes(for image: LocalImage) -> [Int64] {
-        image.manifest.layers.map { layer in
-            let cache = store.location.stateDirectory.appendingPathComponent("layer-sizes/\(layer.digest.algorithm.rawValue)-\(layer.digest.hex)")
-            if let text = try? String(contentsOf: cache, encoding: .utf8), let size = Int64(text) { return size }
-            guard let url = try? store.open(layer.digest), let size = try? Self.uncompressedSize(url) else { return 0 }
-            Self.remember(size, at: cache)
-            return size
-        }
+        image.manifest.layers.map { uncompressedSize(ofLayer: $0) }
     }
 
     /// Best effort: a failed write only means computing the size again next time.

@@ -55,7 +55,8 @@ public final class ImageService: Sendable {
 
     /// The image `nameOrID` names: a reference (`busybox`, `localhost:5000/x:1`, `name@sha256:…`),
     /// or an image ID — full or a unique prefix, with or without `sha256:`. Nil when none matches.
-    /// Throws ``ImagesError`` (`ambiguous`) for an ID prefix matching several images.
+    /// Throws ``ImagesError`` (`ambiguous`) for an ID prefix matching several images. An ID that
+    /// no tagged image has may name a dangling image.
     public func localImage(_ nameOrID: String) async throws -> LocalImage? {
         let all = try await images()
         var idText: String?
@@ -75,7 +76,11 @@ public final class ImageService: Sendable {
             idText = nameOrID
         }
         guard let prefix = idText, !prefix.isEmpty else { return nil }
-        let matches = all.filter { $0.id.hex.hasPrefix(prefix) }
+        var matches = all.filter { $0.id.hex.hasPrefix(prefix) }
+        if matches.isEmpty {
+            // A dangling image (no tag reaches it) is still named by its ID, as in Docker.
+            matches = try await danglingImages().filter { $0.id.hex.hasPrefix(prefix) }
+        }
         if matches.count > 1, !matches.allSatisfy({ $0.id == matches[0].id }) {
             throw ImagesError(.ambiguous, "multiple IDs found with provided prefix: \(prefix)")
         }

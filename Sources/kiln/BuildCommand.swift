@@ -66,6 +66,12 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("SSH agent socket or keys to expose to the build (format: default|<id>[=<socket>|<key>[,<key>]])", valueName: "stringArray"))
     var ssh: [String] = []
 
+    @Option(name: .customLong("add-host"), help: ArgumentHelp("Add a custom host-to-IP mapping (host:ip; ip may be host-gateway) to RUN steps", valueName: "list"))
+    var addHost: [String] = []
+
+    @Option(name: .customLong("cache-from"), help: ArgumentHelp("Images to consider as cache sources (pulled when missing)", valueName: "stringArray"))
+    var cacheFrom: [String] = []
+
     @Argument(help: ArgumentHelp("The build context: a directory, or - for a Dockerfile or tar on stdin", valueName: "PATH | -"))
     var context: String
 
@@ -123,6 +129,11 @@ struct BuildCommand: AsyncParsableCommand {
             printError("ERROR: \(error.message)")
             throw ExitCode(1)
         }
+        options.extraHosts = AddHosts.hostsLines(try AddHosts.parse(addHost, privateNetwork: false, status: 1))
+        for name in cacheFrom where name.contains("type=") || name.contains(",") {
+            printError("ERROR: --cache-from \(name): BuildKit cache imports (type=…) are not supported; give an image name")
+            throw ExitCode(1)
+        }
         options.target = target
         options.noCache = noCache
         options.pull = pull
@@ -136,6 +147,7 @@ struct BuildCommand: AsyncParsableCommand {
         let result: BuildResult = try await ImageCommandSupport.withService(store) { service in
             var options = options
             options.namedContexts = try await BuildContextFlags.load(namedContexts, store: service.store)
+            options.cacheFrom = try await CacheFromFlag.load(cacheFrom, platform: options.platform, service: service)
             let builder = Builder(options: options, images: service, progress: reporter)
             let result: BuildResult
             do {

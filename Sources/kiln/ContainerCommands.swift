@@ -18,7 +18,7 @@ struct ContainerContext {
         do {
             return ContainerRunner(runtime: try OCIRuntime.detect(), stateDirectory: ContainerStore.runtimeRoot(location))
         } catch {
-            printError("Error response from daemon: \(error)")
+            printError("kiln: error: \(error)")
             throw ExitCode(1)
         }
     }
@@ -34,11 +34,30 @@ struct ContainerContext {
             } catch is ExitCode {
                 failed = true
             } catch {
-                printError("Error response from daemon: \(error)")
+                printError("kiln: error: \(error)")
                 failed = true
             }
         }
         if failed { throw ExitCode(1) }
+    }
+
+    /// Stops a running container: its stop signal (or `signal`), then SIGKILL after `timeout`
+    /// seconds (default 10). False (the error printed) for an invalid signal.
+    func stop(_ record: ContainerRecord, signal: String?, timeout: Int?) throws -> Bool {
+        let signalName = signal ?? record.stopSignal
+        guard let number = Signals.number(signalName) else {
+            printError("kiln: error: invalid signal: \(signalName)")
+            return false
+        }
+        if containers.state(record.id).status == "running" {
+            let runner = try self.runner()
+            runner.signal(record.id, number)
+            if !waitForExit(record.id, timeout: TimeInterval(timeout ?? 10)) {
+                runner.signal(record.id, SIGKILL)
+                _ = waitForExit(record.id, timeout: 30)
+            }
+        }
+        return true
     }
 
     /// Waits until the container's monitor recorded its exit; false after `timeout` seconds.
@@ -52,7 +71,10 @@ struct ContainerContext {
     }
 }
 
-/// `kiln ps [-a] [-q] [--no-trunc]`, as `docker ps`.
+/// `kiln ps [-a] [-q] [--no-trunc] [--filter K=V]... [--format F] [-n N] [-l]`, as `docker ps`.
+/// Filters: `status`, `name` (a regular expression searched in the name), `id` (prefix),
+/// `ancestor` (image name, name:tag or ID prefix), `label` (KEY or KEY=VALUE), `exited` (exit code),
+/// `before`/`since` (a container name or ID). A `status` or `exited` filter looks at all containers.
 struct PsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ps", abstract: "List containers")
 
@@ -63,25 +85,85 @@ struct PsCommand: AsyncParsableCommand {
     var quiet = false
     @Flag(name: .customLong("no-trunc"), help: "Don't truncate output")
     var noTrunc = false
+    @Option(name: .shortAndLong, help: ArgumentHelp("Filter output based on conditions provided", valueName: "filter"))
+    var filter: [String] = []
+    @Option(help: ArgumentHelp("Pretty-print containers using a Go template, 'table', 'table TEMPLATE' or 'json'", valueName: "string"))
+    var format: String?
+    @Option(name: [.customShort("n"), .customLong("last")], help: ArgumentHelp("Show n last created containers (includes all states)", valueName: "int"))
+    var last: Int = -1
+    @Flag(name: .shortAndLong, help: "Show the latest created container (includes all states)")
+    var latest = false
+
+    static let filterKeys: Set<String> = ["status", "name", "id", "ancestor", "label", "exited", "before", "since"]
+    static let statuses: Set<String> = ["created", "restarting", "running", "removing", "paused", "exited", "dead"]
 
     func run() async throws {
         let context = try ContainerContext(store)
+        let filters = try ListFilters(filter, allowed: Self.filterKeys)
+        for status in filters.values["status"] ?? [] where !Self.statuses.contains(status) {
+            printError("kiln: error: invalid filter 'status=\(status)'")
+            throw ExitCode(1)
+        }
+        let output = try OutputFormat(format)
+        var records = context.containers.all()
+        let showAll = all || filters.has("status") || filters.has("exited") || latest || last > 0
+        if let before = filters.values["before"]?.first {
+            guard let pivot = context.containers.lookup(before) else { return try noSuchContainer(before) }
+            records = records.filter { $0.created < pivot.created }
+        }
+        if let since = filters.values["since"]?.first {
+            guard let pivot = context.containers.lookup(since) else { return try noSuchContainer(since) }
+            records = records.filter { $0.created > pivot.created }
+        }
+        if latest { records = Array(records.prefix(1)) } else if last > 0 { records = Array(records.prefix(last)) }
+        let images = try await ancestorIDs(filters.values["ancestor"] ?? [])
+        var entries: [GoJSON] = []
         var table = TableWriter()
         table.add(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"])
-        for record in context.containers.all() {
+        for record in records {
             let state = context.containers.state(record.id)
-            if !all, state.status != "running" { continue }
+            if !showAll, state.status != "running" { continue }
+            guard filters.match("status", { $0 == state.status }),
+                  filters.match("id", { record.id.hasPrefix($0) }),
+                  filters.match("name", { pattern in record.name.range(of: pattern, options: .regularExpression) != nil }),
+                  filters.match("exited", { state.status == "exited" && Int32($0) == (state.exitCode ?? 0) }),
+                  filters.match("ancestor", { name in images[name]?.contains(record.imageID) ?? false || record.image == name }),
+                  filters.matchLabels(record.labels ?? [:]) else { continue }
             if quiet {
                 printOut(noTrunc ? record.id : record.shortID)
                 continue
             }
+            let status = Self.status(record, state)
+            entries.append(ContainerDocuments.listEntry(record, state, status: status, truncate: !noTrunc))
             var command = record.listCommand
             if !noTrunc { command = HumanUnits.ellipsis(command, 20) }
             table.add([noTrunc ? record.id : record.shortID, record.image, GoQuote.quote(command),
-                       HumanUnits.ago(record.created), Self.status(record, state),
+                       HumanUnits.ago(record.created), status,
                        record.ports.map(\.psText).joined(separator: ", "), record.name])
         }
-        if !quiet { printOut(table.render()) }
+        if quiet { return }
+        if let text = try output.render(entries, headers: ContainerDocuments.listHeaders) {
+            if !text.isEmpty { printOut(text) }
+        } else {
+            printOut(table.render())
+        }
+    }
+
+    private func noSuchContainer(_ name: String) throws {
+        printError("kiln: error: No such container: \(name)")
+        throw ExitCode(1)
+    }
+
+    /// The image IDs each `ancestor` filter value names (by reference or ID prefix).
+    private func ancestorIDs(_ names: [String]) async throws -> [String: Set<String>] {
+        guard !names.isEmpty else { return [:] }
+        return try await ImageCommandSupport.withService(store) { service in
+            var result: [String: Set<String>] = [:]
+            for name in names {
+                if let image = try? await service.localImage(name) { result[name, default: []].insert(image.id.description) }
+            }
+            return result
+        }
     }
 
     /// Docker's STATUS column: `Created`, `Up 3 seconds`, `Exited (0) 2 minutes ago`.
@@ -104,53 +186,6 @@ struct PsCommand: AsyncParsableCommand {
     }
 }
 
-/// `kiln logs [-f] [-t] CONTAINER`, as `docker logs`: stdout lines to stdout, stderr lines to stderr.
-struct LogsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Fetch the logs of a container")
-
-    @OptionGroup var store: StoreOptions
-    @Flag(name: .shortAndLong, help: "Follow log output")
-    var follow = false
-    @Flag(name: .shortAndLong, help: "Show timestamps")
-    var timestamps = false
-    @Argument var container: String
-
-    func run() async throws {
-        let context = try ContainerContext(store)
-        let record = try context.containers.find(container)
-        let path = context.containers.logFile(record.id).path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        defer { if fd >= 0 { close(fd) } }
-        var pending: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        var lastPass = false
-        while fd >= 0 {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                pending += buffer[0..<count]
-                while let newline = pending.firstIndex(of: 10) {
-                    emit(Array(pending[..<newline]))
-                    pending.removeSubrange(...newline)
-                }
-                continue
-            }
-            guard follow, context.containers.state(record.id).status == "running" else {
-                // One last read: the monitor may have written its final lines just now.
-                if follow, count == 0, !lastPass { lastPass = true; continue }
-                break
-            }
-            usleep(100_000)
-        }
-    }
-
-    private func emit(_ line: [UInt8]) {
-        struct Entry: Decodable { var log: String; var stream: String; var time: String }
-        guard let entry = try? JSONDecoder().decode(Entry.self, from: Data(line)) else { return }
-        let text = timestamps ? entry.time + " " + entry.log : entry.log
-        writeAll(entry.stream == "stderr" ? 2 : 1, Array(text.utf8))
-    }
-}
-
 /// `kiln stop [-t SECONDS] [-s SIGNAL] CONTAINER...`, as `docker stop`: the stop signal, then SIGKILL
 /// after the timeout (default 10 s).
 struct StopCommand: AsyncParsableCommand {
@@ -165,21 +200,8 @@ struct StopCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ContainerContext(store)
-        try context.forEach(containers) { record, name in
-            let signalName = signal ?? record.stopSignal
-            guard let number = Signals.number(signalName) else {
-                printError("Error response from daemon: invalid signal: \(signalName)")
-                return false
-            }
-            if context.containers.state(record.id).status == "running" {
-                let runner = try context.runner()
-                runner.signal(record.id, number)
-                if !context.waitForExit(record.id, timeout: TimeInterval(time ?? 10)) {
-                    runner.signal(record.id, SIGKILL)
-                    _ = context.waitForExit(record.id, timeout: 30)
-                }
-            }
-            return true
+        try context.forEach(containers) { record, _ in
+            try context.stop(record, signal: signal, timeout: time)
         }
     }
 }
@@ -202,7 +224,7 @@ struct KillCommand: AsyncParsableCommand {
         try context.forEach(containers) { record, name in
             guard context.containers.state(record.id).status == "running",
                   try context.runner().signal(record.id, number) else {
-                printError("Error response from daemon: Cannot kill container: \(name): Container \(record.id) is not running")
+                printError("kiln: error: Cannot kill container: \(name): Container \(record.id) is not running")
                 return false
             }
             if number == SIGKILL { _ = context.waitForExit(record.id, timeout: 10) }
@@ -225,7 +247,7 @@ struct RmCommand: AsyncParsableCommand {
         try context.forEach(containers) { record, name in
             if context.containers.state(record.id).status == "running" {
                 guard force else {
-                    printError("Error response from daemon: cannot remove container \"/\(record.name)\": container is running: stop the container before removing or force remove")
+                    printError("kiln: error: cannot remove container \"/\(record.name)\": container is running: stop the container before removing or force remove")
                     return false
                 }
                 try context.runner().signal(record.id, SIGKILL)
@@ -285,6 +307,10 @@ struct ExecCommand: AsyncParsableCommand {
     var containerAndCommand: [String] = []
 
     func run() async throws {
+        if let first = containerAndCommand.first, first == "--help" || first == "-h" {
+            printOut(Self.helpMessage())
+            return
+        }
         guard containerAndCommand.count >= 2 else {
             printError("kiln: 'kiln exec' requires at least 2 arguments.\nSee 'kiln exec --help'.")
             throw ExitCode(1)
@@ -294,7 +320,7 @@ struct ExecCommand: AsyncParsableCommand {
         let runner = try context.runner()
         guard context.containers.state(record.id).status == "running", let state = runner.state(record.id),
               state.status == "running" else {
-            printError("Error response from daemon: container \(record.id) is not running")
+            printError("kiln: error: container \(record.id) is not running")
             throw ExitCode(1)
         }
         let root = "/proc/\(state.pid)/root"
@@ -302,7 +328,7 @@ struct ExecCommand: AsyncParsableCommand {
         do {
             processUser = try UserResolver.resolve(user ?? record.user, rootfs: root)
         } catch {
-            printError("Error response from daemon: \(error)")
+            printError("kiln: error: \(error)")
             throw ExitCode(126)
         }
         let containerEnv = ((try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(state.pid)/environ"))) ?? Data())

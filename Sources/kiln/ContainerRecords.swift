@@ -35,6 +35,16 @@ struct ContainerRecord: Codable {
     var seccomp: String? = nil
     /// `--security-opt no-new-privileges`.
     var noNewPrivileges: Bool? = nil
+    /// The image's labels and `--label` values (absent in records of older kiln versions).
+    var labels: [String: String]? = nil
+    /// `--add-host` entries, `host:ip`, with `host-gateway` already resolved.
+    var extraHosts: [String]? = nil
+    /// Docker's `Config.Entrypoint` and `Config.Cmd`: the two halves of `path` + `args`.
+    var entrypoint: [String]? = nil
+    var cmd: [String]? = nil
+    /// The image's environment (never the `-e`/`--env-file` values) and exposed ports.
+    var imageEnv: [String]? = nil
+    var exposedPorts: [String]? = nil
 
     var shortID: String { String(id.prefix(12)) }
     var command: [String] { [path] + args }
@@ -142,6 +152,15 @@ struct ContainerStore {
         guard rename(temp.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 
+    /// The container `nameOrID` names (a full ID, a name, or a unique ID prefix), or nil.
+    func lookup(_ nameOrID: String) -> ContainerRecord? {
+        let all = self.all()
+        let name = nameOrID.hasPrefix("/") ? String(nameOrID.dropFirst()) : nameOrID
+        if let found = all.first(where: { $0.id == nameOrID }) ?? all.first(where: { $0.name == name }) { return found }
+        let matches = nameOrID.isEmpty ? [] : all.filter { $0.id.hasPrefix(nameOrID) }
+        return matches.count == 1 ? matches[0] : nil
+    }
+
     /// The container `nameOrID` names: a full ID, a name (with or without Docker's leading "/"),
     /// or a unique ID prefix. Docker's message and exit status 1 otherwise.
     func find(_ nameOrID: String) throws -> ContainerRecord {
@@ -150,11 +169,11 @@ struct ContainerStore {
         if let found = all.first(where: { $0.id == nameOrID }) ?? all.first(where: { $0.name == name }) { return found }
         let matches = nameOrID.isEmpty ? [] : all.filter { $0.id.hasPrefix(nameOrID) }
         if matches.count > 1 {
-            printError("Error response from daemon: multiple IDs found with provided prefix: \(nameOrID)")
+            printError("kiln: error: multiple IDs found with provided prefix: \(nameOrID)")
             throw ExitCode(1)
         }
         guard let found = matches.first else {
-            printError("Error response from daemon: No such container: \(nameOrID)")
+            printError("kiln: error: No such container: \(nameOrID)")
             throw ExitCode(1)
         }
         return found
@@ -181,7 +200,7 @@ struct ContainerStore {
             }
         }
         if taken.contains(record.name), let other = all().first(where: { $0.name == record.name }) {
-            printError("kiln: Error response from daemon: Conflict. The container name \"/\(record.name)\" is already in use by container \"\(other.id)\". You have to remove (or rename) that container to be able to reuse that name.")
+            printError("kiln: error: Conflict. The container name \"/\(record.name)\" is already in use by container \"\(other.id)\". You have to remove (or rename) that container to be able to reuse that name.")
             throw ExitCode(125)
         }
         let folder = self.folder(record.id)

@@ -41,6 +41,7 @@ struct ContainerSession {
         } catch {
             return fail("\(error)", 126, ready: ready)
         }
+        unlink(networkFailureFile)
         if networkNeedsHook {
             // The network is attached between the namespaces' creation and the process's start.
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -110,7 +111,11 @@ struct ContainerSession {
         for fd in keepUntilExit { close(fd) }
         detachNetwork(helperPID: containers.state(record.id).networkPID)
         var failure: String?
-        if pid == nil, status != 0, let message = errors.runtimeMessage {
+        if pid == nil, let message = networkFailure {
+            // The network hook's own one-line message, not runc's report of the hook's exit.
+            failure = message
+            status = 125
+        } else if pid == nil, status != 0, let message = errors.runtimeMessage {
             failure = message
             status = message.contains("executable file not found") || message.contains("no such file or directory") ? 127 : 126
         }
@@ -124,6 +129,14 @@ struct ContainerSession {
         try? mount.unmount()
         if record.autoRemove { containers.remove(record.id) }
         return status
+    }
+
+    /// Where `kiln __network-hook` leaves its error message when it cannot attach the network.
+    var networkFailureFile: String { containers.folder(record.id).appendingPathComponent("network-error").path }
+
+    private var networkFailure: String? {
+        guard let data = FileManager.default.contents(atPath: networkFailureFile), !data.isEmpty else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The OCI process and root filesystem settings of the container.
@@ -145,7 +158,7 @@ struct ContainerSession {
 
     /// Docker's /etc files; a `private` network names pasta's DNS forwarder.
     private func etcFiles(hostname: String, network: NetworkMode) -> EtcFiles {
-        var files = EtcFiles.standard(hostname: hostname, network: network)
+        var files = EtcFiles.standard(hostname: hostname, network: network, extraHosts: AddHosts.hostsLines(record.extraHosts ?? []))
         if record.network == "private",
            let host = try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8),
            let resolv = UserNetwork.resolvConf(hostResolvConf: host) {

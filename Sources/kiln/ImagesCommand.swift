@@ -3,14 +3,24 @@ import Foundation
 import ImageSpec
 import Images
 
-/// `kiln images [-q] [--digests] [--no-trunc] [--format json] [REPOSITORY[:TAG]]`, as `docker images`.
+/// `kiln images [-a] [-q] [--digests] [--no-trunc] [--filter K=V]... [--format F] [REPOSITORY[:TAG]]`,
+/// as `docker images`: tagged images and dangling ones (`<none>:<none>`, an image whose tag moved
+/// to a newer build). kiln keeps no intermediate images, so `-a` lists the same. Filters:
+/// `dangling=true|false`, `reference=PATTERN` (glob on `name` or `name:tag`), `label=KEY[=VALUE]`,
+/// `before=IMAGE`, `since=IMAGE`.
 struct ImagesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "images", abstract: "List images")
 
     @OptionGroup var store: StoreOptions
 
+    @Flag(name: .shortAndLong, help: "Show all images (kiln keeps no intermediate images: the same list)")
+    var all = false
+
     @Flag(name: .shortAndLong, help: "Only show image IDs")
     var quiet = false
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Filter output based on conditions provided", valueName: "filter"))
+    var filter: [String] = []
 
     @Flag(help: "Show digests")
     var digests = false
@@ -18,11 +28,17 @@ struct ImagesCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-trunc"), help: "Don't truncate output")
     var noTrunc = false
 
-    @Option(help: ArgumentHelp("Format output: 'table' (default) or 'json' (one object per line)", valueName: "string"))
+    @Option(help: ArgumentHelp("Pretty-print images using a Go template, 'table', 'table TEMPLATE' or 'json'", valueName: "string"))
     var format: String?
 
     @Argument(help: ArgumentHelp("Only images of this repository (and tag)", valueName: "REPOSITORY[:TAG]"))
-    var filter: String?
+    var repository: String?
+
+    static let headers: [String: String] = [
+        "Containers": "CONTAINERS", "CreatedAt": "CREATED AT", "CreatedSince": "CREATED", "Digest": "DIGEST", "ID": "IMAGE ID",
+        "Repository": "REPOSITORY", "SharedSize": "SHARED SIZE", "Size": "SIZE", "Tag": "TAG", "UniqueSize": "UNIQUE SIZE",
+        "VirtualSize": "VIRTUAL SIZE",
+    ]
 
     struct Row {
         var repository: String
@@ -33,15 +49,21 @@ struct ImagesCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let filters = try ListFilters(filter, allowed: ["dangling", "reference", "label", "before", "since"])
+        for value in filters.values["dangling"] ?? [] where value != "true" && value != "false" {
+            printError("kiln: error: invalid filter 'dangling=\(value)'")
+            throw ExitCode(1)
+        }
+        let output = try OutputFormat(format)
         let rows = try await ImageCommandSupport.withService(store) { service in
-            try await self.rows(service)
+            try await self.rows(service, filters: filters)
         }
         if quiet {
-            for row in rows { printOut(row.image.shortID(truncated: !noTrunc)) }
+            for row in rows { printOut(row.image.shortID(truncated: !noTrunc)) }  // one per row, as Docker
             return
         }
-        if format == "json" {
-            for row in rows { printOut(json(row).compact) }
+        if let text = try output.render(rows.map(json), headers: Self.headers) {
+            if !text.isEmpty { printOut(text) }
             return
         }
         var table = TableWriter()
@@ -55,22 +77,57 @@ struct ImagesCommand: AsyncParsableCommand {
         printOut(table.render())
     }
 
-    func rows(_ service: ImageService) async throws -> [Row] {
-        let wanted = filter.flatMap { try? ImageReference(parsing: $0, addingDefaultTag: false) }
+    func rows(_ service: ImageService, filters: ListFilters) async throws -> [Row] {
+        let wanted = repository.flatMap { try? ImageReference(parsing: $0, addingDefaultTag: false) }
+        let tagged = try await service.images()
+        let dangling = wanted == nil ? try await service.danglingImages() : []
+        let everything = tagged + dangling
+        func created(_ name: String) async throws -> Double {
+            guard let image = try await service.localImage(name) else {
+                throw ImagesError(.noSuchImage, "No such image: \(name)")
+            }
+            return Double(image.config.created?.secondsSinceEpoch ?? 0)
+        }
+        var before: Double?, since: Double?
+        if let name = filters.values["before"]?.first { before = try await created(name) }
+        if let name = filters.values["since"]?.first { since = try await created(name) }
         var rows: [Row] = []
-        for image in try await service.images() {
+        for image in everything.sorted(by: { ($0.config.created?.secondsSinceEpoch ?? 0) > ($1.config.created?.secondsSinceEpoch ?? 0) }) {
+            let time = Double(image.config.created?.secondsSinceEpoch ?? 0)
+            if let before, time >= before { continue }
+            if let since, time <= since { continue }
+            guard filters.matchLabels(image.config.config.labels) else { continue }
+            let isDangling = image.references.isEmpty
+            guard filters.match("dangling", { ($0 == "true") == isDangling }) else { continue }
             let size = service.uncompressedSize(of: image)
+            if isDangling {
+                guard !filters.has("reference") else { continue }
+                rows.append(Row(repository: "<none>", tag: "<none>", digest: "<none>", image: image, size: size))
+                continue
+            }
             for reference in image.references {
                 if let wanted {
                     guard wanted.name == reference.name else { continue }
                     if let tag = wanted.tag, tag != reference.tag { continue }
                 }
+                guard filters.match("reference", { Self.referenceMatches($0, reference) }) else { continue }
                 let digest = image.repoDigests.first { $0.name == reference.name }?.digest ?? reference.digest
                 rows.append(Row(repository: reference.familiarName, tag: reference.tag ?? "<none>",
                                 digest: digest?.description ?? "<none>", image: image, size: size))
             }
         }
         return rows
+    }
+
+    /// Docker's `reference=` filter: a glob (`*`, `?`, `[...]`) on the familiar name, or on
+    /// `name:tag` when the pattern has a tag.
+    static func referenceMatches(_ pattern: String, _ reference: ImageReference) -> Bool {
+        let name = reference.familiarName
+        let lastSlash = pattern.lastIndex(of: "/") ?? pattern.startIndex
+        if pattern[lastSlash...].contains(":") {
+            return fnmatch(pattern, name + ":" + (reference.tag ?? ""), FNM_PATHNAME) == 0
+        }
+        return fnmatch(pattern, name, FNM_PATHNAME) == 0
     }
 
     func json(_ row: Row) -> GoJSON {

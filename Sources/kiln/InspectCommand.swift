@@ -3,34 +3,91 @@ import Foundation
 import ImageSpec
 import Images
 
-/// `kiln inspect IMAGE...`, as `docker image inspect`: a JSON array, four-space indented, with
-/// Docker's fields in Docker's order. Missing images print `Error: No such image: …` and exit 1.
+/// `kiln inspect [--type image|container] [-f FORMAT] NAME...`, as `docker inspect`: each name is
+/// looked up as a container, then as an image (or only as the `--type` given); without `--format`
+/// a JSON array, four-space indented, with Docker's fields in Docker's order; with it, the Go
+/// template's output for each object on its own line. Missing names print `Error: No such object: …`
+/// (`image`/`container` with `--type`) and exit 1. `kiln image inspect` and `kiln container inspect`
+/// are the same with the type set.
 struct InspectCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more images")
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Return low-level information on containers or images")
 
+    @OptionGroup var options: InspectOptions
+
+    func run() async throws { try await options.inspect(type: options.type) }
+}
+
+struct ImageInspectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more images")
+    @OptionGroup var options: InspectOptions
+    func run() async throws { try await options.inspect(type: "image") }
+}
+
+struct ContainerInspectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more containers")
+    @OptionGroup var options: InspectOptions
+    func run() async throws { try await options.inspect(type: "container") }
+}
+
+struct InspectOptions: ParsableArguments {
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: ArgumentHelp("Images to inspect", valueName: "IMAGE"))
-    var images: [String]
+    @Option(name: .shortAndLong, help: ArgumentHelp("Format the output using the given Go template", valueName: "string"))
+    var format: String?
 
-    func run() async throws {
+    @Option(help: ArgumentHelp("Return JSON for specified type: image or container", valueName: "string"))
+    var type: String?
+
+    @Argument(help: ArgumentHelp("Containers or images to inspect", valueName: "NAME|ID"))
+    var names: [String]
+
+    func inspect(type: String?) async throws {
+        guard type == nil || type == "image" || type == "container" else {
+            printError("kiln: error: \"\(type!)\" is not a valid value for --type (image or container)")
+            throw ExitCode(1)
+        }
+        let template = try format.map { try OutputFormat.parse($0) }
+        let location = try store.location()
+        let containers = ContainerStore(location: location)
         var missing: [String] = []
         let documents = try await ImageCommandSupport.withService(store) { service in
             var documents: [GoJSON] = []
-            for name in images {
-                guard let image = try await service.localImage(name) else {
-                    missing.append(name)
+            for name in names {
+                if type != "image", let record = containers.lookup(name) {
+                    let state = containers.state(record.id)
+                    documents.append(ContainerDocuments.inspect(record, state, containers: containers, env: Self.environment(record, state)))
                     continue
                 }
-                documents.append(Self.document(image, size: service.uncompressedSize(of: image)))
+                if type != "container", let image = try await service.localImage(name) {
+                    documents.append(InspectCommand.document(image, size: service.uncompressedSize(of: image)))
+                    continue
+                }
+                missing.append(name)
             }
             return documents
         }
-        printOut(GoJSON.array(documents).pretty)
-        for name in missing { printError("Error: No such image: \(name)") }
+        if let template {
+            for document in documents { printOut(try OutputFormat.execute(template, document)) }
+        } else {
+            printOut(GoJSON.array(documents).pretty)
+        }
+        let kind = type ?? "object"
+        for name in missing { printError("Error: No such \(kind): \(name)") }
         if !missing.isEmpty { throw ExitCode(1) }
     }
 
+    /// A running container's environment as its process has it; else the one it started with,
+    /// less the `-e`/`--env-file` values kiln never stores.
+    static func environment(_ record: ContainerRecord, _ state: ContainerState) -> [String] {
+        if state.status == "running", state.pid > 0,
+           let data = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(state.pid)/environ")), !data.isEmpty {
+            return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        }
+        return RunEnvironment.merge(hostname: record.shortID, tty: record.tty, imageEnv: record.imageEnv ?? [], userEnv: [])
+    }
+}
+
+extension InspectCommand {
     static func document(_ image: LocalImage, size: Int64) -> GoJSON {
         let config = image.config
         var members: [(String, GoJSON)] = [
@@ -50,7 +107,7 @@ struct InspectCommand: AsyncParsableCommand {
         if let version = config.platform.osVersion { members.append(("OsVersion", .string(version))) }
         members += [
             ("Size", .int(size)),
-            ("GraphDriver", .object([("Data", .null), ("Name", .string("kiln"))])),
+            ("GraphDriver", .object([("Data", .nilMap), ("Name", .string("kiln"))])),
             ("RootFS", .object([("Type", .string(config.rootfs.type)), ("Layers", .array(config.rootfs.diffIDs.map { .string($0.description) }))])),
             ("Metadata", .object([("LastTagTime", .string("0001-01-01T00:00:00Z"))])),
         ]
@@ -72,9 +129,9 @@ struct InspectCommand: AsyncParsableCommand {
             ("Hostname", .string("")), ("Domainname", .string("")), ("User", .string(c.user ?? "")),
             ("AttachStdin", .bool(false)), ("AttachStdout", .bool(false)), ("AttachStderr", .bool(false)),
         ]
-        if !c.exposedPorts.isEmpty { members.append(("ExposedPorts", .object(c.exposedPorts.sorted().map { ($0, .object([])) }))) }
+        if !c.exposedPorts.isEmpty { members.append(("ExposedPorts", .map(c.exposedPorts.sorted().map { ($0, .object([])) }))) }
         members += [("Tty", .bool(false)), ("OpenStdin", .bool(false)), ("StdinOnce", .bool(false)),
-                    ("Env", c.env.isEmpty ? .null : GoJSON.strings(c.env)), ("Cmd", GoJSON.strings(c.cmd))]
+                    ("Env", c.env.isEmpty ? .nilSlice : GoJSON.strings(c.env)), ("Cmd", GoJSON.strings(c.cmd))]
         if let check = c.healthcheck {
             var health: [(String, GoJSON)] = []
             if !check.test.isEmpty { health.append(("Test", GoJSON.strings(check.test))) }
@@ -88,11 +145,11 @@ struct InspectCommand: AsyncParsableCommand {
         if c.argsEscaped { members.append(("ArgsEscaped", .bool(true))) }
         members += [
             ("Image", .string(extraString(c.extraFields["Image"]))),
-            ("Volumes", c.volumes.isEmpty ? .null : .object(c.volumes.sorted().map { ($0, .object([])) })),
+            ("Volumes", c.volumes.isEmpty ? .nilMap : .map(c.volumes.sorted().map { ($0, .object([])) })),
             ("WorkingDir", .string(c.workingDir ?? "")),
             ("Entrypoint", GoJSON.strings(c.entrypoint)),
-            ("OnBuild", c.onBuild.isEmpty ? .null : GoJSON.strings(c.onBuild)),
-            ("Labels", c.labels.isEmpty ? .null : .object(c.labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ("OnBuild", c.onBuild.isEmpty ? .nilSlice : GoJSON.strings(c.onBuild)),
+            ("Labels", c.labels.isEmpty ? .nilMap : .map(c.labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
         ]
         if let signal = c.stopSignal { members.append(("StopSignal", .string(signal))) }
         if let shell = c.shell { members.append(("Shell", GoJSON.strings(shell))) }

@@ -17,7 +17,9 @@ struct Kiln: AsyncParsableCommand {
             SaveCommand.self,
             LoadCommand.self,
             ImportCommand.self,
-            RunCommand.self, PsCommand.self, LogsCommand.self, StopCommand.self, KillCommand.self, RmCommand.self,
+            RunCommand.self, PsCommand.self, LogsCommand.self, StartCommand.self, RestartCommand.self, StopCommand.self,
+            KillCommand.self, RmCommand.self,
+            ImageGroupCommand.self, ContainerGroupCommand.self, BuilderGroupCommand.self,
             ExecCommand.self, PortCommand.self, MonitorCommand.self, NetworkHookCommand.self,
         ]
     )

@@ -55,7 +55,7 @@ struct LoginCommand: AsyncParsableCommand {
             try? await client.shutdown()
         } catch {
             try? await client.shutdown()
-            printError("Error response from daemon: login attempt to \(host) failed: \(error)")
+            printError("kiln: error: login attempt to \(host) failed: \(error)")
             throw ExitCode(1)
         }
         let file = DockerConfigFile()

@@ -22,7 +22,7 @@ struct RmiCommand: AsyncParsableCommand {
                 do {
                     if let image = try await service.localImage(name),
                        let conflict = ContainerImageUse.conflict(removing: name, image: image, force: force, location: try store.location()) {
-                        printError("Error response from daemon: \(conflict)")
+                        printError("kiln: error: \(conflict)")
                         failed = true
                         continue
                     }
@@ -33,7 +33,7 @@ struct RmiCommand: AsyncParsableCommand {
                         }
                     }
                 } catch let error as ImagesError {
-                    printError("Error response from daemon: \(error)")
+                    printError("kiln: error: \(error)")
                     failed = true
                 }
             }

@@ -46,18 +46,26 @@ struct RunCommand: AsyncParsableCommand {
     var stopSignal: String?
     @Option(name: .customLong("security-opt"), help: ArgumentHelp("Security Options: seccomp=unconfined|PROFILE.json, no-new-privileges", valueName: "list"))
     var securityOpt: [String] = []
+    @Option(name: .customLong("add-host"), help: ArgumentHelp("Add a custom host-to-IP mapping (host:ip; ip may be host-gateway)", valueName: "list"))
+    var addHost: [String] = []
+    @Option(name: .shortAndLong, help: ArgumentHelp("Set meta data on a container", valueName: "list"))
+    var label: [String] = []
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The image, then the command and its arguments", valueName: "IMAGE [COMMAND] [ARG...]"))
     var imageAndCommand: [String] = []
 
     func run() async throws {
+        if let first = imageAndCommand.first, first == "--help" || first == "-h" {
+            printOut(Self.helpMessage())  // the passthrough argument captures it before ArgumentParser does
+            return
+        }
         guard let imageName = imageAndCommand.first else {
             printError("kiln: 'kiln run' requires at least 1 argument.\nSee 'kiln run --help'.")
             throw ExitCode(125)
         }
         let arguments = Array(imageAndCommand.dropFirst())
         guard ["private", "host", "none", "bridge", "default"].contains(network) else {
-            printError("kiln: Error response from daemon: network \(network) not found.")
+            printError("kiln: error: network \(network) not found.")
             throw ExitCode(125)
         }
         if interactive, tty, !detach, isatty(0) != 1 {
@@ -80,7 +88,7 @@ struct RunCommand: AsyncParsableCommand {
         let argv = RunCommandLine.argv(imageEntrypoint: config.entrypoint, imageCmd: config.cmd,
                                        entrypointFlag: entrypoint, arguments: arguments)
         guard let path = argv.first else {
-            printError("kiln: Error response from daemon: no command specified.")
+            printError("kiln: error: no command specified.")
             throw ExitCode(125)
         }
         let userEnv = try RunEnvironment.userValues(env, envFiles: envFile)
@@ -105,7 +113,7 @@ struct RunCommand: AsyncParsableCommand {
             let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
             guard (2...3).contains(parts.count), parts[0].hasPrefix("/"), parts[1].hasPrefix("/"),
                   parts.count == 2 || ["ro", "rw"].contains(parts[2]) else {
-                printError("kiln: Error response from daemon: invalid volume specification: '\(spec)' (use an absolute host path: SRC:DST[:ro])")
+                printError("kiln: error: invalid volume specification: '\(spec)' (use an absolute host path: SRC:DST[:ro])")
                 throw ExitCode(125)
             }
             try? FileManager.default.createDirectory(atPath: parts[0], withIntermediateDirectories: true)
@@ -113,11 +121,11 @@ struct RunCommand: AsyncParsableCommand {
         }
         let signalName = stopSignal ?? config.stopSignal ?? "SIGTERM"
         guard Signals.number(signalName) != nil else {
-            printError("kiln: Error response from daemon: invalid signal: \(signalName)")
+            printError("kiln: error: invalid signal: \(signalName)")
             throw ExitCode(125)
         }
         if let name, name.range(of: #"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$"#, options: .regularExpression) == nil {
-            printError("kiln: Error response from daemon: Invalid container name (\(name)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.")
+            printError("kiln: error: Invalid container name (\(name)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.")
             throw ExitCode(125)
         }
         let security: SecurityOptionFlags
@@ -126,6 +134,12 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             printError("kiln: \(error)")
             throw ExitCode(125)
+        }
+        let extraHosts = try AddHosts.parse(addHost, privateNetwork: networkMode == "private", status: 125)
+        var labels = config.labels
+        for entry in label {
+            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            labels[parts[0]] = parts.count > 1 ? parts[1] : ""
         }
         let id = newContainerID()
         var draft = ContainerRecord(
@@ -139,21 +153,30 @@ struct RunCommand: AsyncParsableCommand {
                     : HealthSettings(test: check.test, interval: Self.seconds(check.interval), timeout: Self.seconds(check.timeout),
                                      startPeriod: Self.seconds(check.startPeriod), retries: check.retries)
             },
-            lowerDirs: lowerDirs)
+            lowerDirs: lowerDirs, labels: labels, extraHosts: extraHosts,
+            entrypoint: entrypoint.map { $0.isEmpty ? [] : [$0] } ?? config.entrypoint,
+            cmd: !arguments.isEmpty ? arguments : entrypoint != nil ? nil : config.cmd,
+            imageEnv: config.env, exposedPorts: config.exposedPorts.sorted())
         draft.seccomp = security.seccomp
         draft.noNewPrivileges = security.noNewPrivileges ? true : nil
         let containers = ContainerStore(location: location)
         let record = try containers.create(draft, nameGenerated: name == nil)
         let processEnv = RunEnvironment.merge(hostname: record.shortID, tty: tty, imageEnv: config.env, userEnv: userEnv)
         if detach {
-            try startMonitor(record, env: processEnv, location: location)
+            try ContainerMonitor.start(record, env: processEnv, location: location, removeOnFailure: true)
             printOut(id)
             return
         }
         let session = ContainerSession(location: location, record: record, env: processEnv, foreground: true)
-        let status = session.run { failure, _ in
-            if let failure { printError("kiln: Error response from daemon: \(failure)") }
+        var failedToStart = false
+        let status = session.run { failure, status in
+            if let failure {
+                printError("kiln: error: \(failure)")
+                failedToStart = status == 125
+            }
         }
+        // Docker leaves no container behind when it could not start one (a busy port, a failed mount).
+        if failedToStart { containers.remove(record.id) }
         throw ExitCode(status)
     }
 
@@ -168,48 +191,6 @@ struct RunCommand: AsyncParsableCommand {
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-    /// Starts `kiln __monitor` in its own session; hands it the environment through a pipe, and
-    /// waits until it reports the container running (or failed).
-    private func startMonitor(_ record: ContainerRecord, env: [String], location: StoreLocation) throws {
-        let plan = try DetachedProcess.pipe(), report = try DetachedProcess.pipe()
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let log = open(ContainerStore(location: location).folder(record.id).appendingPathComponent("monitor.log").path,
-                       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        defer { if log >= 0 { close(log) } }
-        do {
-            _ = try DetachedProcess.spawn(executable, ["__monitor", "--root", location.root.path, record.id],
-                                          stdin: plan.read, stdout: report.write, stderr: log >= 0 ? log : nil)
-        } catch {
-            close(plan.read); close(plan.write); close(report.read); close(report.write)
-            printError("kiln: Error response from daemon: cannot start the container monitor: \(error)")
-            throw ExitCode(125)
-        }
-        close(plan.read)
-        close(report.write)
-        let data = try JSONEncoder().encode(env)
-        writeAll(plan.write, Array(data))
-        close(plan.write)
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(report.read, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { break }
-            bytes += buffer[0..<count]
-        }
-        close(report.read)
-        let answer = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if answer.hasPrefix("error ") {
-            let parts = answer.dropFirst(6).split(separator: " ", maxSplits: 1).map(String.init)
-            printError("kiln: Error response from daemon: \(parts.count > 1 ? parts[1] : answer)")
-            throw ExitCode(Int32(parts[0]) ?? 125)
-        }
-        if answer != "ok" {
-            printError("kiln: Error response from daemon: the container monitor ended without reporting (see \(ContainerStore(location: location).folder(record.id).path)/monitor.log)")
-            throw ExitCode(125)
-        }
     }
 }
 

@@ -111,7 +111,10 @@ struct NetworkHookCommand: AsyncParsableCommand {
             helper = try attachNetwork(pid: Int32(pid), network: record.network, ports: record.ports,
                                        stateDirectory: containers.folder(id).path)
         } catch {
-            printError("cannot set up the container's network: \(error)")
+            // The session reports this message itself (runc would wrap it in its hook error).
+            let message = "cannot set up the container's network: \(error)"
+            try? Data(message.utf8).write(to: containers.folder(id).appendingPathComponent("network-error"))
+            printError(message)
             throw ExitCode(1)
         }
         if let helper { containers.update(id) { $0.networkPID = helper } }

@@ -1,5 +1,6 @@
 import Builder
 import ArgumentParser
+import DockerfileSyntax
 import Foundation
 import ImageSpec
 import ImageStore
@@ -13,43 +14,139 @@ struct SystemCommand: AsyncParsableCommand {
     )
 }
 
-/// `kiln system df [-v]`, as `docker system df`: store space, per image with shared and unique size.
+/// `kiln system df [-v]`, as `docker system df`: four rows (Images, Containers, Local Volumes,
+/// Build Cache) with Docker's arithmetic.
+/// - Images: every image (dangling ones too); ACTIVE those a container uses; SIZE the
+///   uncompressed size of all their layers, each layer counted once; RECLAIMABLE SIZE less, for
+///   each active image, its size minus its shared size (Docker's formula), with the percentage.
+/// - Containers: ACTIVE the running ones; SIZE their writable layers; RECLAIMABLE the stopped ones'.
+/// - Local Volumes: kiln has no named volumes (bind mounts are not counted, as in Docker).
+/// - Build Cache: the build step records; SIZE the uncompressed layers that no image holds
+///   (layers images hold are counted with the images, as Docker marks them shared); none is
+///   ACTIVE once no build runs, so all of it is RECLAIMABLE.
 struct SystemDiskUsage: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "df", abstract: "Show the store's disk usage")
+    static let configuration = CommandConfiguration(commandName: "df", abstract: "Show kiln disk usage")
 
     @OptionGroup var store: StoreOptions
 
     @Flag(name: .shortAndLong, help: "Show detailed information on space usage")
     var verbose = false
 
+    struct ImageRow {
+        var image: LocalImage
+        var size: Int64
+        var sharedSize: Int64
+        var containers: Int
+    }
+
+    struct CacheRow {
+        var entry: BuildCacheEntry
+        var size: Int64
+        var shared: Bool
+        var inUse: Bool
+    }
+
     func run() async throws {
-        let (usage, images, snapshotBytes, snapshotCount) = try await ImageCommandSupport.withService(store) { service in
-            let usage = try service.store.diskUsage()
-            let images = try await service.images()
-            var bytes: Int64 = 0
-            let snapshots = service.store.snapshots()
-            for chainID in snapshots { bytes += Self.treeSize(service.store.snapshotPath(chainID)) }
-            return (usage, images, bytes, snapshots.count)
+        let location = try store.location()
+        let containerStore = ContainerStore(location: location)
+        let records = containerStore.all()
+        let (imageRows, layersSize, cacheRows) = try await ImageCommandSupport.withService(store) { service in
+            let images = try await service.images() + (try await service.danglingImages())
+            // Layer sizes by chain ID, and how many images hold each layer.
+            var layerSize: [Digest: Int64] = [:]
+            var holders: [Digest: Int] = [:]
+            var chains: [[Digest]] = []
+            for image in images {
+                let sizes = service.uncompressedLayerSizes(for: image)
+                let chainIDs = ChainID.computeAll(diffIDs: image.diffIDs)
+                chains.append(chainIDs)
+                for (chainID, size) in zip(chainIDs, sizes) {
+                    layerSize[chainID] = size
+                    holders[chainID, default: 0] += 1
+                }
+            }
+            let rows = zip(images, chains).map { image, chainIDs in
+                let size = chainIDs.reduce(Int64(0)) { $0 + (layerSize[$1] ?? 0) }
+                let shared = chainIDs.filter { (holders[$0] ?? 0) > 1 }.reduce(Int64(0)) { $0 + (layerSize[$1] ?? 0) }
+                return ImageRow(image: image, size: size, sharedSize: shared,
+                                containers: records.filter { $0.imageID == image.id.description }.count)
+            }
+            let imageLayers = Set(images.flatMap { $0.layers.map(\.digest) })
+            let inUse = service.store.buildCacheKeys(usedByImages: Set(images.map(\.id)))
+            var seen = Set<Digest>()
+            let cache = service.store.buildCacheEntries().reversed().map { entry in
+                let shared = imageLayers.contains(entry.layer.digest) || !service.store.contains(entry.layer.digest)
+                let first = seen.insert(entry.layer.digest).inserted
+                let size = shared || !first ? 0 : service.uncompressedSize(ofLayer: entry.layer)
+                return CacheRow(entry: entry, size: size, shared: shared, inUse: inUse.contains(entry.key))
+            }
+            return (rows, layerSize.values.reduce(0, +), Array(cache))
         }
-        let active = Set(usage.images.map(\.descriptor.digest))
+        // Images.
+        var used: Int64 = 0
+        for row in imageRows where row.containers > 0 { used += row.size - row.sharedSize }
+        let imageReclaimable = layersSize - used
+        // Containers.
+        var containerRows: [(ContainerRecord, ContainerState, Int64)] = []
+        for record in records {
+            containerRows.append((record, containerStore.state(record.id), Self.treeSize(containerStore.folder(record.id).appendingPathComponent("upper"))))
+        }
+        let containerSize = containerRows.reduce(Int64(0)) { $0 + $1.2 }
+        let containerReclaimable = containerRows.filter { $0.1.status != "running" }.reduce(Int64(0)) { $0 + $1.2 }
+        let cacheSize = cacheRows.reduce(Int64(0)) { $0 + $1.size }
+
         var table = TableWriter()
         table.add(["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"])
-        let reclaimable = usage.unreferencedBytes
-        let percent = usage.totalBlobBytes > 0 ? Int(Double(reclaimable) * 100 / Double(usage.totalBlobBytes)) : 0
-        table.add(["Images", "\(images.count)", "\(active.count)", HumanUnits.size4(usage.totalBlobBytes), "\(HumanUnits.size4(reclaimable)) (\(percent)%)"])
-        table.add(["Build Cache", "\(snapshotCount)", "0", HumanUnits.size4(snapshotBytes), HumanUnits.size4(snapshotBytes)])
+        table.add(["Images", "\(imageRows.count)", "\(imageRows.filter { $0.containers > 0 }.count)",
+                   HumanUnits.size4(layersSize), Self.withPercent(imageReclaimable, of: layersSize)])
+        table.add(["Containers", "\(containerRows.count)", "\(containerRows.filter { $0.1.status == "running" }.count)",
+                   HumanUnits.size4(containerSize), Self.withPercent(containerReclaimable, of: containerSize)])
+        table.add(["Local Volumes", "0", "0", "0B", "0B"])
+        table.add(["Build Cache", "\(cacheRows.count)", "0", HumanUnits.size4(cacheSize), HumanUnits.size4(cacheSize)])
         printOut(table.render())
         guard verbose else { return }
+
         printOut("\nImages space usage:\n")
-        var detail = TableWriter()
-        detail.add(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "SHARED SIZE", "UNIQUE SIZE", "CONTAINERS"])
-        for entry in usage.images {
-            let image = images.first { $0.references.contains(entry.reference) }
-            detail.add([entry.reference.familiarName, entry.reference.tag ?? "<none>", image?.shortID() ?? String(entry.descriptor.digest.hex.prefix(12)),
-                        HumanUnits.ago(image?.config.created?.date), HumanUnits.size4(entry.totalSize),
-                        HumanUnits.size4(entry.sharedSize), HumanUnits.size4(entry.uniqueSize), "0"])
+        var images = TableWriter()
+        images.add(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "SHARED SIZE", "UNIQUE SIZE", "CONTAINERS"])
+        for row in imageRows {
+            let tags = row.image.references.filter { $0.tag != nil && $0.digest == nil }
+            let names = tags.isEmpty ? [("<none>", "<none>")] : tags.map { ($0.familiarName, $0.tag ?? "<none>") }
+            for (repository, tag) in names {
+                images.add([repository, tag, row.image.shortID(), HumanUnits.ago(row.image.config.created?.date),
+                            HumanUnits.size4(row.size), HumanUnits.size4(row.sharedSize),
+                            HumanUnits.size4(row.size - row.sharedSize), "\(row.containers)"])
+            }
         }
-        printOut(detail.render())
+        printOut(images.render())
+
+        printOut("\nContainers space usage:\n")
+        var containers = TableWriter()
+        containers.add(["CONTAINER ID", "IMAGE", "COMMAND", "LOCAL VOLUMES", "SIZE", "CREATED", "STATUS", "NAMES"])
+        for (record, state, size) in containerRows {
+            containers.add([record.shortID, record.image, GoQuote.quote(HumanUnits.ellipsis(record.listCommand, 20)), "0",
+                            HumanUnits.size4(size), HumanUnits.ago(record.created), PsCommand.status(record, state), record.name])
+        }
+        printOut(containers.render())
+
+        printOut("\nLocal Volumes space usage:\n")
+        var volumes = TableWriter()
+        volumes.add(["VOLUME NAME", "LINKS", "SIZE"])
+        printOut(volumes.render())
+
+        printOut("\nBuild cache usage: \(HumanUnits.size4(cacheSize))\n")
+        var cache = TableWriter()
+        cache.add(["CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE", "SHARED"])
+        for row in cacheRows {
+            cache.add([String(row.entry.key.prefix(25)), "regular", HumanUnits.size4(row.size), HumanUnits.ago(row.entry.created),
+                       HumanUnits.ago(row.entry.created), row.inUse ? "1" : "0", row.shared ? "true" : "false"])
+        }
+        printOut(cache.render())
+    }
+
+    /// `SIZE (N%)`, Docker's integer percentage; just the size when the total is zero.
+    static func withPercent(_ part: Int64, of total: Int64) -> String {
+        total > 0 ? "\(HumanUnits.size4(part)) (\(part * 100 / total)%)" : HumanUnits.size4(part)
     }
 
     static func treeSize(_ url: URL) -> Int64 {
@@ -85,45 +182,5 @@ struct SystemCheck: AsyncParsableCommand {
             printOut("Verified \(report.blobsVerified) blobs: \(report.problems.count) problem(s) found")
             throw ExitCode(1)
         }
-    }
-}
-
-/// `kiln prune [-f]` (also `kiln system prune`): removes blobs no image needs, unused snapshots
-/// and stale temp files, as `docker image prune`.
-struct PruneCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused data")
-
-    @OptionGroup var store: StoreOptions
-
-    @Flag(name: .shortAndLong, help: "Do not prompt for confirmation")
-    var force = false
-
-    @Flag(name: .customLong("cache-mounts"), help: "Also remove the RUN --mount=type=cache directories")
-    var cacheMounts = false
-
-    func run() async throws {
-        if !force {
-            FileHandle.standardOutput.write(Data("WARNING! This will remove all dangling images and unused layer snapshots.\nAre you sure you want to continue? [y/N] ".utf8))
-            let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-            guard answer == "y" || answer == "yes" else { return }
-        }
-        let (report, snapshots) = try await ImageCommandSupport.withService(store) { service in
-            let report = try await service.store.prune()
-            // Containers' lower layers stay, even when their image is gone.
-            let inUse = Set(ContainerStore(location: service.store.location).all().flatMap(\.lowerDirs))
-            let snapshots = try await service.removeUnusedSnapshots(keepingPaths: inUse)
-            if cacheMounts {
-                let removed = CacheMounts.prune(stateDirectory: service.store.location.stateDirectory)
-                printOut("Deleted cache mounts: \(removed)")
-            }
-            return (report, snapshots)
-        }
-        if !report.removedBlobs.isEmpty || !snapshots.isEmpty {
-            printOut("Deleted Images:")
-            for digest in report.removedBlobs { printOut("deleted: \(digest)") }
-            for chainID in snapshots { printOut("deleted: \(chainID)") }
-            printOut("")
-        }
-        printOut("Total reclaimed space: \(HumanUnits.size4(report.reclaimedBytes))")
     }
 }

@@ -85,7 +85,7 @@ final class CommandTests: ImagesTestCase {
         let missing = kiln(["inspect", "nosuch"])
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stdout, "[]\n")
-        XCTAssertEqual(missing.stderr, "Error: No such image: nosuch\n")
+        XCTAssertEqual(missing.stderr, "Error: No such object: nosuch\n")  // docker inspect's wording
 
         let untag = kiln(["rmi", "mybox:1"])
         XCTAssertEqual(untag.stdout, "Untagged: mybox:1\n")
