@@ -9,6 +9,7 @@ struct BuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "build", abstract: "Build an image from a Dockerfile")
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var compression: CompressionOptions
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Name of the Dockerfile (default: PATH/Dockerfile)", valueName: "string"))
     var file: String?
@@ -118,6 +119,7 @@ struct BuildCommand: AsyncParsableCommand {
         options.networkNone = network == "none"
         if let platform { options.platform = try PullCommand.parsePlatform(platform) }
         let tags = try tag.map { try ImageCommandSupport.reference($0) }
+        let compression = try self.compression.resolved()
         let mode: BuildProgress.Mode = (quiet || progress == "quiet") ? .quiet : .plain
         let reporter = BuildProgress(mode: mode)
         let result: BuildResult = try await ImageCommandSupport.withService(store) { service in
@@ -135,12 +137,12 @@ struct BuildCommand: AsyncParsableCommand {
                 try await service.store.tag(reference, result.manifestDescriptor)
             }
             for spec in outputs {
-                try await spec.write(result, service: service, tags: tags)
+                try await spec.write(result, service: service, tags: tags, compression: compression)
             }
             if push {
                 for reference in tags {
                     guard let image = try await service.localImage(reference.description) else { continue }
-                    let digest = try await service.push(image, to: reference)
+                    let digest = try await service.push(image, to: reference, compression: compression)
                     printError("#0 pushing \(reference.familiar): digest: \(digest) done")
                 }
             }
