@@ -19,6 +19,8 @@ public final class Builder: @unchecked Sendable {
     var store: ContentStore { images.store }
     let committer: LayerCommitter
     let cache: BuildCache
+    /// `--trace`: phase timings (off without a file).
+    let trace: BuildTrace
     var program = DockerfileProgram()
     var global = GlobalScope()
     var plan: StagePlan!
@@ -29,7 +31,7 @@ public final class Builder: @unchecked Sendable {
     /// The context paths `.dockerignore` lets through (nil: nothing excluded), as BuildKit's
     /// context transfer (ContextWalker) sends them.
     var contextIncluded: Set<String>?
-    /// Content digests of context files from earlier builds (`kiln/checksums.json`), so an unchanged
+    /// Content digests of context files from earlier builds (`kiln/checksums.v2`), so an unchanged
     /// context is not read again to compute COPY cache keys.
     let contextChecksums: FileChecksumCache
 
@@ -38,9 +40,10 @@ public final class Builder: @unchecked Sendable {
         self.images = images
         self.progress = progress
         self.sourceDateEpoch = try? options.sourceDateEpoch()
-        self.committer = LayerCommitter(store: images.store, clampTime: sourceDateEpoch)
+        self.trace = BuildTrace(path: options.tracePath)
+        self.committer = LayerCommitter(store: images.store, clampTime: sourceDateEpoch, trace: trace)
         self.cache = BuildCache(store: images.store, enabled: !options.noCache)
-        self.contextChecksums = FileChecksumCache(file: images.store.location.stateDirectory.appendingPathComponent("checksums.json"))
+        self.contextChecksums = FileChecksumCache(file: images.store.location.stateDirectory.appendingPathComponent("checksums.v2"))
     }
 
     /// Runs the build. Throws ``BuildError`` (with the instruction's range when known).
@@ -59,11 +62,16 @@ public final class Builder: @unchecked Sendable {
         }
         plan = try StagePlan(program: program, global: global, target: options.target, replaced: replacedStages)
         try loadIgnoreFile()
-        defer { contextChecksums.save() }
+        defer {
+            trace.phaseSync("save-checksums", step: "build") { contextChecksums.save() }
+            trace.write()
+        }
         try await buildStages()
         var final = finished[plan.target]!
         for (key, value) in options.labels { final.config.config.labels[key] = value }
-        return try await ImageCommit(store: store, sourceDateEpoch: sourceDateEpoch).write(final)
+        return try await trace.phase("image", step: "write image") {
+            try await ImageCommit(store: store, sourceDateEpoch: sourceDateEpoch, reuse: !options.noCache).write(final)
+        }
     }
 
     private func loadIgnoreFile() throws {
@@ -86,6 +94,10 @@ public final class Builder: @unchecked Sendable {
 
     /// Builds one stage: its base, the base's ONBUILD triggers, then its instructions.
     func buildStage(_ index: Int) async throws -> StageState {
+        try await BuildTrace.$stage.withValue(index) { try await buildStageSteps(index) }
+    }
+
+    private func buildStageSteps(_ index: Int) async throws -> StageState {
         let stage = program.stages[index]
         let label = stage.name ?? "stage-\(index)"
         // A named context called like the stage replaces it: none of its instructions run (BuildKit).
@@ -145,8 +157,9 @@ public final class Builder: @unchecked Sendable {
         }
         let step = progress.begin("[\(label) 1/\(stage.instructions.count + 1)] FROM \(name)")
         let started = Date()
-        let image = try await resolveImage(name, range: stage.range)
-        let snapshots = try await images.snapshots(for: image)
+        let title = "FROM \(name)"
+        let image = try await trace.phase("resolve", step: title) { try await resolveImage(name, range: stage.range) }
+        let snapshots = try await trace.phase("snapshots", step: title) { try await images.snapshots(for: image) }
         progress.done(step, since: started)
         var config = image.config
         if config.history.isEmpty { config.history = [] }

@@ -13,6 +13,8 @@ struct LayerCommitter {
     let store: ContentStore
     /// `SOURCE_DATE_EPOCH`: mtimes later than it are written as it, while the tar is written.
     var clampTime: Int64? = nil
+    /// `--trace`: the `commit` (layer written and stored) and `snapshot` phases.
+    var trace: BuildTrace? = nil
 
     /// A fresh private directory under the store's temp directory.
     func scratchDirectory(_ prefix: String) throws -> URL {
@@ -20,7 +22,8 @@ struct LayerCommitter {
     }
 
     /// Writes `entries` as a layer blob, ingests it, appends it to `state` and makes its snapshot.
-    func commit(_ entries: [LayerEntry], onto state: inout StageState) async throws -> (Descriptor, Digest) {
+    func commit(_ entries: [LayerEntry], onto state: inout StageState, step: String = "") async throws -> (Descriptor, Digest) {
+        let started = DispatchTime.now().uptimeNanoseconds
         let (fd, temp) = try store.makeBlobTempFile("layer")
         let descriptor: Descriptor, digests: LayerDigests
         do {
@@ -31,16 +34,19 @@ struct LayerCommitter {
             unlink(temp.path)
             throw error
         }
-        try append(descriptor, diffID: digests.diffID, to: &state)
+        trace?.record("commit", step: step, start: started)
+        try append(descriptor, diffID: digests.diffID, to: &state, step: step)
         return (descriptor, digests.diffID)
     }
 
     /// Appends an existing layer (from the cache) and makes sure its snapshot exists.
-    func append(_ layer: Descriptor, diffID: Digest, to state: inout StageState) throws {
+    func append(_ layer: Descriptor, diffID: Digest, to state: inout StageState, step: String = "") throws {
         var diffIDs = state.config.rootfs.diffIDs
         diffIDs.append(diffID)
         let chainID = ChainID.compute(diffIDs: diffIDs)!
         if !store.hasSnapshot(chainID) {
+            let started = DispatchTime.now().uptimeNanoseconds
+            defer { trace?.record("snapshot", step: step, start: started) }
             let temp = try store.prepareSnapshot(chainID)
             do {
                 let blob = try store.open(layer.digest)

@@ -103,22 +103,26 @@ struct PlannedLayer {
         for key in planned.keys where !key.isEmpty && existsInDestination(key) == false {
             touched.insert(Array(key.dropLast()))
         }
+        // Parents, nearest first: a parent already present has had its own parents added (it is
+        // planned, so visited by this loop, or was added by it on the way down).
         for key in planned.keys where key.count > 1 {
-            for count in 1..<key.count {
+            for count in stride(from: key.count - 1, through: 1, by: -1) {
                 let prefix = Array(key.prefix(count))
-                guard all[prefix] == nil else { continue }
+                guard all[prefix] == nil else { break }
                 var header = existingDirectoryHeader(prefix)
                 if touched.contains(prefix) { header.modificationTime = now }
                 all[prefix] = PlannedEntry(header: header)
             }
         }
-        let ordered = all.sorted { a, b in
-            a.key.lexicographicallyPrecedes(b.key) { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        // Sort the keys alone (moving whole entries while sorting dominated large copies).
+        let ordered = all.keys.sorted { a, b in
+            a.lexicographicallyPrecedes(b) { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         }
         var firstName: [InodeKey: String] = [:]
         var result: [LayerEntry] = []
         result.reserveCapacity(ordered.count)
-        for (key, entry) in ordered {
+        for key in ordered {
+            let entry = all[key]!
             var header = entry.header
             header.path = key.joined(separator: "/") + (header.type == .directory ? "/" : "")
             if let inode = entry.inode, header.type == .regular {

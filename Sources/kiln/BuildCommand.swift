@@ -26,6 +26,9 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-cache"), help: "Do not use cache when building the image")
     var noCache = false
 
+    @Option(help: ArgumentHelp("Write each step's phases (resolve, cache lookup, mount, container, diff, commit) with start and duration to FILE, in Chrome trace format (chrome://tracing, Perfetto)", valueName: "FILE"))
+    var trace: String?
+
     @Flag(help: "Always attempt to pull a newer version of the image")
     var pull = false
 
@@ -115,6 +118,7 @@ struct BuildCommand: AsyncParsableCommand {
         }
         options.target = target
         options.noCache = noCache
+        options.tracePath = trace
         options.pull = pull
         options.networkNone = network == "none"
         if let platform { options.platform = try PullCommand.parsePlatform(platform) }
@@ -133,7 +137,7 @@ struct BuildCommand: AsyncParsableCommand {
                 printError(error.render(file: input.dockerfileName, source: input.dockerfileText))
                 throw ExitCode(1)
             }
-            for reference in tags {
+            for reference in tags where try service.store.resolve(reference)?.digest != result.manifestDescriptor.digest {
                 try await service.store.tag(reference, result.manifestDescriptor)
             }
             for spec in outputs {
