@@ -78,16 +78,16 @@ let package = Package(
         .testTarget(name: "CopyPlannerTests", dependencies: ["CopyPlanner", "LayerArchive", "ContextFilter", "ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
-        .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "kiln", "TestVectors", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "LayerVariants", "LayerArchive", "kiln", "TestVectors", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // kiln and a real Docker engine exchanging images (shared/tools/reference-docker).
         .testTarget(name: "InteropTests", dependencies: ["TestVectors"]),
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "LayerArchive", "TestVectors"]),
         .testTarget(name: "ContainerNetworkTests", dependencies: ["ContainerNetwork"]),
         // kiln run/ps/logs/stop/kill/rm/exec/port through the built binary (busybox fixture, runc).
         .testTarget(name: "RunTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "TestVectors"]),
-        .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "TestVectors"]),
+        .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "TestVectors"]),
         .testTarget(name: "BuilderTests", dependencies: [
-            "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "Distribution", "TestVectors",
+            "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "Distribution", "TestVectors",
         ]),
         .testTarget(
             name: "DistributionTests",
