@@ -95,7 +95,6 @@ extension Builder {
         var plans: [CopyPlan] = []
         try FileManager.default.createDirectory(at: scratch.appendingPathComponent("unpack"), withIntermediateDirectories: true)
         let planStarted = DispatchTime.now().uptimeNanoseconds
-        defer { trace.record("plan", step: title, start: planStarted) }
         do {
             if let tree {
                 let request = CopyRequest(sources: planSources, destination: destination, workingDirectory: state.workingDirectory,
@@ -117,6 +116,7 @@ extension Builder {
         } catch {
             throw BuildError.at(range, "\(error)")
         }
+        trace.record("plan", step: title, start: planStarted)
         let digest = plans.map(\.sourceDigest.description).joined(separator: "\n")
         let parts = [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))",
                      digest, op.excludes.joined(separator: "\n"), "\(op.parents)"]

@@ -19,6 +19,8 @@ public final class Builder: @unchecked Sendable {
     var store: ContentStore { images.store }
     let committer: LayerCommitter
     let cache: BuildCache
+    /// Base images resolved by this build, by reference (``resolveImage(_:range:)``).
+    let resolvedImages = ResolvedImages()
     /// `--trace`: phase timings (off without a file).
     let trace: BuildTrace
     var program = DockerfileProgram()
@@ -61,7 +63,7 @@ public final class Builder: @unchecked Sendable {
             do { try global.declare(meta.args) } catch { throw BuildError.at(meta.node.range, "\(error)") }
         }
         plan = try StagePlan(program: program, global: global, target: options.target, replaced: replacedStages)
-        try loadIgnoreFile()
+        try trace.phaseSync("context-filter", step: "build") { try loadIgnoreFile() }
         defer {
             trace.phaseSync("save-checksums", step: "build") { contextChecksums.save() }
             trace.write()
@@ -177,12 +179,25 @@ public final class Builder: @unchecked Sendable {
         return state
     }
 
-    /// The local image `name`, pulled first when missing (or always with `--pull`).
+    /// The local image `name`, pulled first when missing (or always with `--pull`). Each name is
+    /// resolved once per build: stages running in parallel on one base share one lookup (or pull).
     func resolveImage(_ name: String, range: SourceRange?) async throws -> LocalImage {
         let reference: ImageReference
         do { reference = try ImageReference(parsing: name) } catch {
             throw BuildError("failed to parse image reference \"\(name)\": \(error)", range: range)
         }
+        let task = resolvedImages.task(for: reference.description) {
+            Task { try await self.lookUpOrPull(reference, name: name) }
+        }
+        do {
+            return try await task.value
+        } catch let error as BuildError {
+            throw BuildError(error.message, range: range)
+        }
+    }
+
+    private func lookUpOrPull(_ reference: ImageReference, name: String) async throws -> LocalImage {
+        let range: SourceRange? = nil
         if !options.pull, let local = try await images.localImage(reference.description) {
             return local
         }

@@ -114,10 +114,26 @@ struct PlannedLayer {
                 all[prefix] = PlannedEntry(header: header)
             }
         }
-        // Sort the keys alone (moving whole entries while sorting dominated large copies).
-        let ordered = all.keys.sorted { a, b in
-            a.lexicographicallyPrecedes(b) { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        // Component-wise UTF-8 order, as the paths joined by NUL (below every byte of a name)
+        // compared with memcmp; indices are sorted, not the entries (moving those dominated large copies).
+        let keys = Array(all.keys)
+        let flat: [[UInt8]] = keys.map { key in
+            var bytes: [UInt8] = []
+            for (i, component) in key.enumerated() {
+                if i > 0 { bytes.append(0) }
+                bytes.append(contentsOf: component.utf8)
+            }
+            return bytes
         }
+        let ordered = keys.indices.sorted { a, b in
+            flat[a].withUnsafeBufferPointer { x in
+                flat[b].withUnsafeBufferPointer { y in
+                    let n = min(x.count, y.count)
+                    let order = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                    return order != 0 ? order < 0 : x.count < y.count
+                }
+            }
+        }.map { keys[$0] }
         var firstName: [InodeKey: String] = [:]
         var result: [LayerEntry] = []
         result.reserveCapacity(ordered.count)
