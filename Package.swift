@@ -29,14 +29,21 @@ let package = Package(
         .target(name: "KilnFuzz", dependencies: ["DockerfileSyntax", "ShellWords"]),
         // zlib, as a system library (zlib1g-dev).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // Streaming tar read/write, gzip, OCI layer semantics (whiteouts), confined layer apply, layer diffs.
-        .target(name: "LayerArchive", dependencies: ["CZlib", "ImageSpec"]),
+        // libdeflate, as a system library (libdeflate-dev): fast gzip of layers leaving the machine.
+        .systemLibrary(name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
+        // libzstd, as a system library (libzstd-dev): zstd layers (push/save --compression zstd, pulls).
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // Streaming tar read/write, gzip, zstd, OCI layer semantics (whiteouts), confined layer apply, layer diffs.
+        .target(name: "LayerArchive", dependencies: ["CZlib", "CDeflate", "CZstd", "ImageSpec"]),
         // The on-disk content store: an OCI image layout with verified ingest, references, snapshots, GC.
         .target(name: "ImageStore", dependencies: ["ImageSpec"]),
+        // Compressed variants of uncompressed store layers for images leaving the machine (push, save):
+        // compressed once on all cores, remembered per diffID + compression + level.
+        .target(name: "LayerVariants", dependencies: ["ImageSpec", "ImageStore", "LayerArchive"]),
         // OCI distribution-spec registry client: auth (Bearer/Basic), pull and push primitives. Streams; never writes files.
         .target(name: "Distribution", dependencies: ["ImageSpec", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Images locally and in registries: pull, push, list, remove, layer snapshots. Composes the store, the registry client and layer unpacking.
-        .target(name: "Images", dependencies: ["ImageSpec", "ImageStore", "Distribution", "LayerArchive"]),
+        .target(name: "Images", dependencies: ["ImageSpec", "ImageStore", "Distribution", "LayerArchive", "LayerVariants"]),
         // COPY/ADD semantics: which files a COPY or ADD adds, as layer entries, without a container.
         .target(name: "CopyPlanner", dependencies: ["LayerArchive", "ContextFilter", "ImageSpec", "CZlib"]),
         // `kiln build`: Dockerfile stages -> layers and config in the store (RUN, COPY/ADD, metadata, cache).
@@ -49,14 +56,14 @@ let package = Package(
         // A container's user-space network (pasta): outbound connectivity and published ports, no host firewall.
         .target(name: "ContainerNetwork"),
         // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.
-        .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "DockerfileSyntax", "ShellWords"]),
+        .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "LayerVariants", "DockerfileSyntax", "ShellWords"]),
         .executableTarget(
             name: "kiln",
             dependencies: [
                 "ContainerNetwork",
                 "DockerfileSyntax", "ShellWords", "ContextFilter", "BuildChecks",
                 "ImageSpec", "ImageStore", "Images", "Distribution", "Builder", "LayerArchive", "ImageArchive",
-                "ContainerRuntime",
+                "ContainerRuntime", "LayerVariants",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,16 +79,16 @@ let package = Package(
         .testTarget(name: "CopyPlannerTests", dependencies: ["CopyPlanner", "LayerArchive", "ContextFilter", "ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "TestVectors"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "ImageSpec", "TestVectors"]),
-        .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "kiln", "TestVectors", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "ImageSpec", "ImageStore", "Distribution", "LayerVariants", "LayerArchive", "kiln", "TestVectors", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // kiln and a real Docker engine exchanging images (shared/tools/reference-docker).
         .testTarget(name: "InteropTests", dependencies: ["TestVectors"]),
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "LayerArchive", "TestVectors"]),
         .testTarget(name: "ContainerNetworkTests", dependencies: ["ContainerNetwork"]),
         // kiln run/ps/logs/stop/kill/rm/exec/port through the built binary (busybox fixture, runc).
         .testTarget(name: "RunTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "TestVectors"]),
-        .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "TestVectors"]),
+        .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "TestVectors"]),
         .testTarget(name: "BuilderTests", dependencies: [
-            "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "Distribution", "TestVectors",
+            "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "Distribution", "TestVectors",
         ]),
         .testTarget(
             name: "DistributionTests",

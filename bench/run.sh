@@ -1,28 +1,60 @@
 #!/usr/bin/env bash
-# The benchmark harness: kiln beside the reference tools, on this machine, in one run.
+# The benchmark harness: kiln beside the reference tools, on this machine, in one command.
 #
-#   bash bench/run.sh [images|builds|all] [RUNS]
+#   bash bench/run.sh [images|builds|scaling|all] [RUNS]
 #
-#   images  bench/images.py: pull the Debian base (shared/tools/debian-base) into an empty store, push a
-#           512 MB image; kiln vs skopeo vs docker (shared/tools/reference-docker).
-#   builds  shared/bench/compare.py: many-files, many-steps, parallel (and push-big, pull-debian) with
-#           docker/BuildKit, buildah and kiln.
-# Results (markdown tables) go to stdout and bench/results/DATE-*.md. Never run by the tests: timings
-# belong here, not in assertions.
+#   images   bench/images.py: pull the Debian base (shared/tools/debian-base) into an empty store, push a
+#            512 MB image; kiln vs skopeo vs docker (shared/tools/reference-docker).
+#   builds   shared/bench/compare.py: many-files (cold, no-op, one change), many-steps (cold, no-op),
+#            parallel and push-big (build, push) with docker/BuildKit, buildah and kiln.
+#   scaling  bench/scaling.py: kiln alone, context 1k/10k/100k files, layer 10 MB/100 MB/1 GB,
+#            10/30/100 RUN steps, 1/3/8 parallel stages; wall time and peak RSS of each.
+#   all      all three.
+#
+# Environment: KILN_BIN=PATH uses that kiln instead of building .build/release/kiln;
+# BUILDERS=docker,kiln narrows compare.py's builders; BENCH_TINY=1 runs every scenario once at tiny sizes
+# (scaling --tiny, compare.py --runs 1) to prove the scripts work on a busy machine (figures meaningless).
+# Results (markdown tables, with the machine's state: load average, memory, busiest processes) go to
+# stdout and bench/results/DATE-*.md. Never run by the tests: timings belong here, not in assertions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}; runs=${2:-3}
 shared=${KILN_SHARED:-$(cd .. && pwd)/shared}
+export KILN_SHARED=$shared
 bash scripts/install-deps.sh >/dev/null
-command -v buildah >/dev/null || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah >/dev/null; }
-swift build -c release --product kiln >/dev/null
-kiln=$(pwd)/.build/release/kiln
+if [[ -z ${KILN_BIN:-} ]]; then
+  swift build -c release --product kiln >/dev/null
+  kiln=$(pwd)/.build/release/kiln
+else
+  kiln=$KILN_BIN
+fi
 mkdir -p bench/results
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
+
+state() {
+  echo "Machine: $(nproc) CPUs, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)," \
+       "$(awk '/MemAvailable/ {printf "%d MB", $2/1024}' /proc/meminfo) available; kiln $("$kiln" --version 2>/dev/null || echo '?')."
+  echo
+  echo '```'
+  ps -eo pcpu,rss,comm --sort=-pcpu | head -8
+  echo '```'
+  echo
+}
+
 if [[ $what == images || $what == all ]]; then
-  python3 bench/images.py --kiln "$kiln" --runs "$runs" | tee "bench/results/$stamp-images.md"
+  { state; python3 bench/images.py --kiln "$kiln" --runs "$runs"; } | tee "bench/results/$stamp-images.md"
 fi
 if [[ $what == builds || $what == all ]]; then
-  python3 "$shared/bench/compare.py" --kiln "$kiln" --runs "$runs" --builders docker,buildah,kiln \
-    --only many-files,many-steps,parallel | tee "bench/results/$stamp-builds.md"
+  builders=${BUILDERS:-docker,buildah,kiln}
+  [[ -n ${BENCH_TINY:-} ]] && runs=1
+  command -v buildah >/dev/null || [[ $builders != *buildah* ]] || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah >/dev/null; }
+  { echo "# Builds: shared/bench/compare.py --runs $runs --builders $builders, $(date -u '+%Y-%m-%d %H:%M UTC')"; echo; state
+    python3 "$shared/bench/compare.py" --kiln "$kiln" --runs "$runs" --builders "$builders" \
+      --only many-files,many-steps,parallel,push-big --registry "127.0.0.1:${BENCH_PORT:-5000}"
+    echo; echo "Machine at the end: load average $(cut -d' ' -f1-3 /proc/loadavg)"; } | tee "bench/results/$stamp-builds.md"
+fi
+if [[ $what == scaling || $what == all ]]; then
+  tiny=(); [[ -n ${BENCH_TINY:-} ]] && tiny=(--tiny)
+  python3 bench/scaling.py --kiln "$kiln" --runs "${SCALING_RUNS:-1}" "${tiny[@]}" --port "${SCALING_PORT:-5031}" \
+    --out "bench/results/$stamp-scaling.md"
 fi

@@ -7,7 +7,9 @@ set -euo pipefail
 PACKAGES=(
   git              # the test harness and `kiln check` on git work trees
   ca-certificates  # HTTPS to registries
-  zlib1g-dev       # LayerArchive: gzip layers (CZlib)
+  zlib1g-dev       # LayerArchive: gzip (CZlib)
+  libdeflate-dev   # LayerArchive: fast parallel gzip of layers leaving the machine (CDeflate)
+  libzstd-dev      # LayerArchive: zstd layers, push/save --compression zstd and pulls (CZstd)
   docker-registry  # DistributionTests: a real registry on 127.0.0.1 (shared/tools/local-registry)
   skopeo           # DistributionTests: seeds the local registry with the busybox fixture
   apache2-utils    # DistributionTests: htpasswd for the Basic-auth registry

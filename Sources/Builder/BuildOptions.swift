@@ -13,6 +13,8 @@ public struct BuildOptions: Sendable {
     public var buildArgs: [String: String] = [:]
     public var target: String?
     public var noCache = false
+    /// `--trace FILE`: each step's phases with start and duration, Chrome trace format (``BuildTrace``).
+    public var tracePath: String?
     public var pull = false
     /// `--network none` makes every RUN run without network.
     public var networkNone = false

@@ -26,7 +26,7 @@ extension Builder {
             try? FileManager.default.removeItem(at: scratch)
         }
         // The image's current filesystem (destination checks, --chown names).
-        let destinationRoot = try mountDestination(state, scratch: scratch, mounts: &mounts)
+        let destinationRoot = try trace.phaseSync("mount", step: title) { try mountDestination(state, scratch: scratch, mounts: &mounts) }
         // Where the sources come from (heredoc sources are planned on their own, below).
         var tree: CopySourceTree?
         var planSources = sources
@@ -94,6 +94,7 @@ extension Builder {
         let planRoot = link ? nil : destinationRoot
         var plans: [CopyPlan] = []
         try FileManager.default.createDirectory(at: scratch.appendingPathComponent("unpack"), withIntermediateDirectories: true)
+        let planStarted = DispatchTime.now().uptimeNanoseconds
         do {
             if let tree {
                 let request = CopyRequest(sources: planSources, destination: destination, workingDirectory: state.workingDirectory,
@@ -115,16 +116,17 @@ extension Builder {
         } catch {
             throw BuildError.at(range, "\(error)")
         }
+        trace.record("plan", step: title, start: planStarted)
         let digest = plans.map(\.sourceDigest.description).joined(separator: "\n")
         let parts = [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))",
                      digest, op.excludes.joined(separator: "\n"), "\(op.parents)"]
         let entries = CopyHistory.merge(plans.map(\.entries))
         if link {
             try await commitLinkedLayer(entries, key: BuildCache.key("link", parts + [state.workingDirectory]), history: history,
-                                        state: &state, step: step, started: started)
+                                        state: &state, step: step, started: started, title: title)
         } else {
             try await commitLayer(entries, key: BuildCache.key(state.cacheKey, parts), history: history, state: &state,
-                                  step: step, started: started)
+                                  step: step, started: started, title: title)
         }
     }
 
@@ -145,9 +147,9 @@ extension Builder {
     /// `COPY --link`: the layer's key leaves out everything below it, so it is found again when
     /// the base changes; the stage's key still follows the base, so later steps re-run.
     func commitLinkedLayer(_ entries: @autoclosure () throws -> [LayerEntry], key: String, history: String,
-                           state: inout StageState, step: Int, started: Date) async throws {
+                           state: inout StageState, step: Int, started: Date, title: String = "") async throws {
         let parent = state.cacheKey
-        try await commitLayer(try entries(), key: key, history: history, state: &state, step: step, started: started)
+        try await commitLayer(try entries(), key: key, history: history, state: &state, step: step, started: started, title: title)
         state.cacheKey = BuildCache.key(parent, ["link", key])
     }
 
@@ -215,7 +217,9 @@ extension Builder {
 
     /// Appends the layer cached under `key` with its history entry; false when there is none.
     /// A `--cache-from` image's layer counts too (``CacheFromImages``); it is then recorded in the cache.
-    func appendCachedLayer(_ key: String, history: String, state: inout StageState, step: Int) throws -> Bool {
+    func appendCachedLayer(_ key: String, history: String, state: inout StageState, step: Int, title: String = "") throws -> Bool {
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { trace.record("cache-lookup", step: title, start: started) }
         var found = cache.lookup(key)
         if found == nil, cache.enabled, let (layer, diffID, _) = CacheFromImages.match(options.cacheFrom, history: history, state: state),
            store.contains(layer.digest) {
@@ -223,7 +227,7 @@ extension Builder {
             cache.save(key, found!)
         }
         guard let record = found else { return false }
-        try committer.append(record.layer, diffID: record.diffID, to: &state)
+        try committer.append(record.layer, diffID: record.diffID, to: &state, step: title)
         progress.cached(step)
         state.record(history, emptyLayer: false)
         state.cacheKey = key
@@ -232,9 +236,9 @@ extension Builder {
 
     /// Appends the cached layer for `key`, or writes `entries` as a new layer and records it.
     func commitLayer(_ entries: @autoclosure () throws -> [LayerEntry], key: String, history: String,
-                     state: inout StageState, step: Int, started: Date) async throws {
-        if try appendCachedLayer(key, history: history, state: &state, step: step) { return }
-        let (layer, diffID) = try await committer.commit(try entries(), onto: &state)
+                     state: inout StageState, step: Int, started: Date, title: String = "") async throws {
+        if try appendCachedLayer(key, history: history, state: &state, step: step, title: title) { return }
+        let (layer, diffID) = try await committer.commit(try entries(), onto: &state, step: title)
         cache.save(key, BuildCache.Record(layer: layer, diffID: diffID))
         progress.done(step, since: started)
         state.record(history, emptyLayer: false)

@@ -42,7 +42,7 @@ extension Builder {
                                  + (options.extraHosts.isEmpty ? [] : ["extra-hosts"] + options.extraHosts)
                                  + (try mounts.map { try mountKey($0) })
                                  + (heredoc?.script.map { ["heredoc-script", $0.name, $0.data] } ?? []))
-        if try appendCachedLayer(key, history: history, state: &state, step: step) { return }
+        if try appendCachedLayer(key, history: history, state: &state, step: step, title: title) { return }
         let dir = try committer.scratchDirectory("run")
         defer { try? FileManager.default.removeItem(at: dir) }
         // Private: the bundle (config.json with the command line and environment) is written here.
@@ -64,7 +64,7 @@ extension Builder {
         let upper = dir.appendingPathComponent("upper").path
         let work = dir.appendingPathComponent("work").path
         for d in [upper, work, dir.appendingPathComponent("rootfs").path] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
-        let prepared = try await prepareMounts(mounts, state: state, dir: dir, env: env, range: range)
+        let prepared = try await trace.phase("run-mounts", step: title) { try await prepareMounts(mounts, state: state, dir: dir, env: env, range: range) }
         let redactor = SecretRedactor(prepared.secretValues)
         var binds = prepared.binds
         env += prepared.env
@@ -82,8 +82,11 @@ extension Builder {
             // Not `runStep`: Docker 20.10 keeps the mount targets RUN created (e.g. /etc on
             // scratch, --mount targets) in the layer, so they are not cleaned out of the upper dir.
             let rootfs = dir.appendingPathComponent("rootfs").path
-            let mount = try OverlayMount.mount(lowerDirs: state.snapshots.map(\.path), upperDir: upper, workDir: work,
-                                               target: rootfs, readOnly: false)
+            let lowers = state.snapshots.map(\.path)
+            let mount = try trace.phaseSync("mount", step: title) {
+                try OverlayMount.mount(lowerDirs: lowers, upperDir: upper, workDir: work, target: rootfs, readOnly: false,
+                                       volatile: true)
+            }
             do {
                 let user = userSpec.isEmpty ? UserSpec.root : try UserResolver.resolve(userSpec, rootfs: rootfs)
                 var spec = ContainerSpec(rootfs: rootfs, args: args, env: env, cwd: cwd, user: user,
@@ -94,14 +97,16 @@ extension Builder {
                 if let resolvConf { spec.etcFiles.resolvConf = resolvConf }
                 if insecure { spec.security = .insecure }
                 stubs = ContainerRunner.missingMountpoints(spec).filter(Self.removedStubs.contains)
-                status = try await runner.run(spec, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
-                                              bundleParent: prepared.privateDirectory ?? dir.path,
-                                              unmountOnDeath: [rootfs], output: { collector.add($0) })
+                status = try await trace.phase("container", step: title) {
+                    try await runner.run(spec, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
+                                         bundleParent: prepared.privateDirectory ?? dir.path,
+                                         unmountOnDeath: [rootfs], output: { collector.add($0) })
+                }
             } catch {
                 try? mount.unmount()
                 throw error
             }
-            try mount.unmount()
+            try trace.phaseSync("unmount", step: title) { try mount.unmount() }
             Self.removeStubs(stubs, upperDir: upper)
         } catch {
             await prepared.release()
@@ -113,7 +118,8 @@ extension Builder {
             throw BuildError(redactor.redact("process \"\(args.joined(separator: " "))\" did not complete successfully: exit code: \(status)"),
                              range: range, details: collector.lastLines(10))
         }
-        let (layer, diffID) = try await committer.commit(try LayerDiff.entries(fromOverlayUpper: upper), onto: &state)
+        let entries = try trace.phaseSync("diff", step: title) { try LayerDiff.entries(fromOverlayUpper: upper) }
+        let (layer, diffID) = try await committer.commit(entries, onto: &state, step: title)
         cache.save(key, BuildCache.Record(layer: layer, diffID: diffID))
         progress.done(step, since: started)
         state.record(history, emptyLayer: false)

@@ -19,6 +19,10 @@ public final class Builder: @unchecked Sendable {
     var store: ContentStore { images.store }
     let committer: LayerCommitter
     let cache: BuildCache
+    /// Base images resolved by this build, by reference (``resolveImage(_:range:)``).
+    let resolvedImages = ResolvedImages()
+    /// `--trace`: phase timings (off without a file).
+    let trace: BuildTrace
     var program = DockerfileProgram()
     var global = GlobalScope()
     var plan: StagePlan!
@@ -29,7 +33,7 @@ public final class Builder: @unchecked Sendable {
     /// The context paths `.dockerignore` lets through (nil: nothing excluded), as BuildKit's
     /// context transfer (ContextWalker) sends them.
     var contextIncluded: Set<String>?
-    /// Content digests of context files from earlier builds (`kiln/checksums.json`), so an unchanged
+    /// Content digests of context files from earlier builds (`kiln/checksums.v2`), so an unchanged
     /// context is not read again to compute COPY cache keys.
     let contextChecksums: FileChecksumCache
     /// The private network RUN steps share (started at the first RUN that needs it).
@@ -40,10 +44,11 @@ public final class Builder: @unchecked Sendable {
         self.images = images
         self.progress = progress
         self.sourceDateEpoch = try? options.sourceDateEpoch()
-        self.committer = LayerCommitter(store: images.store, clampTime: sourceDateEpoch)
+        self.trace = BuildTrace(path: options.tracePath)
+        self.committer = LayerCommitter(store: images.store, clampTime: sourceDateEpoch, trace: trace)
         self.cache = BuildCache(store: images.store, enabled: !options.noCache)
         self.network = BuildNetwork(store: images.store)
-        self.contextChecksums = FileChecksumCache(file: images.store.location.stateDirectory.appendingPathComponent("checksums.json"))
+        self.contextChecksums = FileChecksumCache(file: images.store.location.stateDirectory.appendingPathComponent("checksums.v2"))
     }
 
     /// Runs the build. Throws ``BuildError`` (with the instruction's range when known).
@@ -62,12 +67,17 @@ public final class Builder: @unchecked Sendable {
             do { try global.declare(meta.args) } catch { throw BuildError.at(meta.node.range, "\(error)") }
         }
         plan = try StagePlan(program: program, global: global, target: options.target, replaced: replacedStages)
-        try loadIgnoreFile()
-        defer { contextChecksums.save() }
+        try trace.phaseSync("context-filter", step: "build") { try loadIgnoreFile() }
+        defer {
+            trace.phaseSync("save-checksums", step: "build") { contextChecksums.save() }
+            trace.write()
+        }
         try await buildStages()
         var final = finished[plan.target]!
         for (key, value) in options.labels { final.config.config.labels[key] = value }
-        let result = try await ImageCommit(store: store, sourceDateEpoch: sourceDateEpoch).write(final)
+        let result = try await trace.phase("image", step: "write image") {
+            try await ImageCommit(store: store, sourceDateEpoch: sourceDateEpoch, reuse: !options.noCache).write(final)
+        }
         cache.recordBuild(of: result.id)
         return result
     }
@@ -92,6 +102,10 @@ public final class Builder: @unchecked Sendable {
 
     /// Builds one stage: its base, the base's ONBUILD triggers, then its instructions.
     func buildStage(_ index: Int) async throws -> StageState {
+        try await BuildTrace.$stage.withValue(index) { try await buildStageSteps(index) }
+    }
+
+    private func buildStageSteps(_ index: Int) async throws -> StageState {
         let stage = program.stages[index]
         let label = stage.name ?? "stage-\(index)"
         // A named context called like the stage replaces it: none of its instructions run (BuildKit).
@@ -151,8 +165,9 @@ public final class Builder: @unchecked Sendable {
         }
         let step = progress.begin("[\(label) 1/\(stage.instructions.count + 1)] FROM \(name)")
         let started = Date()
-        let image = try await resolveImage(name, range: stage.range)
-        let snapshots = try await images.snapshots(for: image)
+        let title = "FROM \(name)"
+        let image = try await trace.phase("resolve", step: title) { try await resolveImage(name, range: stage.range) }
+        let snapshots = try await trace.phase("snapshots", step: title) { try await images.snapshots(for: image) }
         progress.done(step, since: started)
         var config = image.config
         if config.history.isEmpty { config.history = [] }
@@ -170,12 +185,25 @@ public final class Builder: @unchecked Sendable {
         return state
     }
 
-    /// The local image `name`, pulled first when missing (or always with `--pull`).
+    /// The local image `name`, pulled first when missing (or always with `--pull`). Each name is
+    /// resolved once per build: stages running in parallel on one base share one lookup (or pull).
     func resolveImage(_ name: String, range: SourceRange?) async throws -> LocalImage {
         let reference: ImageReference
         do { reference = try ImageReference(parsing: name) } catch {
             throw BuildError("failed to parse image reference \"\(name)\": \(error)", range: range)
         }
+        let task = resolvedImages.task(for: reference.description) {
+            Task { try await self.lookUpOrPull(reference, name: name) }
+        }
+        do {
+            return try await task.value
+        } catch let error as BuildError {
+            throw BuildError(error.message, range: range)
+        }
+    }
+
+    private func lookUpOrPull(_ reference: ImageReference, name: String) async throws -> LocalImage {
+        let range: SourceRange? = nil
         if !options.pull, let local = try await images.localImage(reference.description) {
             return local
         }

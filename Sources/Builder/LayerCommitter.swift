@@ -3,11 +3,18 @@ import ImageSpec
 import ImageStore
 import LayerArchive
 
-/// Turns layer entries into a gzip layer blob in the store and an unpacked snapshot.
+/// Turns layer entries into an uncompressed layer blob in the store and an unpacked snapshot.
+///
+/// Layers are stored as plain tar (`application/vnd.oci.image.layer.v1.tar`, blob digest = diff
+/// ID), written once straight into the store's temp folder and hashed in the same pass; nothing is
+/// compressed on the build path. Compression happens when an image leaves the machine (push,
+/// save, `-o type=oci`), through `LayerVariants`.
 struct LayerCommitter {
     let store: ContentStore
     /// `SOURCE_DATE_EPOCH`: mtimes later than it are written as it, while the tar is written.
     var clampTime: Int64? = nil
+    /// `--trace`: the `commit` (layer written and stored) and `snapshot` phases.
+    var trace: BuildTrace? = nil
 
     /// A fresh private directory under the store's temp directory.
     func scratchDirectory(_ prefix: String) throws -> URL {
@@ -15,27 +22,31 @@ struct LayerCommitter {
     }
 
     /// Writes `entries` as a layer blob, ingests it, appends it to `state` and makes its snapshot.
-    func commit(_ entries: [LayerEntry], onto state: inout StageState) async throws -> (Descriptor, Digest) {
-        let dir = try scratchDirectory("layer")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("layer.tar.gz").path
-        let file = try FileDescriptor.create(writing: path)
-        // gzip on every core, in independent blocks (a standard gzip stream that any reader accepts).
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let (digests, _) = try LayerDiff.writeLayer(entries, to: file, compression: .parallelGzip(level: -1, workers: workers),
-                                                   clampingTimesTo: clampTime)
-        let descriptor = digests.descriptor(mediaType: .ociLayerGzip)
-        _ = try await store.ingest(expected: descriptor, contentsOf: URL(fileURLWithPath: path))
-        try append(descriptor, diffID: digests.diffID, to: &state)
+    func commit(_ entries: [LayerEntry], onto state: inout StageState, step: String = "") async throws -> (Descriptor, Digest) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let (fd, temp) = try store.makeBlobTempFile("layer")
+        let descriptor: Descriptor, digests: LayerDigests
+        do {
+            (digests, _) = try LayerDiff.writeLayer(entries, to: FileDescriptor(fd: fd), compression: .none, clampingTimesTo: clampTime)
+            descriptor = digests.descriptor(mediaType: .ociLayer)
+            try store.adoptBlob(temp, as: descriptor)
+        } catch {
+            unlink(temp.path)
+            throw error
+        }
+        trace?.record("commit", step: step, start: started)
+        try append(descriptor, diffID: digests.diffID, to: &state, step: step)
         return (descriptor, digests.diffID)
     }
 
     /// Appends an existing layer (from the cache) and makes sure its snapshot exists.
-    func append(_ layer: Descriptor, diffID: Digest, to state: inout StageState) throws {
+    func append(_ layer: Descriptor, diffID: Digest, to state: inout StageState, step: String = "") throws {
         var diffIDs = state.config.rootfs.diffIDs
         diffIDs.append(diffID)
         let chainID = ChainID.compute(diffIDs: diffIDs)!
         if !store.hasSnapshot(chainID) {
+            let started = DispatchTime.now().uptimeNanoseconds
+            defer { trace?.record("snapshot", step: step, start: started) }
             let temp = try store.prepareSnapshot(chainID)
             do {
                 let blob = try store.open(layer.digest)

@@ -27,10 +27,16 @@ public final class OverlayMount: Sendable {
     ///   character overlayfs treats specially), each lower dir is passed as a short `/proc/self/fd/N`
     ///   path to a descriptor held open during the mount.
     ///
+    /// - `volatile`: an overlay with an upper dir is mounted with overlayfs's `volatile` option (no
+    ///   sync of the upper filesystem, so unmounting does not wait for a flush of everything the
+    ///   container wrote), when the kernel has it (5.10+; else the option is left out). For upper
+    ///   dirs that are thrown away or copied elsewhere after use (a build's RUN step): after a
+    ///   crash overlayfs refuses to mount such an upper dir again.
+    ///
     /// - Throws: `ContainerRuntimeError` `.invalidUse` for a writable mount without an upper dir, or an
     ///   upper dir without a work dir; `.mount` when the kernel refuses.
     public static func mount(lowerDirs: [String], upperDir: String?, workDir: String?, target: String,
-                             readOnly: Bool) throws -> OverlayMount {
+                             readOnly: Bool, volatile: Bool = false) throws -> OverlayMount {
         switch (lowerDirs.count, upperDir) {
         case (0, let upper?):
             try bind(upper, on: target, readOnly: readOnly)
@@ -43,7 +49,7 @@ public final class OverlayMount: Sendable {
             throw ContainerRuntimeError(.invalidUse, "a writable mount needs an upper directory", path: target)
         default:
             try overlay(lowerDirs: lowerDirs, upperDir: upperDir, workDir: workDir, target: target,
-                        readOnly: readOnly)
+                        readOnly: readOnly, volatile: volatile)
         }
         return OverlayMount(target: target)
     }
@@ -81,7 +87,7 @@ public final class OverlayMount: Sendable {
     }
 
     private static func overlay(lowerDirs: [String], upperDir: String?, workDir: String?, target: String,
-                                readOnly: Bool) throws {
+                                readOnly: Bool, volatile: Bool = false) throws {
         if upperDir != nil, workDir == nil {
             throw ContainerRuntimeError(.invalidUse, "an overlay upper directory needs a work directory", path: target)
         }
@@ -104,6 +110,7 @@ public final class OverlayMount: Sendable {
             }
         }
         let flags = readOnly ? UInt(MS_RDONLY) : 0
+        if volatile, upperDir != nil, Glibc.mount("overlay", target, "overlay", flags, options + ",volatile") == 0 { return }
         try system(Glibc.mount("overlay", target, "overlay", flags, options), "mount overlay", target)
     }
 

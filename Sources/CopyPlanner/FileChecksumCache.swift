@@ -8,13 +8,15 @@ import Glibc
 ///
 /// A file's entry is reused only while its path, size, mtime, ctime, inode and device are all
 /// unchanged (any write or rename changes ctime), so a stale digest cannot survive an edit. The
-/// cache is one JSON file, loaded once per build and written back atomically by ``save()`` (a
-/// write that fails only costs a re-read next time). Safe to use from several threads.
+/// cache is one text file, a line per file (`size mtime ctime inode device digest path`, read
+/// without a JSON decoder: loading it must cost far less than the stats it saves), loaded once per
+/// build and written back atomically by ``save()`` (a write that fails only costs a re-read next
+/// time). Paths holding a newline are not remembered. Safe to use from several threads.
 public final class FileChecksumCache: @unchecked Sendable {
-    struct Stamp: Codable, Hashable {
+    struct Stamp: Hashable {
         var size: Int64, mtime: Int64, ctime: Int64, inode: UInt64, device: UInt64
     }
-    struct Record: Codable {
+    struct Record {
         var stamp: Stamp
         var digest: String
     }
@@ -30,7 +32,57 @@ public final class FileChecksumCache: @unchecked Sendable {
     /// Loads the cache at `file` (missing or unreadable: empty).
     public init(file: URL) {
         self.file = file
-        records = (try? JSONDecoder().decode([String: Record].self, from: Data(contentsOf: file))) ?? [:]
+        records = (try? Data(contentsOf: file)).map(Self.parse) ?? [:]
+    }
+
+    static let header = "kiln-checksums 2\n"
+
+    /// The records of a cache file; an unknown header or a malformed line gives what was read so far.
+    static func parse(_ data: Data) -> [String: Record] {
+        var records: [String: Record] = [:]
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            let head = Array(header.utf8)
+            guard bytes.count >= head.count, Array(bytes[0..<head.count]) == head else { return }
+            var i = head.count
+            records.reserveCapacity(bytes.count / 120)
+            func number() -> Int64? {
+                var value: Int64 = 0, negative = false, digits = 0
+                if i < bytes.count, bytes[i] == 0x2D { negative = true; i += 1 }
+                while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+                    value = value &* 10 &+ Int64(bytes[i] - 0x30)
+                    i += 1
+                    digits += 1
+                }
+                guard digits > 0, i < bytes.count, bytes[i] == 0x20 else { return nil }
+                i += 1
+                return negative ? -value : value
+            }
+            func field(until end: UInt8) -> String? {
+                let start = i
+                while i < bytes.count, bytes[i] != end { i += 1 }
+                guard i < bytes.count else { return nil }
+                defer { i += 1 }
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+            }
+            while i < bytes.count {
+                guard let size = number(), let mtime = number(), let ctime = number(), let inode = number(),
+                      let device = number(), let digest = field(until: 0x20), let path = field(until: 0x0A) else { return }
+                records[path] = Record(stamp: Stamp(size: size, mtime: mtime, ctime: ctime, inode: UInt64(bitPattern: inode),
+                                                    device: UInt64(bitPattern: device)), digest: digest)
+            }
+        }
+        return records
+    }
+
+    static func serialize(_ records: [String: Record]) -> Data {
+        var text = header
+        text.reserveCapacity(records.count * 140)
+        for (path, record) in records where !path.contains("\n") {
+            let s = record.stamp
+            text += "\(s.size) \(s.mtime) \(s.ctime) \(Int64(bitPattern: s.inode)) \(Int64(bitPattern: s.device)) \(record.digest) \(path)\n"
+        }
+        return Data(text.utf8)
     }
 
     /// The digest of the regular file at `path` (absolute), from the cache when its stamp matches,
@@ -61,7 +113,7 @@ public final class FileChecksumCache: @unchecked Sendable {
         defer { lock.unlock() }
         guard changed else { return }
         if records.count > capacity { records = records.filter { seen.contains($0.key) } }
-        guard let data = try? JSONEncoder().encode(records) else { return }
+        let data = Self.serialize(records)
         try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temp = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).\(getpid()).tmp")
         guard (try? data.write(to: temp)) != nil else { return }

@@ -103,22 +103,42 @@ struct PlannedLayer {
         for key in planned.keys where !key.isEmpty && existsInDestination(key) == false {
             touched.insert(Array(key.dropLast()))
         }
+        // Parents, nearest first: a parent already present has had its own parents added (it is
+        // planned, so visited by this loop, or was added by it on the way down).
         for key in planned.keys where key.count > 1 {
-            for count in 1..<key.count {
+            for count in stride(from: key.count - 1, through: 1, by: -1) {
                 let prefix = Array(key.prefix(count))
-                guard all[prefix] == nil else { continue }
+                guard all[prefix] == nil else { break }
                 var header = existingDirectoryHeader(prefix)
                 if touched.contains(prefix) { header.modificationTime = now }
                 all[prefix] = PlannedEntry(header: header)
             }
         }
-        let ordered = all.sorted { a, b in
-            a.key.lexicographicallyPrecedes(b.key) { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        // Component-wise UTF-8 order, as the paths joined by NUL (below every byte of a name)
+        // compared with memcmp; indices are sorted, not the entries (moving those dominated large copies).
+        let keys = Array(all.keys)
+        let flat: [[UInt8]] = keys.map { key in
+            var bytes: [UInt8] = []
+            for (i, component) in key.enumerated() {
+                if i > 0 { bytes.append(0) }
+                bytes.append(contentsOf: component.utf8)
+            }
+            return bytes
         }
+        let ordered = keys.indices.sorted { a, b in
+            flat[a].withUnsafeBufferPointer { x in
+                flat[b].withUnsafeBufferPointer { y in
+                    let n = min(x.count, y.count)
+                    let order = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                    return order != 0 ? order < 0 : x.count < y.count
+                }
+            }
+        }.map { keys[$0] }
         var firstName: [InodeKey: String] = [:]
         var result: [LayerEntry] = []
         result.reserveCapacity(ordered.count)
-        for (key, entry) in ordered {
+        for key in ordered {
+            let entry = all[key]!
             var header = entry.header
             header.path = key.joined(separator: "/") + (header.type == .directory ? "/" : "")
             if let inode = entry.inode, header.type == .regular {

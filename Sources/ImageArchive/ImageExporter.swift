@@ -2,6 +2,7 @@ import Foundation
 import ImageSpec
 import ImageStore
 import LayerArchive
+import LayerVariants
 
 /// Writes images from kiln's store into an archive: a docker-archive (what Docker 20.10
 /// `docker save` writes and `docker load` reads) or an OCI image layout in a tar.
@@ -17,9 +18,32 @@ public struct ImageExporter: Sendable {
     }
 
     /// Exports `images` (manifests or indexes in the store) in `format` to `path` (`"-"` = stdout).
+    ///
+    /// `compression` applies to OCI archives: layers stored uncompressed (what kiln builds) are
+    /// written compressed so (gzip by default, as BuildKit's OCI exporter does), each compressed
+    /// once and remembered in the store; the archive's manifest then differs from the stored one
+    /// in those layer descriptors only (same config, same image ID). A docker-archive always holds
+    /// uncompressed `layer.tar` files, as `docker save` writes them.
     /// Throws ``ArchiveError``.
-    public func export(_ images: [ArchiveImage], format: ArchiveFormat, to path: String) async throws {
+    public func export(_ images: [ArchiveImage], format: ArchiveFormat, to path: String,
+                       compression: ExportCompression = .default) async throws {
         guard !images.isEmpty else { throw ArchiveError(.imageNotFound, "no image to export") }
+        var images = images
+        if format == .oci {
+            let variants = LayerVariants(store: store)
+            images = try images.map { image in
+                do {
+                    return ArchiveImage(manifestDescriptor: try variants.exportedManifest(image.manifestDescriptor, compression: compression),
+                                        references: image.references)
+                } catch let error as ExportCompressionError {
+                    throw ArchiveError(.unsupported, error.description)
+                } catch let error as ArchiveError {
+                    throw error
+                } catch {
+                    throw ArchiveError(.io, "cannot compress the layers of \(image.manifestDescriptor.digest)", cause: "\(error)")
+                }
+            }
+        }
         let output = try ArchiveOutput(path: path)
         do {
             var writer = TarWriter(output)

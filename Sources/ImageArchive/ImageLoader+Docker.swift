@@ -39,7 +39,8 @@ extension ImageLoader {
         return images
     }
 
-    /// Stores one layer file as a gzip blob after checking it uncompresses to `diffID`.
+    /// Stores one layer file after checking it uncompresses to `diffID`: a gzip layer as it is, an
+    /// uncompressed one as it is too (compressed only if the image leaves the machine again).
     private func storeLayer(_ files: ArchiveFiles, _ name: String, diffID: Digest) async throws -> Descriptor {
         let path = try files.path(name)
         let input = try tarCall { try FileDescriptor.open(reading: path) }
@@ -66,13 +67,13 @@ extension ImageLoader {
         let temp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         defer { unlink(temp) }
         let blob = FileDescriptor(fd: fd)
-        let sink = try tarCall { try LayerBlobSink(blob: blob) }
+        let sink = try tarCall { try LayerBlobSink(blob: blob, compression: .none) }
         var plain = try tarCall { try FileDescriptor.open(reading: path) }
         var writer = sink
         _ = try pump(&plain, into: &writer)
         let digests = try tarCall { try sink.finish() }
         try check(digests.diffID, diffID, name, files)
-        let descriptor = digests.descriptor(mediaType: .ociLayerGzip)
+        let descriptor = digests.descriptor(mediaType: .ociLayer)
         try await storeCallAsync { try await store.ingest(expected: descriptor, contentsOf: URL(fileURLWithPath: temp)) }
         return descriptor
     }

@@ -27,7 +27,7 @@ extension ImageLoader {
         let configBytes = try CanonicalJSON.encode(config)
         let configDescriptor = try storeCall { try store.put(bytes: configBytes, mediaType: .ociConfig) }
         let manifest = Manifest(mediaType: .ociManifest, config: configDescriptor,
-                                layers: [digests.descriptor(mediaType: .ociLayerGzip)])
+                                layers: [digests.descriptor(mediaType: .ociLayer)])
         var descriptor = try storeCall { try store.put(bytes: try CanonicalJSON.encode(manifest), mediaType: .ociManifest) }
         descriptor.platform = platform
         if let reference {
@@ -36,7 +36,7 @@ extension ImageLoader {
         return ArchiveImage(manifestDescriptor: descriptor, references: reference.map { [$0] } ?? [])
     }
 
-    /// Streams the rootfs tar into a gzip blob in the store, checking it is a tar on the way.
+    /// Streams the rootfs tar into an uncompressed layer blob in the store, checking it is a tar on the way.
     private func storeImportedLayer(_ path: String) async throws -> LayerDigests {
         let input: FileDescriptor
         if path == "-" {
@@ -54,7 +54,7 @@ extension ImageLoader {
         let source = path == "-" ? "standard input" : path
         let digests: LayerDigests
         do {
-            let sink = try LayerBlobSink(blob: FileDescriptor(fd: fd))
+            let sink = try LayerBlobSink(blob: FileDescriptor(fd: fd), compression: .none)
             let (_, plain) = try CompressionSniffer.decompressing(input)
             let tee = TeeSource(base: AnyByteSource(plain), sink: sink)
             var reader = TarReader(tee)
@@ -65,7 +65,7 @@ extension ImageLoader {
         } catch let error as LayerArchiveError {
             throw ArchiveError(error.kind == .unsupported ? .unsupported : .invalidArchive, "\(source) is not a readable tar archive", cause: "\(error)")
         }
-        try await storeCallAsync { try await store.ingest(expected: digests.descriptor(mediaType: .ociLayerGzip), contentsOf: URL(fileURLWithPath: temp)) }
+        try await storeCallAsync { try await store.ingest(expected: digests.descriptor(mediaType: .ociLayer), contentsOf: URL(fileURLWithPath: temp)) }
         return digests
     }
 }

@@ -2,15 +2,22 @@ import Distribution
 import Foundation
 import ImageSpec
 import ImageStore
+import LayerVariants
 
 extension ImageService {
     /// Pushes `image` to `reference` (its tag, or its digest when it has no tag): each layer and the
     /// config unless the repository has it (HEAD), mounted from another repository of the same
     /// registry when a local reference says the blob came from there, else uploaded from the store;
     /// then the manifest, exactly as stored and with its own media type. Returns the manifest digest.
-    /// Throws `RegistryError`, `StoreError`.
+    ///
+    /// Layers stored uncompressed (what kiln builds) leave compressed as `compression` says, each
+    /// compressed once and remembered (``LayerVariants``): the pushed manifest then differs from the
+    /// stored one only in those layer descriptors (same config, same image ID). Layers stored
+    /// compressed (pulled) are sent as they are.
+    /// Throws `RegistryError`, `StoreError`, `ExportCompressionError`.
     @discardableResult
-    public func push(_ image: LocalImage, to reference: ImageReference) async throws -> Digest {
+    public func push(_ image: LocalImage, to reference: ImageReference, compression: ExportCompression = .default) async throws -> Digest {
+        let image = try exported(image, compression: compression)
         let host = reference.registryHost, repository = reference.repository
         let mountSources = try await mountCandidates(host: host, excluding: repository)
         var seen = Set<Digest>()
@@ -43,6 +50,17 @@ extension ImageService {
             target = target.nameOnly.withDigest(image.manifestDescriptor.digest)
         }
         return try await registry.putManifest(target, mediaType: mediaType, bytes: bytes)
+    }
+
+    /// `image` with its uncompressed layers compressed for export (the same image when none is).
+    public func exported(_ image: LocalImage, compression: ExportCompression) throws -> LocalImage {
+        let variants = LayerVariants(store: store)
+        let descriptor = try variants.exportedManifest(image.manifestDescriptor, compression: compression)
+        guard descriptor != image.manifestDescriptor else { return image }
+        var result = image
+        result.manifestDescriptor = descriptor
+        result.manifest = try JSONBlob<Manifest>(bytes: try store.read(descriptor.digest)).value
+        return result
     }
 
     /// One blob: exists / mounted / uploaded from the store file.

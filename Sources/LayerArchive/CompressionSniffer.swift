@@ -6,8 +6,8 @@ public enum Compression: String, Sendable, Equatable, CaseIterable {
     case xz
     case zstd
 
-    /// Whether this module can decompress it (only gzip, so far).
-    public var isSupported: Bool { self == .none || self == .gzip }
+    /// Whether this module can decompress it (gzip and zstd).
+    public var isSupported: Bool { self == .none || self == .gzip || self == .zstd }
 }
 
 /// Tells the compression of a stream from its magic number, as `ADD` must for local archives.
@@ -30,7 +30,7 @@ public enum CompressionSniffer {
 
     /// Reads the start of `source`, detects its compression, and returns a source giving the
     /// decompressed bytes (or the bytes as they are, for `.none`), plus what was detected.
-    /// bzip2, xz and zstd are detected but throw `.unsupported`.
+    /// bzip2 and xz are detected but throw `.unsupported`.
     public static func decompressing<Source: ByteSource>(_ source: Source) throws -> (Compression, any ByteSource) {
         var source = source
         var head: [UInt8] = []
@@ -44,7 +44,8 @@ public enum CompressionSniffer {
         switch compression {
         case .none: return (.none, replayed)
         case .gzip: return (.gzip, try GzipDecompressingSource(replayed))
-        case .bzip2, .xz, .zstd:
+        case .zstd: return (.zstd, try ZstdDecompressingSource(replayed))
+        case .bzip2, .xz:
             throw LayerArchiveError(.unsupported, "\(compression.rawValue) compression is detected but not supported yet")
         }
     }

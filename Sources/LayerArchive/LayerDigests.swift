@@ -65,7 +65,8 @@ public enum LayerCompression: Sendable, Equatable {
 /// for the digests. For `.none`, blob digest and diffID are the same.
 public final class LayerBlobSink<Blob: ByteSink>: ByteSink {
     private enum Stage {
-        case plain(DigestingSink<Blob>)
+        /// Uncompressed: the blob is the tar, hashed once (blob digest = diffID).
+        case plain(Blob)
         case gzip(GzipCompressor<DigestingSink<Blob>>)
         case parallel(ParallelGzipCompressor<DigestingSink<Blob>>)
     }
@@ -75,7 +76,7 @@ public final class LayerBlobSink<Blob: ByteSink>: ByteSink {
 
     public init(blob: Blob, compression: LayerCompression = .gzip) throws {
         switch compression {
-        case .none: stage = .plain(DigestingSink(blob))
+        case .none: stage = .plain(blob)
         case .gzip(let level): stage = .gzip(try GzipCompressor(sink: DigestingSink(blob), level: level))
         case .parallelGzip(let level, let workers):
             stage = .parallel(try ParallelGzipCompressor(sink: DigestingSink(blob), level: level, workers: workers))
@@ -96,23 +97,28 @@ public final class LayerBlobSink<Blob: ByteSink>: ByteSink {
     /// Ends compression and returns the digests. The blob sink then holds the complete blob.
     public func finish() throws -> LayerDigests {
         switch stage {
-        case .plain: break
+        case .plain:
+            let diffID = tarDigest.digest
+            return LayerDigests(blobDigest: diffID, blobSize: tarDigest.count, diffID: diffID, uncompressedSize: tarDigest.count)
         case .gzip(let compressor): try compressor.finish()
         case .parallel(let compressor): try compressor.finish()
         }
-        let blobSide = blobDigest
+        let blobSide = blobDigest!
         return LayerDigests(blobDigest: blobSide.digest, blobSize: blobSide.count,
                             diffID: tarDigest.digest, uncompressedSize: tarDigest.count)
     }
 
-    private var blobDigest: DigestingSink<Blob> {
+    private var blobDigest: DigestingSink<Blob>? {
         switch stage {
-        case .plain(let sink): return sink
+        case .plain: return nil
         case .gzip(let compressor): return compressor.sink
         case .parallel(let compressor): return compressor.sink
         }
     }
 
     /// The blob sink (after `finish()`, holding the whole blob when it is in memory).
-    public var blob: Blob { blobDigest.inner }
+    public var blob: Blob {
+        if case .plain(let sink) = stage { return sink }
+        return blobDigest!.inner
+    }
 }

@@ -9,6 +9,7 @@ struct BuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "build", abstract: "Build an image from a Dockerfile")
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var compression: CompressionOptions
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Name of the Dockerfile (default: PATH/Dockerfile)", valueName: "string"))
     var file: String?
@@ -24,6 +25,9 @@ struct BuildCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("no-cache"), help: "Do not use cache when building the image")
     var noCache = false
+
+    @Option(help: ArgumentHelp("Write each step's phases (resolve, cache lookup, mount, container, diff, commit) with start and duration to FILE, in Chrome trace format (chrome://tracing, Perfetto)", valueName: "FILE"))
+    var trace: String?
 
     @Flag(help: "Always attempt to pull a newer version of the image")
     var pull = false
@@ -136,12 +140,14 @@ struct BuildCommand: AsyncParsableCommand {
         }
         options.target = target
         options.noCache = noCache
+        options.tracePath = trace
         options.pull = pull
         options.networkNone = network == "none"
         options.networkHost = network == "host"
         options.allowInsecure = allow.contains("security.insecure")
         if let platform { options.platform = try PullCommand.parsePlatform(platform) }
         let tags = try tag.map { try ImageCommandSupport.reference($0) }
+        let compression = try self.compression.resolved()
         let mode: BuildProgress.Mode = (quiet || progress == "quiet") ? .quiet : .plain
         let reporter = BuildProgress(mode: mode)
         let result: BuildResult = try await ImageCommandSupport.withService(store) { service in
@@ -156,16 +162,16 @@ struct BuildCommand: AsyncParsableCommand {
                 printError(error.render(file: input.dockerfileName, source: input.dockerfileText))
                 throw ExitCode(1)
             }
-            for reference in tags {
+            for reference in tags where try service.store.resolve(reference)?.digest != result.manifestDescriptor.digest {
                 try await service.store.tag(reference, result.manifestDescriptor)
             }
             for spec in outputs {
-                try await spec.write(result, service: service, tags: tags)
+                try await spec.write(result, service: service, tags: tags, compression: compression)
             }
             if push {
                 for reference in tags {
                     guard let image = try await service.localImage(reference.description) else { continue }
-                    let digest = try await service.push(image, to: reference)
+                    let digest = try await service.push(image, to: reference, compression: compression)
                     printError("#0 pushing \(reference.familiar): digest: \(digest) done")
                 }
             }

@@ -5,13 +5,14 @@ import ImageSpec
 import ImageStore
 import Images
 import LayerArchive
+import LayerVariants
 
 /// `type=docker`/`type=oci` outputs (an image archive) and `type=local` (the final filesystem).
 enum ImageOutput {
     static func write(_ result: BuildResult, kind: BuildOutputSpec.Kind, service: ImageService,
-                      tags: [ImageReference], to dest: String) async throws {
+                      tags: [ImageReference], to dest: String, compression: ExportCompression) async throws {
         let image = ArchiveImage(manifestDescriptor: result.manifestDescriptor, references: tags)
-        try await ImageExporter(store: service.store).export([image], format: kind == .oci ? .oci : .docker, to: dest)
+        try await ImageExporter(store: service.store).export([image], format: kind == .oci ? .oci : .docker, to: dest, compression: compression)
     }
 }
 

@@ -3,12 +3,15 @@ import Builder
 import Foundation
 import ImageSpec
 import Images
+import LayerVariants
 
 /// One `--output type=…,dest=…`.
 struct BuildOutputSpec {
     enum Kind: String { case docker, oci, local, image }
     var kind: Kind
     var dest: String?
+    /// `compression=` / `compression-level=` (BuildKit's exporter attributes); nil: the build's `--compression`.
+    var compression: ExportCompression?
 
     init(parsing text: String) throws {
         var fields: [String: String] = [:]
@@ -23,15 +26,26 @@ struct BuildOutputSpec {
         self.kind = kind
         self.dest = fields["dest"]
         if kind != .image, dest == nil { throw ValidationError("output \(type) needs dest=PATH") }
+        if fields["compression"] != nil || fields["compression-level"] != nil {
+            let level = try fields["compression-level"].map { text in
+                guard let value = Int(text) else { throw ValidationError("compression-level=\(text) is not a number") }
+                return value
+            }
+            do {
+                compression = try ExportCompression(name: fields["compression"], level: level)
+            } catch let error as ExportCompressionError {
+                throw ValidationError(error.description)
+            }
+        }
     }
 
-    func write(_ result: BuildResult, service: ImageService, tags: [ImageReference]) async throws {
+    func write(_ result: BuildResult, service: ImageService, tags: [ImageReference], compression: ExportCompression) async throws {
         guard let dest else { return }
         switch kind {
         case .image:
             return
         case .docker, .oci:
-            try await ImageOutput.write(result, kind: kind, service: service, tags: tags, to: dest)
+            try await ImageOutput.write(result, kind: kind, service: service, tags: tags, to: dest, compression: self.compression ?? compression)
         case .local:
             try LocalOutput.write(result, store: service.store, to: dest)
         }

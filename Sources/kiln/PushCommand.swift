@@ -8,6 +8,7 @@ struct PushCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "push", abstract: "Upload an image to a registry")
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var compression: CompressionOptions
 
     @Flag(name: .shortAndLong, help: "Suppress verbose output")
     var quiet = false
@@ -17,6 +18,7 @@ struct PushCommand: AsyncParsableCommand {
 
     func run() async throws {
         let reference = try ImageCommandSupport.reference(image)
+        let compression = try self.compression.resolved()
         let renderer = ProgressRenderer(mode: .push)
         let progress: any TransferProgress = quiet ? SilentProgress() : renderer
         let (digest, size) = try await ImageCommandSupport.withService(store, progress: progress) { service in
@@ -24,8 +26,9 @@ struct PushCommand: AsyncParsableCommand {
                 throw ImagesError(.noSuchImage, "An image does not exist locally with the tag: \(reference.familiarName)")
             }
             if !quiet { printError("The push refers to repository [\(reference.name)]") }
-            let digest = try await service.push(local, to: reference)
-            return (digest, local.manifestDescriptor.size)
+            let exported = try service.exported(local, compression: compression)
+            let digest = try await service.push(exported, to: reference, compression: compression)
+            return (digest, exported.manifestDescriptor.size)
         }
         if !quiet {
             renderer.finish()

@@ -10,6 +10,7 @@ struct SaveCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var compression: CompressionOptions
 
     @Option(name: [.short, .long], help: ArgumentHelp("Write to a file, instead of STDOUT.", valueName: "FILE"))
     var output: String?
@@ -34,7 +35,8 @@ struct SaveCommand: AsyncParsableCommand {
         let contentStore = try store.openStore()
         try await runArchiveCommand {
             let resolved = try ArchiveImageResolver(store: contentStore).resolve(images)
-            try await ImageExporter(store: contentStore).export(resolved, format: ArchiveFormat(rawValue: format)!, to: destination)
+            try await ImageExporter(store: contentStore).export(resolved, format: ArchiveFormat(rawValue: format)!, to: destination,
+                                                                compression: try compression.resolved())
         }
     }
 }

@@ -5,6 +5,7 @@ import ImageSpec
 import ImageStore
 import Images
 import LayerArchive
+import LayerVariants
 import TestVectors
 import XCTest
 
@@ -81,6 +82,14 @@ final class ReproducibleBuildTests: BuilderTestCase {
         XCTAssertEqual(first.manifestDescriptor.digest, second.manifestDescriptor.digest)
         XCTAssertEqual(first.id, second.id)
         XCTAssertEqual(first.manifest.layers, second.manifest.layers)
+        // What a push sends: the layers compressed (gzip and zstd, on all cores), in one manifest digest.
+        for compression in [ExportCompression.default, ExportCompression(algorithm: .zstd)] {
+            let pushed = try service.exported(try service.load(first.manifestDescriptor), compression: compression)
+            let otherPushed = try other.exported(try other.load(second.manifestDescriptor), compression: compression)
+            XCTAssertNotEqual(pushed.manifestDescriptor.digest, first.manifestDescriptor.digest)
+            XCTAssertEqual(pushed.manifestDescriptor.digest, otherPushed.manifestDescriptor.digest, "\(compression)")
+            XCTAssertEqual(pushed.id, first.id)
+        }
         // created and the history entries of this build are the epoch; none is later.
         XCTAssertEqual(first.config.created?.secondsSinceEpoch, epoch)
         XCTAssertEqual(first.config.created?.text, "2023-11-14T22:13:20Z")

@@ -1,0 +1,19 @@
+import Foundation
+import Images
+
+/// The images one build resolved, by reference: one lookup (or pull) each, shared by every stage
+/// that names the image, even when they run at the same time. Thread-safe.
+final class ResolvedImages: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tasks: [String: Task<LocalImage, any Error>] = [:]
+
+    /// The task resolving `key`, started by `start` the first time.
+    func task(for key: String, start: () -> Task<LocalImage, any Error>) -> Task<LocalImage, any Error> {
+        lock.withLock {
+            if let task = tasks[key] { return task }
+            let task = start()
+            tasks[key] = task
+            return task
+        }
+    }
+}
