@@ -58,8 +58,11 @@ struct BuildCache {
 
     /// Notes the keys this build used under the image it produced (best effort).
     func recordBuild(of imageID: Digest) {
-        guard let data = try? JSONEncoder().encode(used.all) else { return }
-        write(data, to: directory.appendingPathComponent("builds/\(imageID.hex).json"))
+        guard let data = try? JSONEncoder().encode(used.all.sorted()) else { return }
+        let note = directory.appendingPathComponent("builds/\(imageID.hex).json")
+        // A no-op rebuild writes nothing: the note of the same image with the same keys stays as it is.
+        if (try? Data(contentsOf: note)) == data { return }
+        write(data, to: note)
     }
 
     private func write(_ data: Data, to url: URL) {
