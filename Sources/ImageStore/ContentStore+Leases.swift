@@ -6,15 +6,15 @@ import Glibc
 
 /// Leases: what a running kiln process holds in the store although no reference names it yet — a
 /// pull's blobs before the tag, a build's base image, committed layers and snapshots. ``prune(strayAge:)``
-/// and ``removeSnapshots(keeping:keepingPaths:)`` keep everything a live lease names, as they keep
-/// what `index.json` names.
+/// and ``removeSnapshots(keeping:keepingPaths:)`` keep everything a live lease of another store
+/// instance (in practice: another kiln process) names, as they keep what `index.json` names.
 ///
 /// One file per ``ContentStore`` instance, `kiln/leases/<pid>-<random>`, one held item a line
 /// (`blob sha256:…` or `snapshot sha256:…`), appended under the store lock, so a prune either sees
 /// the line or finishes before it is written. The file goes when the store instance goes; a file
 /// whose process is gone (SIGKILL) is ignored and deleted by the next prune or store start.
 final class StoreLease: @unchecked Sendable {
-    private let file: URL
+    let file: URL
     private let lockFile: URL
     private let mutex = NSLock()
     private var fd: Int32 = -1
@@ -66,11 +66,13 @@ extension ContentStore {
         try lease.hold(blobs.map { "blob \($0)" } + snapshots.map { "snapshot \($0)" })
     }
 
-    /// Everything live leases hold; files of processes that are gone are deleted. Call it with
-    /// the store lock held, so that no lease line is being added meanwhile.
+    /// Everything the live leases of *other* store instances hold (this instance's own holdings
+    /// are its caller's business: a process that untags what it pulled may prune it); files of
+    /// processes that are gone are deleted. Call it with the store lock held, so that no lease
+    /// line is being added meanwhile.
     nonisolated func liveLeases() -> LeasedContent {
         var content = LeasedContent()
-        for name in FileSystem.list(location.leasesDirectory) {
+        for name in FileSystem.list(location.leasesDirectory) where name != lease.file.lastPathComponent {
             let url = location.leasesDirectory.appendingPathComponent(name)
             guard let pid = name.split(separator: "-").first.flatMap({ Int32($0) }), pid > 0,
                   kill(pid, 0) == 0 || errno == EPERM else {

@@ -64,6 +64,16 @@ extension ImageService {
             throw ImagesError(.unsupportedImage, "\(reference.familiar): the manifest lists \(manifest.layers.count) layers but the config \(config.rootfs.diffIDs.count) diff IDs; the image is broken")
         }
         try await fetchLayers(manifest.layers, host: host, repository: repository)
+        // As Docker's pull unpacks and checks each layer before the tag moves: a layer that is not
+        // a complete stream of its diff_id (or exceeds KILN_MAX_LAYER_SIZE) tags nothing. Layers
+        // already unpacked into a snapshot were checked then.
+        let limit = ImageLimits.maxLayerSize()
+        let chainIDs = ChainID.computeAll(diffIDs: config.rootfs.diffIDs)
+        var verified = Set<Digest>()
+        for (i, layer) in manifest.layers.enumerated() where !store.hasSnapshot(chainIDs[i]) && verified.insert(layer.digest).inserted {
+            try Task.checkCancellation()
+            try verifyStoredLayer(layer, diffID: config.rootfs.diffIDs[i], limit: limit)
+        }
 
         var pending: Data? = manifestBytes
         try await store.ingest(expected: Descriptor(mediaType: manifestDescriptor.mediaType, digest: manifestDescriptor.digest, size: manifestDescriptor.size)) {

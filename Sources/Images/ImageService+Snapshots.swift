@@ -85,6 +85,9 @@ extension ImageService {
                 throw ImagesError(.unsupportedImage, "layer \(layer.digest) unpacks to \(actual), but the image config says \(diffID); the image is broken")
             }
             return try store.commitSnapshot(chainID, from: temp)
+        } catch let error as LayerArchiveError {
+            try? FileManager.default.removeItem(at: temp)
+            throw ImagesError(.unsupportedImage, "layer \(layer.digest) cannot be unpacked: \(error)")
         } catch {
             try? FileManager.default.removeItem(at: temp)
             throw error

@@ -24,22 +24,36 @@ extension ImageService {
     }
 
     private func verifyLayer(_ layer: Descriptor, diffID: Digest, image: ImageReference) -> StoreProblem? {
-        let actual: Digest
+        do {
+            try verifyStoredLayer(layer, diffID: diffID, limit: nil)
+            return nil
+        } catch {
+            return StoreProblem(kind: .corruptBlob, message: "\(error) (image \(image.familiar)); remove the image (kiln rmi), run kiln system prune, then pull or load it again", digest: layer.digest)
+        }
+    }
+
+    /// Decompresses the stored layer blob `layer` and checks it is exactly `diffID`, stopping
+    /// past `limit` bytes. Throws ``ImagesError`` (`unsupportedImage`) naming the layer.
+    func verifyStoredLayer(_ layer: Descriptor, diffID: Digest, limit: Int64?) throws {
+        var digester = Digester(algorithm: diffID.algorithm)
         do {
             var (_, decompressed) = try CompressionSniffer.decompressing(try FileDescriptor.open(reading: store.open(layer.digest).path))
-            var digester = Digester(algorithm: diffID.algorithm)
             while true {
                 let chunk = try decompressed.read(upTo: 1 << 20)
                 if chunk.isEmpty { break }
                 digester.update(chunk)
+                if let limit, digester.byteCount > limit {
+                    throw ImagesError(.unsupportedImage, ImageLimits.layerTooLarge("layer \(layer.digest)", limit: limit))
+                }
             }
-            actual = digester.finalize()
+        } catch let error as ImagesError {
+            throw error
         } catch {
-            return StoreProblem(kind: .corruptBlob, message: "layer \(layer.digest) of \(image.familiar) cannot be decompressed (\(error)); remove the image (kiln rmi), run kiln system prune, then pull or load it again", digest: layer.digest)
+            throw ImagesError(.unsupportedImage, "layer \(layer.digest) cannot be decompressed: \(error)")
         }
+        let actual = digester.finalize()
         guard actual == diffID else {
-            return StoreProblem(kind: .corruptBlob, message: "layer \(layer.digest) of \(image.familiar) decompresses to \(actual), but its config says \(diffID); remove the image (kiln rmi), run kiln system prune, then pull or load it again", digest: layer.digest)
+            throw ImagesError(.unsupportedImage, "layer \(layer.digest) decompresses to \(actual), but the image config says \(diffID)")
         }
-        return nil
     }
 }
