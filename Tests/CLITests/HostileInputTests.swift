@@ -287,25 +287,23 @@ final class HostileInputTests: XCTestCase {
         return result.stdout
     }
 
-    /// Runs `path` with `arguments`, output captured in files (a process left behind cannot hold a pipe open).
+    /// Runs `path` with `arguments`, output captured in files (a process left behind cannot hold a
+    /// pipe open), waited for with `waitpid` and started with default signal handling (see
+    /// `spawnWithDefaultSignals`): the SIGKILL loops start and reap many children.
     static func runProcess(_ path: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-hostile-run-\(UUID().uuidString)")
-        let out = base.appendingPathExtension("out"), err = base.appendingPathExtension("err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
-        return (process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-hostile-run-\(UUID().uuidString)").path
+        let out = base + ".out", err = base + ".err"
+        defer { unlink(out); unlink(err) }
+        func q(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let command = ([path] + arguments).map(q).joined(separator: " ") + " </dev/null >\(q(out)) 2>\(q(err))"
+        let words: [String] = ["/bin/sh", "-c", command]
+        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard spawnWithDefaultSignals(&pid, "/bin/sh", &argv, environ) == 0 else { throw XCTSkip("cannot spawn \(path)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let code: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (code, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "", (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }
 }
