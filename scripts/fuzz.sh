@@ -17,8 +17,9 @@ TARGETS=("$@")
 SCRATCH=.build-fuzz
 swift build -c release --scratch-path "$SCRATCH" --target KilnFuzz -Xswiftc -sanitize=fuzzer >/dev/null
 BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
-# Every object built for KilnFuzz and its dependencies (our modules, swift-crypto, zlib's users).
-objects=("$BIN"/*.build/*.o)
+# Every object built for KilnFuzz and its dependencies (our modules, swift-crypto with its C
+# parts in nested folders); zlib is linked as a system library.
+mapfile -t objects < <(find "$BIN" -path '*.build/*' -name '*.o' | sort)
 swiftc -sanitize=fuzzer "${objects[@]}" -lz -o "$SCRATCH/kiln-fuzz"
 
 SHARED=${KILN_SHARED:-../shared}

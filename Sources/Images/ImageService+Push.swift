@@ -8,10 +8,17 @@ extension ImageService {
     /// config unless the repository has it (HEAD), mounted from another repository of the same
     /// registry when a local reference says the blob came from there, else uploaded from the store;
     /// then the manifest, exactly as stored and with its own media type. Returns the manifest digest.
+    /// The image's blobs are held against a concurrent prune for the rest of the process.
     /// Throws `RegistryError`, `StoreError`.
     @discardableResult
     public func push(_ image: LocalImage, to reference: ImageReference) async throws -> Digest {
         let host = reference.registryHost, repository = reference.repository
+        // Held while uploading: a concurrent retag + prune in another process must not delete them.
+        try store.hold(blobs: [image.manifestDescriptor.digest, image.configDescriptor.digest] + image.manifest.layers.map(\.digest))
+        for blob in [image.manifestDescriptor, image.configDescriptor] + image.manifest.layers
+        where !store.contains(blob.digest) && !(blob.urls?.isEmpty == false) {
+            throw ImagesError(.incomplete, "blob \(blob.digest) of image \(image.shortID()) is not in the store (removed meanwhile?); nothing was pushed")
+        }
         let mountSources = try await mountCandidates(host: host, excluding: repository)
         var seen = Set<Digest>()
         let layers = image.manifest.layers.filter { seen.insert($0.digest).inserted }
