@@ -26,7 +26,7 @@ let package = Package(
         // OCI/Docker image value types: digests, media types, descriptors, manifests, configs, platforms, references.
         .target(name: "ImageSpec", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The fuzz body shared by the libFuzzer binary (scripts/fuzz.sh) and the regression tests.
-        .target(name: "KilnFuzz", dependencies: ["DockerfileSyntax", "ShellWords"]),
+        .target(name: "KilnFuzz", dependencies: ["DockerfileSyntax", "ShellWords", "LayerArchive", "ImageSpec"]),
         // zlib, as a system library (zlib1g-dev).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libdeflate, as a system library (libdeflate-dev): fast gzip of layers leaving the machine.

@@ -44,6 +44,9 @@ struct LayerCommitter {
         var diffIDs = state.config.rootfs.diffIDs
         diffIDs.append(diffID)
         let chainID = ChainID.compute(diffIDs: diffIDs)!
+        // Held for the rest of the build: a concurrent prune or rmi must not take it away.
+        try store.hold(blobs: [layer.digest], snapshots: [chainID])
+        _ = try store.open(layer.digest)  // still there once held (a prune may have run just before)
         if !store.hasSnapshot(chainID) {
             let started = DispatchTime.now().uptimeNanoseconds
             defer { trace?.record("snapshot", step: step, start: started) }

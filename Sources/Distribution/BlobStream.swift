@@ -26,6 +26,8 @@ public struct BlobStream: AsyncSequence, Sendable {
         var body: HTTPClientResponse.Body.AsyncIterator?
         var skip: Int64 = 0
         var failures = 0
+        var stall: StallGuard?
+        var stalls = 0
 
         public mutating func next() async throws -> Data? {
             let size = stream.descriptor.size
@@ -35,6 +37,7 @@ public struct BlobStream: AsyncSequence, Sendable {
                         let (response, skip) = try await stream.client.openBlob(host: stream.host, repository: stream.repository, descriptor: stream.descriptor, offset: position)
                         body = response.body.makeAsyncIterator()
                         self.skip = skip
+                        stall = StallGuard(window: stream.client.configuration.readTimeout)
                     } catch let error as RegistryError where error.kind == .transport {
                         // `openBlob` already made the bounded attempts of the retry policy (a redirect to an
                         // unreachable host included): retrying them again here would multiply the attempts.
@@ -47,7 +50,8 @@ public struct BlobStream: AsyncSequence, Sendable {
                 } catch {
                     // Dropped mid-blob: resume from `position` with a Range request.
                     body = nil
-                    try await backoff(RegistryError(.transport, "blob \(stream.descriptor.digest): connection lost at byte \(position) of \(size): \(error)"))
+                    let reason = "\(error)".contains("readTimeout") ? "no data for \(stream.client.configuration.readTimeout) (the read timeout; set KILN_REGISTRY_READ_TIMEOUT to wait longer)" : "\(error)"
+                    try await backoff(RegistryError(.transport, "blob \(stream.descriptor.digest): connection lost at byte \(position) of \(size): \(reason)"))
                     continue
                 }
                 guard var buffer = chunk else {
@@ -61,6 +65,20 @@ public struct BlobStream: AsyncSequence, Sendable {
                     skip -= Int64(drop)
                 }
                 let take = Int(Swift.min(Int64(buffer.readableBytes), size - position))
+                let what = "blob \(stream.descriptor.digest) at byte \(position) of \(size)"
+                let remaining = size - position - Int64(take)
+                do {
+                    try stall?.record(take, remaining: remaining, what: what)
+                } catch let error as RegistryError {
+                    // Trickling: drop this connection (and this chunk) and resume from `position`
+                    // on a new one, a bounded number of times (data does not reset this count).
+                    body = nil
+                    stalls += 1
+                    let policy = stream.client.configuration.retry
+                    guard stalls < policy.maxAttempts else { throw error }
+                    try await Task.sleep(for: policy.delay(beforeAttempt: stalls + 1))
+                    continue
+                }
                 guard take > 0 else { continue }
                 position += Int64(take)
                 failures = 0

@@ -31,7 +31,7 @@ extension RegistryClient {
                               headers: [("Accept", Self.manifestAccept)], timeout: .seconds(120))
         let response = try await send(request, host: host, scopes: [.pull(reference.repository)])
         guard response.status == .ok else { throw await Self.failure(response, doing: "fetching manifest \(reference)") }
-        let bytes = try await Self.collect(response, limit: configuration.maxManifestSize)
+        let bytes = try await collect(response, limit: configuration.maxManifestSize, what: "manifest \(reference)")
         let algorithm = reference.digest?.algorithm ?? .sha256
         let digest = Digest.digest(of: bytes, algorithm: algorithm)
         if let expected = reference.digest, expected != digest {

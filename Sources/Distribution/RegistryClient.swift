@@ -24,6 +24,10 @@ public final class RegistryClient: Sendable {
         /// Largest manifest accepted, in bytes (the spec suggests registries cap at 4 MiB).
         public var maxManifestSize: Int
         public var userAgent: String
+        /// How long a response may go without bringing data (and the window in which a body must
+        /// bring at least 1 KiB) before the request counts as failed and is retried. From
+        /// `KILN_REGISTRY_READ_TIMEOUT` (seconds), else 60 s.
+        public var readTimeout: Duration = StallGuard.readTimeout()
 
         public init(
             transport: RegistryTransport = RegistryTransport(), retry: RetryPolicy = RetryPolicy(),
@@ -55,7 +59,7 @@ public final class RegistryClient: Sendable {
             ownsHTTPClient = false
         } else {
             var config = HTTPClient.Configuration()
-            config.timeout = .init(connect: .seconds(30), read: .seconds(120))
+            config.timeout = .init(connect: .seconds(30), read: .nanoseconds(configuration.readTimeout.nanosecondsRounded))
             config.redirectConfiguration = .follow(max: 5, allowCycles: false)
             // Our RetryPolicy retries failed connections; the pool's own retrying would keep a
             // failing TLS handshake going until the connect timeout, on every attempt.
@@ -170,7 +174,31 @@ public final class RegistryClient: Sendable {
         challenges.withLock { $0[host] }
     }
 
-    /// Reads a whole (small) body, failing when it exceeds `limit` bytes.
+    /// Reads a whole (small) body, failing when it exceeds `limit` bytes (before reading them:
+    /// by its `Content-Length` when it has one) or trickles in slower than the read timeout allows.
+    func collect(_ response: HTTPClientResponse, limit: Int, what: String = "the response") async throws -> Data {
+        if let length = response.headers.first(name: "Content-Length").flatMap(Int64.init), length > Int64(limit) {
+            throw RegistryError(.protocolViolation, "\(what) is \(length) bytes, more than the \(limit) allowed; refusing it")
+        }
+        var data = Data()
+        var guardian = StallGuard(window: configuration.readTimeout)
+        do {
+            for try await chunk in response.body {
+                guard data.count + chunk.readableBytes <= limit else {
+                    throw RegistryError(.protocolViolation, "\(what) exceeds \(limit) bytes; refusing it")
+                }
+                data.append(contentsOf: chunk.readableBytesView)
+                try guardian.record(chunk.readableBytes, remaining: nil, what: what)
+            }
+        } catch let error as RegistryError {
+            throw error
+        } catch {
+            throw RegistryError(.transport, "reading \(what) failed: \(error)")
+        }
+        return data
+    }
+
+    /// ``collect(_:limit:what:)`` for callers without a client (error bodies): no stall guard.
     static func collect(_ response: HTTPClientResponse, limit: Int) async throws -> Data {
         do {
             var buffer = try await response.body.collect(upTo: limit)

@@ -14,7 +14,7 @@ extension ImageLoader {
         var images: [ArchiveImage] = []
         for entry in entries {
             try Task.checkCancellation()
-            let configBytes = try files.read(entry.config)
+            let configBytes = try files.read(entry.config, limit: ImageLimits.maxConfigSize)
             let configDescriptor = Descriptor(mediaType: .ociConfig, content: configBytes)
             let named = (entry.config as NSString).lastPathComponent.replacingOccurrences(of: ".json", with: "")
             if named.count == 64, named.allSatisfy(\.isHexDigit), named != configDescriptor.digest.hex {
@@ -22,6 +22,9 @@ extension ImageLoader {
             }
             let config = try decode(ImageConfig.self, configBytes, "image config \(entry.config)")
             let diffIDs = config.rootfs.diffIDs
+            guard diffIDs.count <= ImageLimits.maxLayers else {
+                throw ArchiveError(.unsupported, "image \(entry.config) in \(files.source) has \(diffIDs.count) layers, more than the \(ImageLimits.maxLayers) an image may have (max depth exceeded); refusing it")
+            }
             guard diffIDs.count == entry.layers.count else {
                 throw ArchiveError(.invalidArchive, "image \(entry.config) in \(files.source) lists \(entry.layers.count) layers but its config has \(diffIDs.count) diff_ids")
             }

@@ -56,7 +56,7 @@ extension ImageLoader {
         do {
             let sink = try LayerBlobSink(blob: FileDescriptor(fd: fd), compression: .none)
             let (_, plain) = try CompressionSniffer.decompressing(input)
-            let tee = TeeSource(base: AnyByteSource(plain), sink: sink)
+            let tee = TeeSource(base: AnyByteSource(plain), sink: sink, limit: ImageLimits.maxLayerSize(), what: source)
             var reader = TarReader(tee)
             while try reader.next() != nil {}
             // The layer is the whole stream, including anything after the end-of-archive blocks.
@@ -65,6 +65,7 @@ extension ImageLoader {
         } catch let error as LayerArchiveError {
             throw ArchiveError(error.kind == .unsupported ? .unsupported : .invalidArchive, "\(source) is not a readable tar archive", cause: "\(error)")
         }
+        try Task.checkCancellation()
         try await storeCallAsync { try await store.ingest(expected: digests.descriptor(mediaType: .ociLayer), contentsOf: URL(fileURLWithPath: temp)) }
         return digests
     }
@@ -72,17 +73,25 @@ extension ImageLoader {
 
 /// A source that also writes every byte it gives to a sink (a class, so the tar reader and the
 /// caller share one read position).
+/// With a `limit`, more bytes than that throw (an `import` of a decompression bomb stops there).
 final class TeeSource<Sink: ByteSink & AnyObject>: ByteSource {
     private var base: AnyByteSource
     private let sink: Sink
+    private let limit: Int64?
+    private let what: String
+    private var count: Int64 = 0
 
-    init(base: AnyByteSource, sink: Sink) {
+    init(base: AnyByteSource, sink: Sink, limit: Int64? = nil, what: String = "the layer") {
         self.base = base
         self.sink = sink
+        self.limit = limit
+        self.what = what
     }
 
     func read(upTo maxCount: Int) throws -> [UInt8] {
         let chunk = try base.read(upTo: maxCount)
+        count += Int64(chunk.count)
+        if let limit, count > limit { throw ArchiveError(.unsupported, ImageLimits.layerTooLarge(what, limit: limit)) }
         if !chunk.isEmpty { try sink.write(chunk) }
         return chunk
     }

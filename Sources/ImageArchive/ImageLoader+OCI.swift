@@ -3,7 +3,8 @@ import ImageSpec
 import ImageStore
 
 extension ImageLoader {
-    /// Loads an OCI image layout: every blob reachable from `index.json`, verified. Names come from
+    /// Loads an OCI image layout: every blob reachable from `index.json`, verified (each layer
+    /// decompressed and checked against its config diff_id, see `ImageLoader+Verify.swift`). Names come from
     /// `io.containerd.image.name`, or `org.opencontainers.image.ref.name` when it is a full
     /// reference (a bare tag names nothing), plus the `RepoTags` of a `manifest.json` next to it
     /// (Docker ≥ 25 writes both).
@@ -67,8 +68,10 @@ extension ImageLoader {
         }
         guard descriptor.size <= 1 << 40 else { throw ArchiveError(.invalidArchive, "blob \(descriptor.digest) declares an implausible size") }
         if descriptor.mediaType.isIndex || descriptor.mediaType.isManifest {
-            guard descriptor.size <= 8 << 20 else { throw ArchiveError(.invalidArchive, "manifest \(descriptor.digest) is larger than 8 MiB") }
-            let bytes = try files.read(name, limit: 8 << 20)
+            guard descriptor.size <= ImageLimits.maxManifestSize else {
+                throw ArchiveError(.invalidArchive, "manifest \(descriptor.digest) in \(files.source) is \(descriptor.size) bytes, more than the \(ImageLimits.maxManifestSize) allowed; refusing it")
+            }
+            let bytes = try files.read(name, limit: ImageLimits.maxManifestSize)
             do { try descriptor.verify(bytes) } catch {
                 throw ArchiveError(.digestMismatch, "\(name) in \(files.source) does not match its digest \(descriptor.digest)", cause: "\(error)")
             }
@@ -83,9 +86,12 @@ extension ImageLoader {
                 return nil
             }
             let manifest = try decode(Manifest.self, bytes, "manifest \(descriptor.digest)")
+            let config = try verifiedConfig(files, manifest, manifestDigest: descriptor.digest)
             try await ingest(files, Self.blobName(manifest.config.digest), expected: manifest.config)
-            for layer in manifest.layers {
+            for (layer, diffID) in zip(manifest.layers, config.rootfs.diffIDs) {
                 if layer.mediaType.isNondistributable || layer.mediaType == .dockerForeignLayerGzip, try !files.exists(Self.blobName(layer.digest)) { continue }
+                try Task.checkCancellation()
+                if !store.contains(layer.digest) { try verifyLayer(files, layer, diffID: diffID) }
                 try await ingest(files, Self.blobName(layer.digest), expected: layer)
             }
             try await ingest(files, name, expected: descriptor)

@@ -18,12 +18,17 @@ extension ContentStore {
     ///   actual digests, `sizeMismatch`, `io`) or the sequence's own error.
     /// - Concurrent ingests of one blob (threads or processes) are safe: the last rename wins with
     ///   identical content.
+    /// - The blob is held by this store instance's lease first (``hold(blobs:snapshots:)``), so a
+    ///   prune in another process does not remove it before the caller tags it.
+    /// - The temp file's name carries this process's id: if the process is killed, the next store
+    ///   start removes it.
     ///
     /// Returns `expected` (the stored blob's descriptor).
     @discardableResult
     public nonisolated func ingest<Chunks: AsyncSequence>(
         expected: Descriptor, from chunks: Chunks
     ) async throws -> Descriptor where Chunks.Element: DataProtocol {
+        try hold(blobs: [expected.digest])
         if try alreadyStored(expected) { return expected }
         let writer = try BlobWriter(location: location, expected: expected)
         do {
@@ -45,6 +50,7 @@ extension ContentStore {
     public nonisolated func ingest(
         expected: Descriptor, next: () async throws -> Data?
     ) async throws -> Descriptor {
+        try hold(blobs: [expected.digest])
         if try alreadyStored(expected) { return expected }
         let writer = try BlobWriter(location: location, expected: expected)
         do {
@@ -92,6 +98,7 @@ extension ContentStore {
     @discardableResult
     public nonisolated func put(bytes: Data, mediaType: MediaType) throws -> Descriptor {
         let descriptor = Descriptor(mediaType: mediaType, content: bytes)
+        try hold(blobs: [descriptor.digest])
         if contains(descriptor.digest) { return descriptor }
         let writer = try BlobWriter(location: location, expected: descriptor)
         do {
@@ -121,7 +128,7 @@ final class BlobWriter {
         self.expected = expected
         final = location.blobPath(expected.digest)
         try FileSystem.makeDirectory(final.deletingLastPathComponent())
-        (fd, temp) = try FileSystem.makeTempFile(in: location.tempDirectory, prefix: "ingest-\(expected.digest.hex.prefix(16))")
+        (fd, temp) = try FileSystem.makeTempFile(in: location.tempDirectory, prefix: "ingest-\(expected.digest.hex.prefix(16))-\(getpid())")
         digester = Digester(algorithm: expected.digest.algorithm)
     }
 

@@ -38,8 +38,9 @@ extension ContentStore {
     /// (index → manifests → config and layers), and temp files in `kiln/tmp` older than
     /// `strayAge` seconds (younger ones may belong to an ingest still running in another process).
     ///
-    /// Runs under the store lock, so no reference changes meanwhile. A blob ingested but not yet
-    /// tagged by another process is unreferenced and will be removed: tag promptly after ingest.
+    /// Runs under the store lock, so no reference changes meanwhile. Blobs a live process holds
+    /// (``hold(blobs:snapshots:)``: every blob a process ingests, a build's base image) are kept
+    /// although unreferenced, so a concurrent pull or build loses nothing it has not tagged yet.
     /// A missing or unreadable manifest keeps what it could be walked to; nothing else is removed
     /// on its account. Throws ``StoreError`` (`corruptStore`) if `index.json` is unreadable (then
     /// nothing is removed).
@@ -53,6 +54,7 @@ extension ContentStore {
         try FileLock.withExclusiveLock(location.lockFile) {
             var live = try referencedBlobs().union(keeping)
             if keepingBuildCache { live.formUnion(buildCacheEntries().map(\.layer.digest)) }
+            live.formUnion(liveLeases().blobs)
             var report = PruneReport(removedBlobs: [], reclaimedBytes: 0, removedTempFiles: [])
             for (digest, size) in blobFiles().blobs.sorted(by: { $0.key < $1.key }) where !live.contains(digest) {
                 if unlink(location.blobPath(digest).path) == 0 {

@@ -29,10 +29,12 @@ extension ContentStore {
         return kill(pid, 0) == 0 || errno == EPERM
     }
 
-    /// Removes the scratch folders of processes that are gone (a killed build), unmounting what is
-    /// mounted inside them first. Returns the removed paths.
+    /// Removes the scratch folders and temp files of processes that are gone (a killed build or
+    /// pull: work folders, partial blobs, half-unpacked snapshots), unmounting what is mounted
+    /// inside them first, and their leases. Returns the removed paths.
     @discardableResult
     public nonisolated func removeAbandonedScratch() -> [String] {
+        _ = liveLeases()  // deletes the lease files of dead processes
         var removed: [String] = []
         for name in FileSystem.list(location.tempDirectory) where Self.scratchOwner(name) != nil {
             let url = location.tempDirectory.appendingPathComponent(name)

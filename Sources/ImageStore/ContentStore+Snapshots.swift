@@ -23,7 +23,7 @@ extension ContentStore {
     /// Makes a new, empty, private folder on the store's filesystem to unpack `chainID` into.
     /// Pass it to ``commitSnapshot(_:from:)`` or delete it. Stray ones are removed by ``prune()``.
     public nonisolated func prepareSnapshot(_ chainID: Digest) throws -> URL {
-        let url = location.tempDirectory.appendingPathComponent("snapshot-\(chainID.hex.prefix(16))-\(UInt64.random(in: 0...UInt64.max))")
+        let url = location.tempDirectory.appendingPathComponent("snapshot-\(chainID.hex.prefix(16))-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
         guard mkdir(url.path, 0o755) == 0 else {
             throw StoreError.io("create a snapshot folder", url.path, errno: errno)
         }
@@ -52,18 +52,25 @@ extension ContentStore {
     /// first renamed away atomically, so no reader ever sees a half-deleted snapshot.
     @discardableResult
     public nonisolated func removeSnapshot(_ chainID: Digest) throws -> Bool {
-        let final = snapshotPath(chainID)
-        let doomed = location.tempDirectory.appendingPathComponent("removing-\(chainID.hex.prefix(16))-\(UInt64.random(in: 0...UInt64.max))")
-        guard rename(final.path, doomed.path) == 0 else {
-            if errno == ENOENT { return false }
-            throw StoreError.io("remove the snapshot", final.path, errno: errno)
-        }
+        guard let doomed = try renameSnapshotAway(chainID) else { return false }
         do {
             try FileManager.default.removeItem(at: doomed)
         } catch {
             throw StoreError(.io, "cannot delete \(doomed.path); delete it by hand or run kiln system prune", cause: "\(error)")
         }
         return true
+    }
+
+    /// Renames the snapshot of `chainID` into a scratch folder of this process (removed with the
+    /// scratch if the process dies before deleting it); nil when there is no such snapshot.
+    nonisolated func renameSnapshotAway(_ chainID: Digest) throws -> URL? {
+        let final = snapshotPath(chainID)
+        let doomed = location.tempDirectory.appendingPathComponent("removing-\(chainID.hex.prefix(16))-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
+        guard rename(final.path, doomed.path) == 0 else {
+            if errno == ENOENT { return nil }
+            throw StoreError.io("remove the snapshot", final.path, errno: errno)
+        }
+        return doomed
     }
 
     /// The chain IDs of every committed snapshot.

@@ -21,6 +21,12 @@ public struct StoreProblem: Sendable, Hashable, CustomStringConvertible {
     public var digest: Digest?
 
     public var description: String { message }
+
+    public init(kind: Kind, message: String, digest: Digest? = nil) {
+        self.kind = kind
+        self.message = message
+        self.digest = digest
+    }
 }
 
 extension ContentStore {

@@ -15,6 +15,8 @@ import ImageSpec
 public actor ContentStore {
     /// Where this store lives.
     public nonisolated let location: StoreLocation
+    /// What this instance holds against pruning (see ``hold(blobs:snapshots:)``).
+    nonisolated let lease: StoreLease
 
     /// The content of `oci-layout`.
     static let layoutMarker = Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8)
@@ -25,6 +27,7 @@ public actor ContentStore {
     /// when `oci-layout` exists but names another layout version.
     public init(location: StoreLocation) throws {
         self.location = location
+        self.lease = StoreLease(location: location)
         for dir in [location.root, location.blobsDirectory(for: .sha256), location.tempDirectory, location.snapshotsDirectory] {
             try FileSystem.makeDirectory(dir)
         }
@@ -39,6 +42,8 @@ public actor ContentStore {
                 try FileSystem.writeAtomically(empty, to: location.indexFile, tempDirectory: location.tempDirectory)
             }
         }
+        // What killed kiln processes left: partial blobs, scratch folders and their mounts.
+        removeAbandonedScratch()
     }
 
     /// Opens (or creates) the store rooted at `root`.

@@ -55,7 +55,7 @@ enum FileSystem {
 
     /// Atomically replaces `url` with `data`: temp file in `tempDirectory`, fsync, rename, fsync folder.
     static func writeAtomically(_ data: Data, to url: URL, tempDirectory: URL) throws {
-        let (fd, temp) = try makeTempFile(in: tempDirectory, prefix: url.lastPathComponent)
+        let (fd, temp) = try makeTempFile(in: tempDirectory, prefix: "\(url.lastPathComponent)-\(getpid())")
         do {
             defer { close(fd) }
             try data.withUnsafeBytes { try writeAll(fd, $0, path: temp.path) }

@@ -60,6 +60,8 @@ public struct StoreLocation: Sendable, Hashable {
     public var tempDirectory: URL { stateDirectory.appendingPathComponent("tmp") }
     /// `kiln/snapshots/`: unpacked layers by chain ID.
     public var snapshotsDirectory: URL { stateDirectory.appendingPathComponent("snapshots") }
+    /// `kiln/leases/`: what live processes hold against pruning, one file per process.
+    public var leasesDirectory: URL { stateDirectory.appendingPathComponent("leases") }
     /// `kiln/lock`: the file `flock`ed around index.json updates and garbage collection.
     public var lockFile: URL { stateDirectory.appendingPathComponent("lock") }
 

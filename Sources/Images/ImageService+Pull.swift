@@ -20,8 +20,11 @@ extension ImageService {
     /// already present, then stores the manifest and points `reference` at it.
     ///
     /// A registry manifest that is not an index must be for a platform that `platform` can run.
-    /// Interrupting a pull leaves only temp files (removed by prune/check later) and complete,
-    /// verified blobs; the next pull reuses them. Throws ``ImagesError``, `RegistryError`, `StoreError`.
+    /// An image of more than ``ImageLimits/maxLayers`` layers or with a config larger than
+    /// ``ImageLimits/maxConfigSize`` is refused before any blob is fetched.
+    /// Interrupting a pull leaves only temp files (removed by the next store start, or prune/check)
+    /// and complete, verified blobs; the next pull reuses them. Blobs are held against a
+    /// concurrent prune until the process ends (see `ContentStore.hold`). Throws ``ImagesError``, `RegistryError`, `StoreError`.
     public func pull(_ reference: ImageReference, platform: Platform) async throws -> LocalImage {
         try await pullImage(reference, platform: platform).image
     }
@@ -45,6 +48,9 @@ extension ImageService {
             manifestBytes = child.bytes
         }
         let manifest = try CanonicalJSON.decode(Manifest.self, from: manifestBytes)
+        if let refusal = ImageLimits.refusal(of: manifest, "\(reference.familiar) (manifest \(manifestDescriptor.digest))") {
+            throw ImagesError(.unsupportedImage, refusal)
+        }
         let host = reference.registryHost, repository = reference.repository
         let alreadyComplete = ([manifestDescriptor, manifest.config] + manifest.layers).allSatisfy { store.contains($0.digest) }
 
@@ -58,6 +64,16 @@ extension ImageService {
             throw ImagesError(.unsupportedImage, "\(reference.familiar): the manifest lists \(manifest.layers.count) layers but the config \(config.rootfs.diffIDs.count) diff IDs; the image is broken")
         }
         try await fetchLayers(manifest.layers, host: host, repository: repository)
+        // As Docker's pull unpacks and checks each layer before the tag moves: a layer that is not
+        // a complete stream of its diff_id (or exceeds KILN_MAX_LAYER_SIZE) tags nothing. Layers
+        // already unpacked into a snapshot were checked then.
+        let limit = ImageLimits.maxLayerSize()
+        let chainIDs = ChainID.computeAll(diffIDs: config.rootfs.diffIDs)
+        var verified = Set<Digest>()
+        for (i, layer) in manifest.layers.enumerated() where !store.hasSnapshot(chainIDs[i]) && verified.insert(layer.digest).inserted {
+            try Task.checkCancellation()
+            try verifyStoredLayer(layer, diffID: config.rootfs.diffIDs[i], limit: limit)
+        }
 
         var pending: Data? = manifestBytes
         try await store.ingest(expected: Descriptor(mediaType: manifestDescriptor.mediaType, digest: manifestDescriptor.digest, size: manifestDescriptor.size)) {

@@ -14,11 +14,18 @@ extension ImageService {
     /// compressed once and remembered (``LayerVariants``): the pushed manifest then differs from the
     /// stored one only in those layer descriptors (same config, same image ID). Layers stored
     /// compressed (pulled) are sent as they are.
+    /// The image's blobs are held against a concurrent prune for the rest of the process.
     /// Throws `RegistryError`, `StoreError`, `ExportCompressionError`.
     @discardableResult
     public func push(_ image: LocalImage, to reference: ImageReference, compression: ExportCompression = .default) async throws -> Digest {
         let image = try exported(image, compression: compression)
         let host = reference.registryHost, repository = reference.repository
+        // Held while uploading: a concurrent retag + prune in another process must not delete them.
+        try store.hold(blobs: [image.manifestDescriptor.digest, image.configDescriptor.digest] + image.manifest.layers.map(\.digest))
+        for blob in [image.manifestDescriptor, image.configDescriptor] + image.manifest.layers
+        where !store.contains(blob.digest) && !(blob.urls?.isEmpty == false) {
+            throw ImagesError(.incomplete, "blob \(blob.digest) of image \(image.shortID()) is not in the store (removed meanwhile?); nothing was pushed")
+        }
         let mountSources = try await mountCandidates(host: host, excluding: repository)
         var seen = Set<Digest>()
         let layers = image.manifest.layers.filter { seen.insert($0.digest).inserted }

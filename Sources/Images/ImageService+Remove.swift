@@ -60,17 +60,14 @@ extension ImageService {
     }
 
     /// Removes snapshots no image in the store uses, except those at `keepingPaths` (the lower
-    /// layers of containers). Returns the chain IDs removed.
+    /// layers of containers) and those a live process holds (a running build's, see
+    /// `ContentStore.hold(blobs:snapshots:)`). Returns the chain IDs removed.
     @discardableResult
     public func removeUnusedSnapshots(keepingPaths: Set<String> = []) async throws -> [Digest] {
         var used = Set<Digest>()
         for image in try await images() {
             used.formUnion(ChainID.computeAll(diffIDs: image.config.rootfs.diffIDs))
         }
-        var removed: [Digest] = []
-        for chainID in store.snapshots() where !used.contains(chainID) && !keepingPaths.contains(store.snapshotPath(chainID).path) {
-            if try store.removeSnapshot(chainID) { removed.append(chainID) }
-        }
-        return removed
+        return try await store.removeSnapshots(keeping: used, keepingPaths: keepingPaths)
     }
 }

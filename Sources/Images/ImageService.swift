@@ -87,6 +87,14 @@ public final class ImageService: Sendable {
         return matches.first
     }
 
+    /// Whether `name` is written as an image ID (`sha256:<hex prefix>`, or 64 lower-case hex
+    /// digits, which Docker never takes for a repository), naming a local image only: never pulled.
+    public static func looksLikeImageID(_ name: String) -> Bool {
+        let hex = name.hasPrefix("sha256:") ? String(name.dropFirst("sha256:".count)) : name
+        let isHex = !hex.isEmpty && hex.utf8.count <= 64 && hex.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+        return isHex && (name.hasPrefix("sha256:") || hex.utf8.count == 64)
+    }
+
     /// The repository digest recorded on a store reference, as `name@digest`.
     func repoDigest(of tagged: TaggedImage) -> ImageReference? {
         if let digest = tagged.reference.digest { return tagged.reference.nameOnly.withDigest(digest) }
@@ -107,6 +115,9 @@ public final class ImageService: Sendable {
             manifestDescriptor = entry
         }
         let manifest = try CanonicalJSON.decode(Manifest.self, from: store.read(manifestDescriptor.digest))
+        if let refusal = ImageLimits.refusal(of: manifest, "image \(manifestDescriptor.digest)") {
+            throw ImagesError(.unsupportedImage, refusal)
+        }
         let config = try CanonicalJSON.decode(ImageConfig.self, from: store.read(manifest.config.digest))
         manifestDescriptor.annotations = nil
         return LocalImage(references: [], manifestDescriptor: manifestDescriptor, manifest: manifest,

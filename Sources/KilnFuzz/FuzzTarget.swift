@@ -1,3 +1,4 @@
+import Foundation
 import DockerfileSyntax
 import ShellWords
 
@@ -29,10 +30,30 @@ public enum FrontendFuzz {
     }
 }
 
+/// Which body a fuzz run exercises: `KILN_FUZZ_TARGET` = `frontend` (default), `tar`, `gzip` or
+/// `documents` (manifest, index and config decoders).
+public enum FuzzTargets {
+    public static let all = ["frontend", "tar", "gzip", "documents"]
+
+    public static func run(_ target: String, _ bytes: [UInt8]) {
+        switch target {
+        case "tar": ArchiveFuzz.tar(bytes)
+        case "gzip": ArchiveFuzz.gzip(bytes)
+        case "documents": ArchiveFuzz.documents(bytes)
+        default: FrontendFuzz.run(bytes)
+        }
+    }
+
+    static let selected: String = {
+        guard let value = getenv("KILN_FUZZ_TARGET") else { return "frontend" }
+        return String(cString: value)
+    }()
+}
+
 /// libFuzzer's entry point (used only when built with `-sanitize=fuzzer`, see scripts/fuzz.sh).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func kilnFuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
-    FrontendFuzz.run(Array(UnsafeBufferPointer(start: data, count: size)))
+    FuzzTargets.run(FuzzTargets.selected, Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
 }

@@ -25,13 +25,18 @@ public struct LayerApplyOptions: Sendable, Equatable {
     /// When the filesystem refuses an xattr (unsupported, or not permitted on that file type),
     /// skip it with a warning instead of failing.
     public var skipRefusedXattrs: Bool
+    /// The unpacked folders of the layers below this one, base first (overlay snapshots, with
+    /// overlay whiteout markers): a hardlink whose target is not in the target directory is
+    /// resolved in their merged view and copied (see `LowerLayerLinks.swift`).
+    public var lowerLayers: [String]
 
     public init(whiteouts: Whiteouts = .delete, preserveOwnership: Bool = geteuid() == 0,
-                skipUnpermittedDevices: Bool = true, skipRefusedXattrs: Bool = true) {
+                skipUnpermittedDevices: Bool = true, skipRefusedXattrs: Bool = true, lowerLayers: [String] = []) {
         self.whiteouts = whiteouts
         self.preserveOwnership = preserveOwnership
         self.skipUnpermittedDevices = skipUnpermittedDevices
         self.skipRefusedXattrs = skipRefusedXattrs
+        self.lowerLayers = lowerLayers
     }
 }
 
@@ -55,7 +60,11 @@ public struct LayerApplyReport: Sendable, Equatable {
 /// - Owners (when `preserveOwnership`), modes (including set-uid/set-gid/sticky), xattrs and
 ///   modification times are set; directory times last, after all their content.
 /// - Hardlinks link to the named path inside the target (the link itself if it is a symlink).
-///   Their header's metadata is not applied (the inode is the target's).
+///   Their header's metadata is not applied (the inode is the target's). A target only a lower
+///   layer has (``LayerApplyOptions/lowerLayers``) is copied from there.
+/// - Overlay-private xattrs (`trusted.overlay.*`, `user.overlay.*`) in the archive are dropped
+///   with a warning: they would change what overlayfs shows (hide a directory's lower content,
+///   redirect it), which only kiln's own whiteout conversion may do.
 ///
 /// Safety — nothing outside the target is ever created, changed, linked or deleted:
 /// - Paths are **confined** like a chroot (see `ConfinedRoot`): absolute names and symlinks met
@@ -220,9 +229,10 @@ struct ApplySession {
         }
         let targetDir = try root.openDirectory(Array(target.dropLast()), create: false, entry: header.path)
         defer { withExtendedLifetime(targetDir) {} }
-        guard let targetDir, linkat(targetDir.fd, targetName, dir, name, 0) == 0 else {
-            throw LayerArchiveError(.io, "hardlink target \"\(header.linkName)\" cannot be linked: \(String(cString: strerror(errno)))")
-        }
+        if let targetDir, linkat(targetDir.fd, targetName, dir, name, 0) == 0 { return }
+        let code = targetDir == nil ? ENOENT : errno
+        if code == ENOENT, try linkFromLowerLayers(target, in: dir, name: name, entry: header.path) { return }
+        throw LayerArchiveError(.io, "hardlink target \"\(header.linkName)\" cannot be linked: \(String(cString: strerror(code)))")
     }
 
     /// Creates a device node or fifo; false when not permitted and skipping is allowed.

@@ -15,7 +15,7 @@ enum Metadata {
             guard fchown(fd, uid, gid) == 0 else { throw LayerArchiveError.system("chown") }
         }
         guard fchmod(fd, mode_t(header.mode & 0o7777)) == 0 else { throw LayerArchiveError.system("chmod") }
-        for (name, value) in sortedXattrs(header) {
+        for (name, value) in sortedXattrs(header, &report) {
             let status = value.withUnsafeBytes { fsetxattr(fd, name, $0.baseAddress, $0.count, 0) }
             if status != 0 { try refused(name, header, options, &report) }
         }
@@ -38,7 +38,7 @@ enum Metadata {
             guard fchmodat(dir, name, mode_t(header.mode & 0o7777), 0) == 0 else { throw LayerArchiveError.system("chmod") }
         }
         let path = "/proc/self/fd/\(dir)/\(name)"
-        for (key, value) in sortedXattrs(header) {
+        for (key, value) in sortedXattrs(header, &report) {
             let status = value.withUnsafeBytes { lsetxattr(path, key, $0.baseAddress, $0.count, 0) }
             if status != 0 { try refused(key, header, options, &report) }
         }
@@ -66,8 +66,23 @@ enum Metadata {
         return (uid_t(header.uid), gid_t(header.gid))
     }
 
-    private static func sortedXattrs(_ header: TarHeader) -> [(String, [UInt8])] {
-        header.xattrs.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+    /// The entry's xattrs to set, sorted, without overlay-private ones (reported as warnings).
+    private static func sortedXattrs(_ header: TarHeader, _ report: inout LayerApplyReport) -> [(String, [UInt8])] {
+        var kept: [(String, [UInt8])] = []
+        for (name, value) in header.xattrs.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            if isOverlayPrivate(name) {
+                report.warnings.append("dropped overlay-private xattr \(name) on \(header.path)")
+            } else {
+                kept.append((name, value))
+            }
+        }
+        return kept
+    }
+
+    /// `trusted.overlay.*` and `user.overlay.*`: overlayfs's own metadata (opaque, redirect,
+    /// origin, metacopy…), which a layer must not plant.
+    static func isOverlayPrivate(_ name: String) -> Bool {
+        name.hasPrefix("trusted.overlay.") || name.hasPrefix("user.overlay.")
     }
 
     private static func refused(_ name: String, _ header: TarHeader, _ options: LayerApplyOptions,

@@ -159,7 +159,8 @@ struct BuildCommand: AsyncParsableCommand {
             do {
                 result = try await builder.build()
             } catch let error as BuildError {
-                printError(error.render(file: input.dockerfileName, source: input.dockerfileText))
+                printError(error.render(file: input.dockerfileName, source: input.dockerfileText)
+                           + ImageCommandSupport.diskFullHint(error, store: service.store.location.root.path))
                 throw ExitCode(1)
             }
             for reference in tags where try service.store.resolve(reference)?.digest != result.manifestDescriptor.digest {

@@ -31,9 +31,17 @@ enum ImageCommandSupport {
             throw exit
         } catch {
             try? await registry.shutdown()
-            printError("Error: \(error)")
+            printError("Error: \(error)" + diskFullHint(error, store: store.location.root.path))
             throw ExitCode(1)
         }
+    }
+
+    /// For an error caused by a full disk (ENOSPC), a sentence naming the store and what to do;
+    /// empty otherwise. Nothing half-written becomes visible in the store, so freeing space is enough.
+    static func diskFullHint(_ error: any Error, store root: String) -> String {
+        let text = "\(error)"
+        guard text.contains("No space left on device") || text.contains("no space left on device") else { return "" }
+        return " (no space left on device for the store at \(root): free space there — kiln system prune removes unused data — and try again)"
     }
 
     /// Parses a reference given on the command line, or fails with Docker's message.

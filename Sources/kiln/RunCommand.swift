@@ -77,6 +77,10 @@ struct RunCommand: AsyncParsableCommand {
         // The image and its snapshots.
         let (image, lowerDirs) = try await Self.dockerStatus { try await ImageCommandSupport.withService(store) { service -> (LocalImage, [String]) in
             var found = try await service.localImage(imageName)
+            if found == nil, ImageService.looksLikeImageID(imageName) {
+                // An image ID names a local image only: never a pull of repository "sha256".
+                throw ImagesError(.noSuchImage, "No such image: \(imageName)")
+            }
             if found == nil {
                 let reference = try ImageCommandSupport.reference(imageName)
                 printError("Unable to find image '\(reference.familiar)' locally")

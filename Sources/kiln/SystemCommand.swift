@@ -161,7 +161,8 @@ struct SystemDiskUsage: AsyncParsableCommand {
     }
 }
 
-/// `kiln system check [--repair]`: verifies every blob and reference; exit status 1 on problems.
+/// `kiln system check [--repair]`: verifies every blob and reference, and that every layer
+/// decompresses to its config's diff_id; exit status 1 on problems.
 struct SystemCheck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "check", abstract: "Verify the image store")
 
@@ -172,7 +173,9 @@ struct SystemCheck: AsyncParsableCommand {
 
     func run() async throws {
         let report = try await ImageCommandSupport.withService(store) { service in
-            try await service.store.check(removingStrayFiles: repair)
+            var report = try await service.store.check(removingStrayFiles: repair)
+            report.problems += try await service.verifyLayerContents()
+            return report
         }
         for path in report.removed { printError("removed \(path)") }
         for problem in report.problems { printOut("problem: \(problem)") }
