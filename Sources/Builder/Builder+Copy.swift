@@ -218,7 +218,7 @@ extension Builder {
         guard let record = cache.lookup(key) else { return false }
         try committer.append(record.layer, diffID: record.diffID, to: &state)
         progress.cached(step)
-        state.record(history, emptyLayer: false)
+        state.record(history, emptyLayer: false, layerCreated: record.created)
         state.cacheKey = key
         return true
     }
@@ -228,9 +228,10 @@ extension Builder {
                      state: inout StageState, step: Int, started: Date) async throws {
         if try appendCachedLayer(key, history: history, state: &state, step: step) { return }
         let (layer, diffID) = try await committer.commit(try entries(), onto: &state)
-        cache.save(key, BuildCache.Record(layer: layer, diffID: diffID))
+        let record = BuildCache.Record(layer: layer, diffID: diffID)
+        cache.save(key, record)
         progress.done(step, since: started)
-        state.record(history, emptyLayer: false)
+        state.record(history, emptyLayer: false, layerCreated: record.created)
         state.cacheKey = key
     }
 }

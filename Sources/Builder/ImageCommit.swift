@@ -10,7 +10,8 @@ struct ImageCommit {
 
     func write(_ state: StageState) async throws -> BuildResult {
         var config = state.config
-        config.created = Timestamp(Date())
+        HistoryDates.fill(&config.history)
+        config.created = HistoryDates.imageCreated(config.history) ?? Timestamp(Date())
         if let sourceDateEpoch { config.applySourceDateEpoch(sourceDateEpoch) }
         let configBlob = try JSONBlob(encoding: config)
         let configDescriptor = try store.put(bytes: configBlob.bytes, mediaType: .ociConfig)
