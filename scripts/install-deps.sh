@@ -20,6 +20,8 @@ PACKAGES=(
   bsdutils         # RunTests: script(1) drives `kiln run -it` under a pseudo-terminal
   runc             # ContainerRuntime: runs RUN steps in containers (crun fails on cgroup v1 hybrid hosts)
   openssh-client   # Builder: kiln build --ssh ID=KEYFILE starts ssh-agent/ssh-add; SSHMountTests (ssh-keygen)
+  tmux             # CLITests: the terminal progress view, driven and captured in a real terminal
+  busybox-static   # scripts/demo.sh: the demo's own base image (scripts/make-base-image.sh)
   passt            # ContainerNetwork: pasta, the user-space network of `kiln run` containers and published ports
 )
 
