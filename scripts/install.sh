@@ -27,10 +27,10 @@ install -d "$root/share/bash-completion/completions" "$root/share/zsh/site-funct
 man="$root/share/man/man1"
 install -d "$man"
 version=$("$kiln" version 2>/dev/null | head -1 || true)
-manpage() {  # NAME HELP-ARGS...
+manpage() {  # NAME [SUBCOMMAND]
   local name=$1; shift
   local help
-  help=$("$kiln" "$@" --help 2>&1 || true)
+  if [ $# -gt 0 ]; then help=$("$kiln" help "$@" 2>&1 || true); else help=$("$kiln" --help 2>&1 || true); fi
   local summary
   summary=$(printf '%s\n' "$help" | sed -n 's/^OVERVIEW: //p' | head -1)
   {
