@@ -124,6 +124,8 @@ struct BuildCommand: AsyncParsableCommand {
         do {
             defer { reporter.finish() }
             result = try await ImageCommandSupport.withService(store, progress: reporter) { service in
+                // The terminal view stops drawing before anything prints an error.
+                defer { reporter.finish() }
                 var options = options
                 options.namedContexts = try await BuildContextFlags.load(namedContexts, store: service.store)
                 let builder = Builder(options: options, images: service, progress: reporter)
