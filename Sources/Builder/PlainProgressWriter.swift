@@ -10,8 +10,8 @@ import Foundation
 ///   the line; a write that ends mid-line is printed at once and the next write continues that line;
 /// - the seconds have 3 decimals below 10 s, 2 below 100 s, else 1;
 /// - a step ends with `#N CACHED`, `#N DONE 1.2s` or `#N ERROR: message`;
-/// - status lines (layer transfers): `#N <id> 1.20MB / 3.40MB 0.3s`, at most every 5% or 5 s, and
-///   a last one ending with `done`.
+/// - status lines (layer transfers): `#N <id> 1.20MB / 3.40MB 0.3s`, when 5% more is done or 5 s
+///   passed (and at most every 100 ms), and a last one ending with `done`.
 ///
 /// Unlike BuildKit, a step's last output line is ended with a newline before `#N DONE` when the
 /// process did not end it.
@@ -136,7 +136,10 @@ public final class PlainProgressWriter: BuildProgressDisplay, @unchecked Sendabl
         guard steps[n] != nil else { return }
         if status.completed == nil, let last = steps[n]?.lastStatus[status.id] {
             let delta = status.total > 0 ? Double(status.current - last.current) / Double(status.total) : 0
-            if delta < 0.05 && status.timestamp.timeIntervalSince(last.at) < 5 { return }
+            let interval = status.timestamp.timeIntervalSince(last.at)
+            if delta < 0.05 && interval < 5 { return }
+            // BuildKit's sources report a transfer at most every 100 ms; kiln's report every chunk.
+            if interval < 0.1 { return }
         }
         steps[n]?.lastStatus[status.id] = (status.current, status.timestamp)
         switchTo(n)

@@ -75,8 +75,9 @@ final class ProgressOutputTests: XCTestCase {
         let text = plain { p in
             let n = p.begin("[1/2] FROM busybox")
             p.status(n, BuildStatus(id: "sha256:abc", current: 0, total: 2_000_000, started: start, timestamp: start))
-            // Less than 5% more within 5 s: not printed.
+            // Less than 5% more within 5 s: not printed; more, but within 100 ms: not printed either.
             p.status(n, BuildStatus(id: "sha256:abc", current: 50_000, total: 2_000_000, started: start, timestamp: start.addingTimeInterval(1)))
+            p.status(n, BuildStatus(id: "sha256:abc", current: 500_000, total: 2_000_000, started: start, timestamp: start.addingTimeInterval(0.05)))
             p.status(n, BuildStatus(id: "sha256:abc", current: 2_000_000, total: 2_000_000, started: start,
                                     completed: start.addingTimeInterval(2), timestamp: start.addingTimeInterval(2)))
             let m = p.begin("[2/2] RUN false")

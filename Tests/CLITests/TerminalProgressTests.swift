@@ -21,6 +21,7 @@ final class TerminalProgressTests: XCTestCase {
 
     override func tearDownWithError() throws {
         if !session.isEmpty { _ = try? tmux(["kill-server"]) }
+        if let registryStop { _ = try? shell(registryStop) }
         if let scratch { try? FileManager.default.removeItem(at: scratch) }
     }
 
@@ -84,18 +85,64 @@ final class TerminalProgressTests: XCTestCase {
         XCTAssertTrue(screen.hasSuffix("EXIT=1"), screen)
     }
 
+    func testPullAndPushShowTheirLayersAndTheLastFrameListsEveryStep() throws {
+        // A real registry on loopback holding the busybox fixture.
+        let port = Int.random(in: 20000...40000)
+        let tool = Vectors.shared.appendingPathComponent("tools/local-registry").path
+        registryStop = "'\(tool)' stop \(port)"
+        let started = try shell("'\(tool)' start \(port) && '\(tool)' seed \(port)")
+        guard started.status == 0 else { throw XCTSkip("no local registry: \(started.output)") }
+        try write("FROM 127.0.0.1:\(port)/busybox:latest\nRUN echo hi")
+        try start(["-t", "127.0.0.1:\(port)/kiln-tty/pushed:1", "--push"])
+        let screen = Self.normalized(try waitForScreen { $0.contains("EXIT=") })
+        // The busybox fixture's layer, pulled and then pushed (then the config blob and the digest).
+        let layer = " => => sha256:ID 1.03MB / 1.03MB  T"
+        XCTAssertTrue(screen.hasPrefix("""
+            [+] Building T (4/4) FINISHED
+             => [1/2] FROM 127.0.0.1:\(port)/busybox:latest  T
+            \(layer)
+             => [2/2] RUN echo hi  T
+             => exporting to image  T
+             => => writing image sha256:ID  T
+             => => naming to 127.0.0.1:\(port)/kiln-tty/pushed:1  T
+             => pushing 127.0.0.1:\(port)/kiln-tty/pushed:1 with docker  T
+            \(layer)
+            """), screen)
+        XCTAssertTrue(screen.contains(" => => pushing 127.0.0.1:\(port)/kiln-tty/pushed:1: digest: sha256:ID  T\nEXIT=0"), screen)
+    }
+
     // MARK: - helpers
+
+    var registryStop: String?
+
+    private func shell(_ command: String) throws -> (status: Int32, output: String) {
+        let out = scratch.appendingPathComponent("shell.out")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: out)
+        defer { try? handle.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        // The registry keeps running: no descriptor of ours may stay open in it.
+        let closeDescriptors = #"for fd in /proc/self/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; "#
+        process.arguments = ["-c", closeDescriptors + command]
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: try Data(contentsOf: out), as: UTF8.self))
+    }
 
     private func write(_ dockerfile: String) throws {
         try Data((dockerfile + "\n").utf8).write(to: scratch.appendingPathComponent("ctx/Dockerfile"))
     }
 
     /// Starts the build in a 76×24 terminal; the shell prints `EXIT=status` when it ends.
-    private func start() throws {
+    private func start(_ flags: [String] = ["-t", "kiln-tty:1"]) throws {
         let script = scratch.appendingPathComponent("build.sh")
-        let command = [KilnProcess.executable.path, "build", "-t", "kiln-tty:1", "--root", scratch.appendingPathComponent("store").path,
-                       "--build-context", "base=oci-layout://\(Self.fixture):latest", scratch.appendingPathComponent("ctx").path]
-            .map { "'\($0)'" }.joined(separator: " ")
+        let arguments = [KilnProcess.executable.path, "build"] + flags + ["--root", scratch.appendingPathComponent("store").path,
+                         "--build-context", "base=oci-layout://\(Self.fixture):latest", scratch.appendingPathComponent("ctx").path]
+        let command = arguments.map { "'\($0)'" }.joined(separator: " ")
         try Data("clear\n\(command)\necho EXIT=$?\nexec sleep 600\n".utf8).write(to: script)
         try tmux(["new-session", "-d", "-s", session, "-x", "76", "-y", "24", "env TERM=xterm-256color bash '\(script.path)'"])
     }
