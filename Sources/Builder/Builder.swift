@@ -144,7 +144,6 @@ public final class Builder: @unchecked Sendable {
     private func baseState(_ index: Int, titles: inout StepTitles) async throws -> StageState {
         let stage = program.stages[index]
         let name = plan.baseNames[index]
-        let label = stage.name ?? "stage-\(index)"
         if let base = plan.baseStage[index], let state = finished[base] {
             return state.derived()
         }
