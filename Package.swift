@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "ShellWordsTests", dependencies: ["ShellWords", "TestVectors"]),
         .testTarget(name: "ContextFilterTests", dependencies: ["ContextFilter", "TestVectors"]),
         .testTarget(name: "DockerfileSyntaxTests", dependencies: ["DockerfileSyntax", "TestVectors"]),
-        .testTarget(name: "BuildChecksTests", dependencies: ["BuildChecks", "DockerfileSyntax", "TestVectors"]),
+        .testTarget(name: "BuildChecksTests", dependencies: ["BuildChecks", "DockerfileSyntax", "TestVectors"], exclude: ["Corpus"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["KilnFuzz", "TestVectors"]),
         .testTarget(name: "LayerArchiveTests", dependencies: ["LayerArchive", "TestVectors"]),
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),

@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine, the tutorial's demo: install what kiln needs, build kiln, build the
-# web server example (busybox httpd from shared/fixtures, served by a local registry on 127.0.0.1),
-# run it detached with its port published on 127.0.0.1:8080, fetch and print the page, stop and remove it.
+# The main job on a fresh machine, the tutorial's demo, standing alone (no ../shared, no registry):
+# install what kiln needs, build kiln, make a small base image (Debian's busybox-static, imported
+# with `kiln import` as kiln-busybox:latest), build the web server example FROM it, run it detached
+# with its port published on 127.0.0.1:8080, fetch and print the page, stop and remove it.
+# KILN_BUILD_CONFIG=debug builds kiln in debug mode (faster to compile); the default is release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SHARED=${KILN_SHARED:-../shared}
+CONFIG=${KILN_BUILD_CONFIG:-release}
 bash scripts/install-deps.sh
-swift build -c release --product kiln
-KILN=.build/release/kiln
+swift build -c "$CONFIG" --product kiln
+KILN=.build/$CONFIG/kiln
 $KILN version
 
-echo "== base image: the busybox fixture in a local registry"
-"$SHARED/tools/local-registry" start 5000 >/dev/null
-"$SHARED/tools/local-registry" seed 5000 >/dev/null
+echo "== base image: busybox-static, imported as kiln-busybox:latest"
+bash scripts/make-base-image.sh "$KILN" kiln-busybox:latest
 
 echo "== kiln check examples/web"
 $KILN check examples/web || true
 
 echo "== kiln build -t kiln-demo/web:1 examples/web"
-$KILN build -t kiln-demo/web:1 --build-arg BASE=127.0.0.1:5000/busybox:latest examples/web
+$KILN build --progress plain -t kiln-demo/web:1 examples/web
 
 echo "== kiln run -d --name kiln-demo-web -p 127.0.0.1:8080:80 kiln-demo/web:1"
 $KILN rm -f kiln-demo-web >/dev/null 2>&1 || true

@@ -24,6 +24,8 @@ PACKAGES=(
   openssh-client   # Builder: kiln build --ssh ID=KEYFILE starts ssh-agent/ssh-add; SSHMountTests (ssh-keygen)
   passt            # ContainerNetwork: pasta, the user-space network of `kiln run` containers, RUN steps and published ports
   iproute2         # ContainerNetworkTests: ip sets up the fake host namespace outbound tests run in
+  tmux             # CLITests: the terminal progress view, driven and captured in a real terminal
+  busybox-static   # scripts/demo.sh: the demo's own base image (scripts/make-base-image.sh)
 )
 
 missing=()

@@ -6,16 +6,46 @@ enum BuildTools {
         "autoconf", "automake", "libtool", "default-jdk", "default-jdk-headless", "ant",
     ]
 
-    /// Tool packages named in install commands of a shell text, without versions.
+    /// Tool packages named in install commands of a shell text, without versions, leaving out those
+    /// the same text removes again (``removals(in:)``).
     static func installedTools(in text: String) -> [String] {
+        let removed = removals(in: text)
+        guard !removed.everything else { return [] }
         var tools: [String] = []
         for install in Installs.find(in: text) where install.ecosystem == .system {
+            // `apk add --virtual .deps gcc …` then `apk del .deps`: the whole set goes.
+            if install.packages.contains(where: { $0.hasPrefix(".") && removed.packages.contains($0) }) { continue }
             for package in install.packages {
                 let name = baseName(package)
-                if isToolchain(name), !tools.contains(name) { tools.append(name) }
+                if isToolchain(name), !removed.packages.contains(name), !tools.contains(name) { tools.append(name) }
             }
         }
         return tools
+    }
+
+    /// Packages a shell text uninstalls: `apk del`, `apt-get`/`apt` `purge`/`remove`, `yum`/`dnf`/
+    /// `microdnf` `remove`/`erase`. `everything`: the official images' pattern that marks every new
+    /// package automatic (`apt-mark auto`) and then purges with `--auto-remove` (or `autoremove`).
+    static func removals(in text: String) -> (packages: Set<String>, everything: Bool) {
+        var packages = Set<String>()
+        var autoRemove = false
+        for words in ShellText.commands(in: text) {
+            guard let first = words.first else { continue }
+            let tool = first.split(separator: "/").last.map(String.init) ?? first
+            let operands = words.dropFirst().filter { !$0.hasPrefix("-") }
+            guard let verb = operands.first else { continue }
+            let removing: Bool
+            switch tool {
+            case "apk": removing = verb == "del"
+            case "apt-get", "apt", "aptitude":
+                removing = verb == "purge" || verb == "remove"
+                if verb == "autoremove" || (removing && words.contains("--auto-remove")) { autoRemove = true }
+            case "yum", "dnf", "microdnf": removing = verb == "remove" || verb == "erase"
+            default: removing = false
+            }
+            if removing { packages.formUnion(operands.dropFirst().map(baseName)) }
+        }
+        return (packages, autoRemove && text.contains("apt-mark auto"))
     }
 
     /// `gcc=4:12.2` -> `gcc`; `make~=4.3` -> `make`.
@@ -49,6 +79,10 @@ enum BuildTools {
     static func toolchainImage(_ base: String) -> String? {
         guard !base.contains("$"), let reference = ImageReference(base) else { return nil }
         let repository = reference.name.split(separator: "/").last.map(String.init) ?? reference.name
+        // buildpack-deps' `-curl` and `-scm` variants carry no compilers (the official golang image starts from one).
+        if repository == "buildpack-deps", let tag = reference.tag, tag == "curl" || tag == "scm" || tag.hasSuffix("-curl") || tag.hasSuffix("-scm") {
+            return nil
+        }
         if toolchainRepositories.contains(repository) { return base }
         if jdkRepositories.contains(repository), let tag = reference.tag, tag.contains("jdk") { return base }
         return nil

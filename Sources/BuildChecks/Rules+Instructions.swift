@@ -43,7 +43,9 @@ enum InstructionRules {
         for stage in input.model.stages {
             let inherited = input.model.lineage(of: stage).dropFirst().contains { $0.instructions.contains { $0.keyword == "workdir" } }
             guard !inherited, let first = stage.instructions.first(where: { $0.keyword == "workdir" }) else { continue }
-            let path = first.args.first ?? ""
+            // The path as the build sees it: quotes removed (`WORKDIR "/usr/app"` is absolute).
+            var path = first.args.first ?? ""
+            if path.count >= 2, let q = path.first, q == "\"" || q == "'", path.last == q { path = String(path.dropFirst().dropLast()) }
             guard !path.hasPrefix("/"), !path.hasPrefix("$") else { continue }
             findings.append(info.finding(
                 "Relative workdir \"\(path)\" can have unexpected results if the base image changes", at: first.range,

@@ -86,6 +86,14 @@ enum AssignmentScanner {
     static let harmlessParts: Set<String> = ["file", "path", "dir", "public", "version", "id", "url", "user", "name", "type", "length", "size",
                                             "gpg", "pgp", "fingerprint", "checksum", "sha", "sha1", "sha256", "sha512", "hash", "digest"]
 
+    /// Flags that turn a password off or ask for one rather than give it (`--disabled-password`,
+    /// `--no-password`, `--password-stdin`, `--ask-pass`): the next word is never their value.
+    static func isSwitch(_ name: String) -> Bool {
+        let parts = name.lowercased().split(whereSeparator: { $0 == "_" || $0 == "-" || $0 == "." }).map(String.init)
+        let switches: Set<String> = ["disabled", "disable", "no", "without", "stdin", "ask", "prompt", "empty"]
+        return !switches.isDisjoint(with: parts)
+    }
+
     static func isSensitive(_ name: String) -> Bool {
         let lower = name.lowercased()
         let parts = Set(lower.split(whereSeparator: { $0 == "_" || $0 == "-" || $0 == "." }).map(String.init))
@@ -102,11 +110,24 @@ enum AssignmentScanner {
                 let name = String(String.UnicodeScalarView(text[..<eq].drop { $0 == "-" }))
                 let valueStart = word.lowerBound + eq + 1
                 if let hit = judge(name: name, s, valueStart..<word.upperBound) { hits.append(hit) }
-            } else if index + 1 < words.count, let name = nameExpectingValue(words, index, s) {
+            } else if index + 1 < words.count, let name = nameExpectingValue(words, index, s),
+                      !isOption(s[words[index + 1]]) {
                 if let hit = judge(name: name, s, words[index + 1]) { hits.append(hit) }
             }
         }
         return hits
+    }
+
+    /// An OpenPGP key fingerprint or long key ID as written to fetch a signing key (40 or 16
+    /// upper-case hex digits, `key='B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8'`): public, not a secret.
+    private static func isKeyFingerprint(_ value: ArraySlice<Unicode.Scalar>) -> Bool {
+        (value.count == 40 || value.count == 16) && value.allSatisfy { ("0"..."9").contains($0) || ("A"..."F").contains($0) }
+    }
+
+    /// Whether a word is a command-line option (`--gecos`, `-D`): then the flag before it takes no
+    /// value (`adduser --disabled-password --no-create-home app`).
+    private static func isOption(_ word: ArraySlice<Unicode.Scalar>) -> Bool {
+        word.first == "-" && word.count > 1
     }
 
     /// `--token value`, or the name in `ENV NAME value` / `LABEL name value`.
@@ -118,11 +139,11 @@ enum AssignmentScanner {
     }
 
     private static func judge(name: String, _ s: [Unicode.Scalar], _ range: Range<Int>) -> SecretHit? {
-        guard isSensitive(name) else { return nil }
+        guard isSensitive(name), !isSwitch(name) else { return nil }
         var value = range
         while value.count >= 2, let first = s[value].first, first == "\"" || first == "'" { value = (value.lowerBound + 1)..<value.upperBound }
         while value.count >= 1, let last = s[value].last, last == "\"" || last == "'" || last == ";" { value = value.lowerBound..<(value.upperBound - 1) }
-        guard SecretDetector.looksRandom(Array(s[value])) else { return nil }
+        guard SecretDetector.looksRandom(Array(s[value])), !isKeyFingerprint(s[value]) else { return nil }
         return SecretHit(kind: "value of \(name)", masked: "…", columns: (value.lowerBound + 1)...value.upperBound)
     }
 

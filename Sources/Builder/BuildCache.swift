@@ -15,6 +15,16 @@ struct BuildCache {
     struct Record: Codable {
         var layer: Descriptor
         var diffID: Digest
+        /// When the layer was first made: the `created` time of its history entry in every build
+        /// that reuses it, so a fully cached rebuild gives the same config and image ID (BuildKit
+        /// takes it from the cache record). Records written before kiln kept it get one on first use.
+        var created: Timestamp?
+
+        init(layer: Descriptor, diffID: Digest, created: Timestamp = Timestamp(Date())) {
+            self.layer = layer
+            self.diffID = diffID
+            self.created = created
+        }
     }
 
     let store: ContentStore
@@ -44,9 +54,13 @@ struct BuildCache {
     func lookup(_ key: String) -> Record? {
         guard enabled,
               let data = try? Data(contentsOf: directory.appendingPathComponent(key + ".json")),
-              let record = try? JSONDecoder().decode(Record.self, from: data),
+              var record = try? JSONDecoder().decode(Record.self, from: data),
               store.contains(record.layer.digest) else { return nil }
         used.insert(key)
+        if record.created == nil {
+            record.created = Timestamp(Date())
+            save(key, record)
+        }
         return record
     }
 

@@ -229,7 +229,7 @@ extension Builder {
         guard let record = found else { return false }
         try committer.append(record.layer, diffID: record.diffID, to: &state, step: title)
         progress.cached(step)
-        state.record(history, emptyLayer: false)
+        state.record(history, emptyLayer: false, layerCreated: record.created)
         state.cacheKey = key
         return true
     }
@@ -239,9 +239,10 @@ extension Builder {
                      state: inout StageState, step: Int, started: Date, title: String = "") async throws {
         if try appendCachedLayer(key, history: history, state: &state, step: step, title: title) { return }
         let (layer, diffID) = try await committer.commit(try entries(), onto: &state, step: title)
-        cache.save(key, BuildCache.Record(layer: layer, diffID: diffID))
+        let record = BuildCache.Record(layer: layer, diffID: diffID)
+        cache.save(key, record)
         progress.done(step, since: started)
-        state.record(history, emptyLayer: false)
+        state.record(history, emptyLayer: false, layerCreated: record.created)
         state.cacheKey = key
     }
 }

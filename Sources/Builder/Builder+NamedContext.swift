@@ -198,13 +198,15 @@ extension Builder {
         var state = StageState(config: scratchConfig, layers: [], snapshots: [], cacheKey: "scratch")
         let cacheKey = BuildCache.key("named-context", [key, plan.sourceDigest.description])
         // Like BuildKit's exporter for a layer without history: an entry with no created_by.
+        var created = Timestamp(Date())
         if let record = cache.lookup(cacheKey) {
             try committer.append(record.layer, diffID: record.diffID, to: &state)
+            created = record.created ?? created
         } else {
             let (layer, diffID) = try await committer.commit(plan.entries, onto: &state)
-            cache.save(cacheKey, BuildCache.Record(layer: layer, diffID: diffID))
+            cache.save(cacheKey, BuildCache.Record(layer: layer, diffID: diffID, created: created))
         }
-        state.config.history.append(History(created: Timestamp(Date())))
+        state.config.history.append(History(created: created))
         state.cacheKey = cacheKey
         progress.done(step, since: started)
         return state

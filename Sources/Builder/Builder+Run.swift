@@ -120,9 +120,10 @@ extension Builder {
         }
         let entries = try trace.phaseSync("diff", step: title) { try LayerDiff.entries(fromOverlayUpper: upper) }
         let (layer, diffID) = try await committer.commit(entries, onto: &state, step: title)
-        cache.save(key, BuildCache.Record(layer: layer, diffID: diffID))
+        let record = BuildCache.Record(layer: layer, diffID: diffID)
+        cache.save(key, record)
         progress.done(step, since: started)
-        state.record(history, emptyLayer: false)
+        state.record(history, emptyLayer: false, layerCreated: record.created)
         state.cacheKey = key
     }
 
@@ -190,11 +191,12 @@ final class OutputCollector: @unchecked Sendable {
         text += chunk
         if text.count > 65536 { text = String(text.suffix(32768)) }
         lock.unlock()
-        progress.output(step, chunk)
+        progress.output(step, bytes)
     }
 
     func lastLines(_ n: Int) -> [String] {
         lock.lock(); defer { lock.unlock() }
-        return text.split(separator: "\n").suffix(n).map(String.init)
+        // "\r\n" is one Character in Swift: split on both.
+        return text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).suffix(n).map(String.init)
     }
 }

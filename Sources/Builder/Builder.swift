@@ -112,22 +112,28 @@ public final class Builder: @unchecked Sendable {
         if let name = stage.name, let named = namedContext(for: name.lowercased()) {
             return try await namedContextState(named, label: label, range: stage.range)
         }
-        var state = try await baseState(index)
+        var titles = stepTitles(index)
+        var state = try await baseState(index, titles: &titles)
         let triggers = try onbuildTriggers(&state, range: stage.range)
-        let steps = triggers + stage.instructions
-        for (i, instruction) in steps.enumerated() {
+        for instruction in triggers + stage.instructions {
             try Task.checkCancellation()
-            let title = "[\(label) \(i + 2)/\(steps.count + 1)] \(Self.displayText(instruction))"
+            let title = StepTitles.isStep(instruction)
+                ? titles.next(StepTitles.text(instruction, env: state.envMap, escapeToken: program.directives.escape))
+                : Self.displayText(instruction)
             try await dispatch(instruction, state: &state, title: title, stageIndex: index)
         }
         return state
     }
 
     static func displayText(_ instruction: Instruction) -> String {
-        let text = instruction.node.original
-        let line = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        let line = instructionLine(instruction)
         if case .run(let run) = instruction, let summary = RunHeredoc.summary(run.command) { return line + " (\(summary))" }
         return line
+    }
+
+    /// The instruction as written, its continuation lines joined into one.
+    static func instructionLine(_ instruction: Instruction) -> String {
+        instruction.node.original.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     }
 
     /// The parsed ONBUILD triggers of the base image; clears them from the config.
@@ -147,11 +153,17 @@ public final class Builder: @unchecked Sendable {
         return result
     }
 
+    /// The step counter of stage `index` (its FROM counts when it names an image).
+    private func stepTitles(_ index: Int) -> StepTitles {
+        let name = plan.baseNames[index]
+        let fromImage = plan.baseStage[index] == nil && name.lowercased() != "scratch"
+        return StepTitles(program: program, stageIndex: index, baseIsImage: fromImage)
+    }
+
     /// The state a stage starts from: scratch, an earlier stage, or an image.
-    private func baseState(_ index: Int) async throws -> StageState {
+    private func baseState(_ index: Int, titles: inout StepTitles) async throws -> StageState {
         let stage = program.stages[index]
         let name = plan.baseNames[index]
-        let label = stage.name ?? "stage-\(index)"
         if let base = plan.baseStage[index], let state = finished[base] {
             return state.derived()
         }
@@ -161,13 +173,16 @@ public final class Builder: @unchecked Sendable {
             return epochApplied(StageState(config: config, layers: [], snapshots: [], cacheKey: "scratch"))
         }
         if let named = namedContext(for: name) {
-            return try await namedContextState(named, label: "\(label) 1/\(stage.instructions.count + 1)", range: stage.range)
+            let title = titles.next("")
+            return try await namedContextState(named, label: String(title.dropFirst().prefix { $0 != "]" }), range: stage.range)
         }
-        let step = progress.begin("[\(label) 1/\(stage.instructions.count + 1)] FROM \(name)")
+        let step = progress.begin(titles.next("FROM \(name)"))
         let started = Date()
         let title = "FROM \(name)"
-        let image = try await trace.phase("resolve", step: title) { try await resolveImage(name, range: stage.range) }
-        let snapshots = try await trace.phase("snapshots", step: title) { try await images.snapshots(for: image) }
+        let (image, snapshots) = try await BuildProgress.$currentStep.withValue(step) {
+            let image = try await trace.phase("resolve", step: title) { try await resolveImage(name, range: stage.range) }
+            return (image, try await trace.phase("snapshots", step: title) { try await images.snapshots(for: image) })
+        }
         progress.done(step, since: started)
         var config = image.config
         if config.history.isEmpty { config.history = [] }

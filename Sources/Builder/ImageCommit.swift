@@ -20,7 +20,8 @@ struct ImageCommit {
         let key = resultKey(state)
         if reuse, let earlier = earlierResult(key, snapshots: state.snapshots) { return earlier }
         var config = state.config
-        config.created = Timestamp(Date())
+        HistoryDates.fill(&config.history)
+        config.created = HistoryDates.imageCreated(config.history) ?? Timestamp(Date())
         if let sourceDateEpoch { config.applySourceDateEpoch(sourceDateEpoch) }
         let configBlob = try JSONBlob(encoding: config)
         let configDescriptor = try store.put(bytes: configBlob.bytes, mediaType: .ociConfig)

@@ -71,9 +71,12 @@ struct StageState: Sendable {
         return dir.isEmpty ? "/" : dir
     }
 
-    /// Appends a history entry.
-    mutating func record(_ createdBy: String, emptyLayer: Bool) {
-        config.history.append(History(created: historyTime ?? Timestamp(Date()), createdBy: createdBy, comment: emptyLayer ? nil : "buildkit.dockerfile.v0", emptyLayer: emptyLayer))
+    /// Appends a history entry. A layer's entry is dated `layerCreated` (when the layer was first
+    /// made, from the cache record); a config-only entry gets its date when the image is written
+    /// (``HistoryDates``). `SOURCE_DATE_EPOCH` (``historyTime``) dates every entry.
+    mutating func record(_ createdBy: String, emptyLayer: Bool, layerCreated: Timestamp? = nil) {
+        config.history.append(History(created: historyTime ?? (emptyLayer ? nil : layerCreated ?? Timestamp(Date())),
+                                      createdBy: createdBy, comment: emptyLayer ? nil : "buildkit.dockerfile.v0", emptyLayer: emptyLayer))
     }
 
     /// Sets the config env entry `name` (replacing in place, else appending).

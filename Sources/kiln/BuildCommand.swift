@@ -3,6 +3,7 @@ import Builder
 import Foundation
 import ImageSpec
 import Images
+import LayerVariants
 
 /// `kiln build [OPTIONS] PATH | -`, as `docker build` with BuildKit.
 struct BuildCommand: AsyncParsableCommand {
@@ -44,7 +45,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Suppress the build output and print image ID on success")
     var quiet = false
 
-    @Option(help: ArgumentHelp("Set type of progress output (auto, plain, tty, quiet)", valueName: "string"))
+    @Option(help: ArgumentHelp("Set type of progress output (auto, plain, tty, quiet, rawjson). Use plain to show container output", valueName: "string"))
     var progress: String = "auto"
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Output destination (format: type=local,dest=path)", valueName: "stringArray"))
@@ -148,45 +149,71 @@ struct BuildCommand: AsyncParsableCommand {
         if let platform { options.platform = try PullCommand.parsePlatform(platform) }
         let tags = try tag.map { try ImageCommandSupport.reference($0) }
         let compression = try self.compression.resolved()
-        let mode: BuildProgress.Mode = (quiet || progress == "quiet") ? .quiet : .plain
-        let reporter = BuildProgress(mode: mode)
-        let result: BuildResult = try await ImageCommandSupport.withService(store) { service in
-            var options = options
-            options.namedContexts = try await BuildContextFlags.load(namedContexts, store: service.store)
-            options.cacheFrom = try await CacheFromFlag.load(cacheFrom, platform: options.platform, service: service)
-            let builder = Builder(options: options, images: service, progress: reporter)
-            let result: BuildResult
-            do {
-                result = try await builder.build()
-            } catch let error as BuildError {
-                printError(error.render(file: input.dockerfileName, source: input.dockerfileText)
-                           + ImageCommandSupport.diskFullHint(error, store: service.store.location.root.path))
-                throw ExitCode(1)
-            }
-            for reference in tags where try service.store.resolve(reference)?.digest != result.manifestDescriptor.digest {
-                try await service.store.tag(reference, result.manifestDescriptor)
-            }
-            for spec in outputs {
-                try await spec.write(result, service: service, tags: tags, compression: compression)
-            }
-            if push {
-                for reference in tags {
-                    guard let image = try await service.localImage(reference.description) else { continue }
-                    let digest = try await service.push(image, to: reference, compression: compression)
-                    printError("#0 pushing \(reference.familiar): digest: \(digest) done")
+        let mode = try BuildProgressMode.parse(progress, quiet: quiet)
+        let reporter = BuildProgress(display: mode.display())
+        let result: BuildResult
+        do {
+            defer { reporter.finish() }
+            result = try await ImageCommandSupport.withService(store, progress: reporter) { service in
+                // The terminal view stops drawing before anything prints an error.
+                defer { reporter.finish() }
+                var options = options
+                options.namedContexts = try await BuildContextFlags.load(namedContexts, store: service.store)
+                options.cacheFrom = try await CacheFromFlag.load(cacheFrom, platform: options.platform, service: service)
+                let builder = Builder(options: options, images: service, progress: reporter)
+                let result: BuildResult
+                do {
+                    result = try await builder.build()
+                } catch let error as BuildError {
+                    reporter.failRunning(error.message)
+                    reporter.finish()
+                    printError(error.render(file: input.dockerfileName, source: input.dockerfileText)
+                               + ImageCommandSupport.diskFullHint(error, store: service.store.location.root.path))
+                    throw ExitCode(1)
                 }
+                try await Self.export(result, tags: tags, outputs: outputs, push: push, compression: compression,
+                                      service: service, reporter: reporter)
+                return result
             }
-            return result
         }
         if let iidfile {
             try Data(result.id.description.utf8).write(to: URL(fileURLWithPath: iidfile))
         }
         if mode == .quiet {
             printOut(result.id.description)
-        } else {
-            printError("#\(0) writing image \(result.id.description) done")
-            for reference in tags { printError("#0 naming to \(reference.description) done") }
+        } else if mode == .plain {
             printError(String(format: "Build finished in %.1fs", reporter.totalSeconds))
+        }
+    }
+
+    /// BuildKit's last step, `exporting to image` (writing, naming, outputs), then one step per push.
+    static func export(_ result: BuildResult, tags: [ImageReference], outputs: [BuildOutputSpec], push: Bool,
+                       compression: ExportCompression, service: ImageService, reporter: BuildProgress) async throws {
+        let step = reporter.begin("exporting to image")
+        let written = Date()
+        reporter.status(step, BuildStatus(id: "writing image \(result.id.description)", started: written, completed: written))
+        for reference in tags {
+            // A no-op rebuild writes nothing: a tag that already names the image is left as it is.
+            if try service.store.resolve(reference)?.digest != result.manifestDescriptor.digest {
+                try await service.store.tag(reference, result.manifestDescriptor)
+            }
+            let now = Date()
+            reporter.status(step, BuildStatus(id: "naming to \(reference.description)", started: now, completed: now))
+        }
+        for spec in outputs {
+            try await spec.write(result, service: service, tags: tags, compression: compression)
+        }
+        reporter.done(step)
+        guard push else { return }
+        for reference in tags {
+            guard let image = try await service.localImage(reference.description) else { continue }
+            let pushing = reporter.begin("pushing \(reference.familiar) with docker")
+            let digest = try await BuildProgress.$currentStep.withValue(pushing) {
+                try await service.push(image, to: reference, compression: compression)
+            }
+            let now = Date()
+            reporter.status(pushing, BuildStatus(id: "pushing \(reference.familiar): digest: \(digest)", started: now, completed: now))
+            reporter.done(pushing)
         }
     }
 }

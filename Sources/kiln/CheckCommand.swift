@@ -25,7 +25,7 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: Format = .text
 
-    @Flag(name: [.customLong("fail-on-warnings"), .customShort("W")], help: "Exit with status 1 when there is any finding.")
+    @Flag(name: [.customLong("fail"), .customLong("fail-on-warnings"), .customShort("W")], help: "Exit with status 1 when there is any finding.")
     var failOnWarnings = false
 
     @Argument(help: "The build context directory.")

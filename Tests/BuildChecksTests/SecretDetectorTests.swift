@@ -61,4 +61,18 @@ final class SecretDetectorTests: XCTestCase {
             XCTAssertNil(SecretFiles.kind(of: path), path)
         }
     }
+
+    func testPasswordSwitchesAndKeyFingerprintsAreNoSecrets() {
+        // Issue 16: flags that turn a password off take no value; the next word is another flag or a name.
+        for line in ["RUN adduser --disabled-password --no-create-home --gecos '' appuserwithalongname",
+                     "RUN adduser -D --disabled-password --home /app/data/files appuser",
+                     "RUN useradd --no-password-required-xyz Zq8vLmP3xT9kR2wN",
+                     "RUN docker login --password-stdin --username someuser1234 registry.example.com",
+                     "RUN key='B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8'; gpg --recv-keys \"$key\""] {
+            XCTAssertEqual(SecretDetector.scan(line: line), [], line)
+        }
+        // A password flag with a value is still one.
+        XCTAssertEqual(SecretDetector.scan(line: "RUN mysql --password Zq8vLmP3xT9kR2wN -e 'select 1'").count, 1)
+        XCTAssertEqual(SecretDetector.scan(line: "RUN echo --password=Zq8vLmP3xT9kR2wN").count, 1)
+    }
 }

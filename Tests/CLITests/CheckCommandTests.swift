@@ -104,6 +104,8 @@ final class CheckCommandTests: XCTestCase {
         try write("Dockerfile", "FROM alpine:3.20\nUSER app\nCMD echo hi\n")
         XCTAssertEqual(try check().status, 0)
         XCTAssertEqual(try check(["--fail-on-warnings"]).status, 1)
+        // The README's spelling.
+        XCTAssertEqual(try check(["--fail"]).status, 1)
         XCTAssertEqual(try check(["-W"]).status, 1)
         try write("Dockerfile", "# check=error=true\nFROM alpine:3.20\nUSER app\nCMD echo hi\n")
         let result = try check()
