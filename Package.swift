@@ -27,6 +27,12 @@ let package = Package(
         .target(name: "ImageSpec", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The fuzz body shared by the libFuzzer binary (scripts/fuzz.sh) and the regression tests.
         .target(name: "KilnFuzz", dependencies: ["DockerfileSyntax", "ShellWords"]),
+        // The one way kiln touches an image's or container's root filesystem from the host: every path
+        // resolved inside the root by openat2(RESOLVE_IN_ROOT), results as descriptors (mkdir -p with
+        // owners, create, chown/chmod, readlink, stat, small reads, removal, mount targets). No kiln deps.
+        .target(name: "ConfinedFS", dependencies: ["CConfinedFS"]),
+        // openat2(2) for ConfinedFS (Swift cannot call the variadic syscall()).
+        .target(name: "CConfinedFS"),
         // zlib, as a system library (zlib1g-dev).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Streaming tar read/write, gzip, OCI layer semantics (whiteouts), confined layer apply, layer diffs.
@@ -66,6 +72,8 @@ let package = Package(
         .testTarget(name: "DockerfileSyntaxTests", dependencies: ["DockerfileSyntax", "TestVectors"]),
         .testTarget(name: "BuildChecksTests", dependencies: ["BuildChecks", "DockerfileSyntax", "TestVectors"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["KilnFuzz", "TestVectors"]),
+        // ConfinedFS against hostile symlink graphs: per-operation checks and a seeded property test.
+        .testTarget(name: "ConfinedFSTests", dependencies: ["ConfinedFS"]),
         .testTarget(name: "LayerArchiveTests", dependencies: ["LayerArchive", "TestVectors"]),
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
         .testTarget(name: "CopyPlannerTests", dependencies: ["CopyPlanner", "LayerArchive", "ContextFilter", "ImageSpec", "TestVectors"]),
