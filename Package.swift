@@ -44,13 +44,14 @@ let package = Package(
         // Images locally and in registries: pull, push, list, remove, layer snapshots. Composes the store, the registry client and layer unpacking.
         .target(name: "Images", dependencies: ["ImageSpec", "ImageStore", "Distribution", "LayerArchive"]),
         // COPY/ADD semantics: which files a COPY or ADD adds, as layer entries, without a container.
-        .target(name: "CopyPlanner", dependencies: ["LayerArchive", "ContextFilter", "ImageSpec", "CZlib"]),
+        .target(name: "CopyPlanner", dependencies: ["LayerArchive", "ContextFilter", "ImageSpec", "CZlib", "ConfinedFS"]),
         // `kiln build`: Dockerfile stages -> layers and config in the store (RUN, COPY/ADD, metadata, cache).
         .target(name: "Builder", dependencies: [
             "DockerfileSyntax", "ShellWords", "ContextFilter", "ImageSpec", "ImageStore", "LayerArchive", "Images", "CopyPlanner", "ContainerRuntime",
+            "ConfinedFS",
         ]),
         // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs.
-        .target(name: "ContainerRuntime"),
+        .target(name: "ContainerRuntime", dependencies: ["ConfinedFS"]),
         // A container's user-space network (pasta): outbound connectivity and published ports, no host firewall.
         .target(name: "ContainerNetwork"),
         // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.

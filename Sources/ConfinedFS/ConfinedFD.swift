@@ -28,3 +28,28 @@ public final class ConfinedFD: @unchecked Sendable {
         return info
     }
 }
+
+extension ConfinedFD {
+    /// The extended attribute `name` of the object (nil when it has none), read through
+    /// `procPath` so that it works on `O_PATH` descriptors too.
+    public func xattr(_ name: String) throws -> [UInt8]? {
+        while true {
+            let size = getxattr(procPath, name, nil, 0)
+            if size < 0 {
+                if errno == ENODATA || errno == ENOTSUP { return nil }
+                throw ConfinedFSError("getxattr \(name)", procPath, errno: errno)
+            }
+            var value = [UInt8](repeating: 0, count: size)
+            let got = getxattr(procPath, name, &value, size)
+            if got < 0 {
+                if errno == ERANGE { continue }
+                throw ConfinedFSError("getxattr \(name)", procPath, errno: errno)
+            }
+            return Array(value[0..<got])
+        }
+    }
+}
+
+@_silgen_name("getxattr")
+private func getxattr(_ path: UnsafePointer<CChar>, _ name: UnsafePointer<CChar>, _ value: UnsafeMutableRawPointer?,
+                      _ size: Int) -> Int
