@@ -29,13 +29,46 @@ extension ConfinedRoot {
     /// - Throws: `ENOTDIR` when a component is not a directory, `ELOOP` after too many symlinks.
     @discardableResult
     public func mkdirAll(_ path: String, mode: mode_t = 0o755, owner: Ownership? = nil) throws -> ConfinedFD {
+        switch try walk(path, create: true, mode: mode, owner: owner) {
+        case .directory(let handle): return handle
+        case .missing: throw ConfinedFSError("mkdir", path, errno: ENOENT)
+        }
+    }
+
+    /// Where `path` is or would be, as an absolute path inside the root without symlinks: every
+    /// existing symlink followed (a dangling one too), missing components appended as named.
+    /// Creates nothing. Throws `ENOTDIR` when a component is not a directory, `ELOOP` after
+    /// too many symlinks.
+    public func locate(_ path: String) throws -> String {
+        if let existing = try openIfPresent(path) { return try pathInRoot(of: existing) }
+        switch try walk(path, create: false, mode: 0, owner: nil) {
+        case .directory(let handle):
+            return try pathInRoot(of: handle)
+        case .missing(let parent, let rest):
+            var place = Self.components(try pathInRoot(of: parent))
+            for name in rest where name != "." {
+                if name == ".." { _ = place.popLast() } else { place.append(name) }
+            }
+            return "/" + place.joined(separator: "/")
+        }
+    }
+
+    private enum WalkEnd {
+        case directory(ConfinedFD)
+        /// The first missing component's existing parent, and the components from it on.
+        case missing(parent: ConfinedFD, rest: [String])
+    }
+
+    /// The walk behind `mkdirAll` and `locate`: opens the directory `path`, following every
+    /// symlink inside the root (dangling ones too), creating what is missing when `create`.
+    private func walk(_ path: String, create: Bool, mode: mode_t, owner: Ownership?) throws -> WalkEnd {
         var components = Self.components(path)
         var links = 0
         var attempts = 0
         while true {
             attempts += 1
             guard attempts < 4096 else { throw ConfinedFSError("mkdir", path, errno: EAGAIN) }
-            if let found = try openDirectoryIfPresent(components, original: path) { return found }
+            if let found = try openDirectoryIfPresent(components, original: path) { return .directory(found) }
             // Find the first missing component: its parent exists.
             var parent = try openDirectory("/")
             var index = 0
@@ -47,11 +80,26 @@ extension ConfinedRoot {
             guard index < components.count else { continue }  // appeared meanwhile
             let name = components[index]
             if name != "." && name != ".." {
-                if mkdirat(parent.fd, name, 0o700) == 0 {
+                if !create {
+                    var info = Glibc.stat()
+                    if fstatat(parent.fd, name, &info, AT_SYMLINK_NOFOLLOW) != 0 {
+                        guard errno == ENOENT else { throw ConfinedFSError("stat", path, errno: errno) }
+                        // Below a missing directory everything is missing, so `name/..` pairs
+                        // cancel; a `..` that climbs back over it goes on physically.
+                        var rest: [String] = []
+                        for part in components[index...] where part != "." {
+                            if part == "..", let last = rest.last, last != ".." { rest.removeLast() } else { rest.append(part) }
+                        }
+                        if rest.first == name { return .missing(parent: parent, rest: rest) }
+                        components = Array(components[..<index]) + rest
+                        continue
+                    }
+                } else if mkdirat(parent.fd, name, 0o700) == 0 {
                     try finishDirectory(parent, name, mode: mode, owner: owner, path: path)
                     continue
+                } else {
+                    guard errno == EEXIST else { throw ConfinedFSError("mkdir", path, errno: errno) }
                 }
-                guard errno == EEXIST else { throw ConfinedFSError("mkdir", path, errno: errno) }
             }
             // It exists but does not open as a directory: a dangling symlink, else a race.
             var info = Glibc.stat()

@@ -12,8 +12,9 @@ import Glibc
 /// missing one is created as the runtime would create it: a directory (mode 0755) for a
 /// directory or tmpfs mount and for the working directory, an empty file (mode 0755) for a file
 /// bind, owned by root. The runtime then gets the resolved path, which has no symlinks, so it
-/// names the very same entry. Targets below /proc, /dev and /sys live on filesystems the runtime
-/// mounts itself and are left to it, as is any target kiln cannot prepare (a component that is
+/// names the very same entry. Targets that are, or resolve to, places below /proc, /dev and
+/// /sys live on filesystems the runtime mounts itself (where /proc/self/root is live) and are
+/// left to it, as is any target kiln cannot prepare (a component that is
 /// a file, a symlink loop): the runtime confines those too (runc's securejoin) and reports them.
 struct MountTargets {
     /// Original destination -> resolved destination inside the rootfs.
@@ -31,7 +32,8 @@ struct MountTargets {
             let directory = mount.kind == .tmpfs || isDirectory(mount.source)
             result.destinations[mount.target] = prepared(mount.target, directory: directory, root: root)
         }
-        if !runtimeManaged(spec.cwd), let handle = try? root.mkdirAll(spec.cwd), let path = try? root.pathInRoot(of: handle) {
+        if !runtimeManaged(spec.cwd), let place = try? root.locate(spec.cwd), !runtimeManaged(place),
+           let handle = try? root.mkdirAll(place), let path = try? root.pathInRoot(of: handle) {
             result.cwd = path
         }
         return result
@@ -41,8 +43,8 @@ struct MountTargets {
     func destination(_ target: String) -> String { destinations[target] ?? target }
 
     private static func prepared(_ target: String, directory: Bool, root: ConfinedRoot) -> String? {
-        guard !runtimeManaged(target) else { return nil }
-        return try? root.mountpoint(target, directory: directory)
+        guard !runtimeManaged(target), let place = try? root.locate(target), !runtimeManaged(place) else { return nil }
+        return try? root.mountpoint(place, directory: directory)
     }
 
     /// Below /proc, /dev or /sys (lexically): on the runtime's own mounts.

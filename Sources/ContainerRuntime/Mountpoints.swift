@@ -18,16 +18,25 @@ import Glibc
 extension ContainerRunner {
     /// The container paths (parents first) that do not exist yet in `spec.rootfs` and that the
     /// runtime will create as mount targets. Call before `run`.
+    ///
+    /// The paths are where the entries will be, resolved inside the rootfs (`ConfinedRoot`): a
+    /// target reached through a symlink is listed at its real place, so `cleanMountpoints`
+    /// finds it in the upper directory without following anything.
     public static func missingMountpoints(_ spec: ContainerSpec) -> [String] {
         guard let root = try? ConfinedRoot(spec.rootfs) else { return [] }
         var missing: [String] = []
         for target in RuntimeConfig.mountTargets(spec) {
             var path = ""
-            for component in target.split(separator: "/") {
+            var place: [Substring] = []  // where `path` is, resolved
+            for component in target.split(separator: "/") where component != "." {
                 path += "/" + component
-                if !missing.contains(path), ((try? root.stat(path)) ?? nil) == nil {
-                    missing.append(path)
+                if let resolved = (try? root.resolve(path)) ?? nil {
+                    place = resolved.split(separator: "/")
+                    continue
                 }
+                if component == ".." { _ = place.popLast() } else { place.append(component) }
+                let entry = "/" + place.joined(separator: "/")
+                if !missing.contains(entry) { missing.append(entry) }
             }
         }
         return missing

@@ -54,7 +54,7 @@ final class ConfinedRootPropertyTests: XCTestCase {
         }
         XCTAssertEqual(HostileTree.snapshot(canary), before, "the host canary changed")
         print("outcomes:", outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
-        for operation in ["mkdirAll", "createFile", "chown", "chmod", "readlink", "remove", "readFile", "symlink", "resolve"] {
+        for operation in ["mkdirAll", "createFile", "chown", "chmod", "readlink", "remove", "readFile", "symlink", "resolve", "locate"] {
             XCTAssertGreaterThan(outcomes[operation + " ok"] ?? 0, 20, "\(operation) rarely succeeds: the test is too weak")
         }
         XCTAssertGreaterThan(outcomes["mkdirAll errno \(ELOOP)"] ?? 0, 0, "no symlink loop met")
@@ -72,7 +72,12 @@ final class ConfinedRootPropertyTests: XCTestCase {
             let path = randomPath(random: &random, maxDepth: 2)
             switch Int.random(in: 0..<3, using: &random) {
             case 0:
-                if (try? model.mkdirAll(path, mode: 0o755, uid: 0)) != nil { _ = try fsRoot.mkdirAll(path) }
+                // On a copy: a failing mkdirAll may have made some directories already.
+                var attempt = model
+                if (try? attempt.mkdirAll(path, mode: 0o755, uid: 0)) != nil {
+                    model = attempt
+                    _ = try fsRoot.mkdirAll(path)
+                }
             case 1:
                 if (try? model.createFile(path, mode: 0o644, uid: 0)) != nil { _ = try fsRoot.createFile(path) }
             default:
@@ -114,7 +119,11 @@ final class ConfinedRootPropertyTests: XCTestCase {
         let path = Bool.random(using: &random) ? randomPath(random: &random) : randomTarget(canary: canary, random: &random) + "/" + randomPath(random: &random, maxDepth: 2)
         let uid: UInt32 = Bool.random(using: &random) ? 0 : 1234
         let mode: UInt32 = [0o700, 0o755, 0o640, 0o711].randomElement(using: &random)!
-        switch Int.random(in: 0..<9, using: &random) {
+        switch Int.random(in: 0..<10, using: &random) {
+        case 9:
+            let description = "locate \(path)"
+            compare(description, { try model.locate(path) }, { try fsRoot.locate(path) })
+            return description
         case 0:
             let description = "mkdirAll \(path) uid \(uid)"
             compare(description, { try model.mkdirAll(path, mode: mode, uid: uid) },

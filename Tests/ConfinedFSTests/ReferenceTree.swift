@@ -151,6 +151,13 @@ struct ReferenceTree: Equatable {
         return content
     }
 
+    /// `ConfinedRoot.locate`: where the path is, or where `mkdirAll` would put it.
+    mutating func locate(_ path: String) throws(ConfinedFSError) -> String {
+        if let existing = try resolved(path) { return existing }
+        var copy = self
+        return try copy.mkdirAll(path, mode: 0o755, uid: 0)
+    }
+
     /// `ConfinedRoot.resolve`: nil when missing anywhere on the way.
     mutating func resolved(_ path: String) throws(ConfinedFSError) -> String? {
         do {
