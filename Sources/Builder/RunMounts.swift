@@ -19,7 +19,7 @@ final class PreparedMounts: @unchecked Sendable {
     fileprivate var leases: [CacheMountLease] = []
     fileprivate var forwardings: [SSHForwarding] = []
     fileprivate var tmpfsMounts: [String] = []
-    /// Bind sources, held open while the container runs: it is given their `/proc/<pid>/fd` paths.
+    /// Bind sources, held open while the container runs.
     fileprivate var sources: [ConfinedFD] = []
 
     /// Unmounts, unlocks and stops everything; idempotent.
@@ -266,19 +266,24 @@ extension Builder {
             origin = m.from
         }
         let clean = try Self.cleanSource(m.source, range: range)
-        // Resolved inside its root (symlinks cannot leave it) and held open: the runtime, `cp`
-        // and overlayfs get the descriptor's /proc path, never a path string under the root.
+        // Resolved inside its root (symlinks cannot leave it) through ConfinedFS. The runtime
+        // bind-mounts from its own mount namespace, where a descriptor's mount is foreign
+        // (EINVAL), so it gets the resolved path: it has no symlinks, and the root is kiln's
+        // read-only overlay of a stage or image (or the context) that nothing changes meanwhile.
         let handle: ConfinedFD
+        let resolved: String
         do {
-            guard let found = try ConfinedRoot(root).openIfPresent(clean) else {
+            let confined = try ConfinedRoot(root)
+            guard let found = try confined.openIfPresent(clean) else {
                 throw BuildError.at(range, "mount source \(GoQuote.quote(m.source)) not found in \(origin)")
             }
             handle = found
+            let inRoot = try confined.pathInRoot(of: found)
+            resolved = inRoot == "/" ? root : root + inRoot
         } catch let error as ConfinedFSError {
             throw BuildError.at(range, "mount source \(GoQuote.quote(m.source)) in \(origin): \(error)")
         }
         prepared.sources.append(handle)
-        let resolved = handle.processPath
         guard m.type == .bind, !m.readOnly else { return resolved }
         let info = try handle.stat()
         let scratch = dir.appendingPathComponent("rw-\(index)")
