@@ -27,6 +27,12 @@ let package = Package(
         .target(name: "ImageSpec", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The fuzz body shared by the libFuzzer binary (scripts/fuzz.sh) and the regression tests.
         .target(name: "KilnFuzz", dependencies: ["DockerfileSyntax", "ShellWords", "LayerArchive", "ImageSpec"]),
+        // The one way kiln touches an image's or container's root filesystem from the host: every path
+        // resolved inside the root by openat2(RESOLVE_IN_ROOT), results as descriptors (mkdir -p with
+        // owners, create, chown/chmod, readlink, stat, small reads, removal, mount targets). No kiln deps.
+        .target(name: "ConfinedFS", dependencies: ["CConfinedFS"]),
+        // openat2(2) for ConfinedFS (Swift cannot call the variadic syscall()).
+        .target(name: "CConfinedFS"),
         // zlib, as a system library (zlib1g-dev).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libdeflate, as a system library (libdeflate-dev): fast gzip of layers leaving the machine.
@@ -45,14 +51,15 @@ let package = Package(
         // Images locally and in registries: pull, push, list, remove, layer snapshots. Composes the store, the registry client and layer unpacking.
         .target(name: "Images", dependencies: ["ImageSpec", "ImageStore", "Distribution", "LayerArchive", "LayerVariants"]),
         // COPY/ADD semantics: which files a COPY or ADD adds, as layer entries, without a container.
-        .target(name: "CopyPlanner", dependencies: ["LayerArchive", "ContextFilter", "ImageSpec", "CZlib"]),
+        .target(name: "CopyPlanner", dependencies: ["LayerArchive", "ContextFilter", "ImageSpec", "CZlib", "ConfinedFS"]),
         // `kiln build`: Dockerfile stages -> layers and config in the store (RUN, COPY/ADD, metadata, cache).
         .target(name: "Builder", dependencies: [
             "DockerfileSyntax", "ShellWords", "ContextFilter", "ImageSpec", "ImageStore", "LayerArchive", "Images", "CopyPlanner", "ContainerRuntime",
             "ContainerNetwork",
+            "ConfinedFS",
         ]),
         // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs.
-        .target(name: "ContainerRuntime"),
+        .target(name: "ContainerRuntime", dependencies: ["ConfinedFS"]),
         // A container's user-space network (pasta): outbound connectivity and published ports, no host firewall.
         .target(name: "ContainerNetwork"),
         // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.
@@ -74,6 +81,8 @@ let package = Package(
         .testTarget(name: "DockerfileSyntaxTests", dependencies: ["DockerfileSyntax", "TestVectors"]),
         .testTarget(name: "BuildChecksTests", dependencies: ["BuildChecks", "DockerfileSyntax", "TestVectors"], exclude: ["Corpus"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["KilnFuzz", "TestVectors"]),
+        // ConfinedFS against hostile symlink graphs: per-operation checks and a seeded property test.
+        .testTarget(name: "ConfinedFSTests", dependencies: ["ConfinedFS"]),
         .testTarget(name: "LayerArchiveTests", dependencies: ["LayerArchive", "TestVectors"]),
         .testTarget(name: "CLITests", dependencies: ["kiln", "TestVectors"]),
         .testTarget(name: "CopyPlannerTests", dependencies: ["CopyPlanner", "LayerArchive", "ContextFilter", "ImageSpec", "TestVectors"]),

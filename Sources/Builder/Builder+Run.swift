@@ -1,3 +1,4 @@
+import ConfinedFS
 import ContainerRuntime
 import DockerfileSyntax
 import Foundation
@@ -135,14 +136,12 @@ extension Builder {
 
     /// Removes each of `stubs` from `upperDir` while it is still an empty regular file. Only the file:
     /// like BuildKit, the copy-up of /etc that creating it caused stays in the layer.
+    /// The upper directory is read without following any symlink the step left (`.noSymlinks`).
     static func removeStubs(_ stubs: [String], upperDir: String) {
+        guard let upper = try? ConfinedRoot(upperDir, policy: .noSymlinks) else { return }
         for path in stubs {
-            var parent = stat(), info = stat()
-            let host = upperDir + path
-            let dir = String(host[..<(host.lastIndex(of: "/") ?? host.endIndex)])
-            guard lstat(dir, &parent) == 0, parent.st_mode & S_IFMT == S_IFDIR,
-                  lstat(host, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size == 0 else { continue }
-            unlink(host)
+            guard let info = (try? upper.lstat(path)) ?? nil, info.st_mode & S_IFMT == S_IFREG, info.st_size == 0 else { continue }
+            try? upper.remove(path)
         }
     }
 }

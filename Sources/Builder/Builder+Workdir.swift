@@ -1,3 +1,4 @@
+import ConfinedFS
 import DockerfileSyntax
 import Foundation
 import LayerArchive
@@ -30,19 +31,17 @@ extension Builder {
         let mount = try RootMount.mount(lowers: lowers.map(\.path), upper: upper, work: work,
                                         target: dir.appendingPathComponent("root").path)
         defer { mount.unmount() }
-        var owner: UserLookup.Resolved?
-        if let user, !user.isEmpty {
-            owner = try? UserLookup.resolve(user, rootfs: mount.target)
+        var owner: Ownership?
+        if let user, !user.isEmpty, let resolved = try? UserLookup.resolve(user, rootfs: mount.target) {
+            owner = Ownership(uid: resolved.uid, gid: resolved.gid)
         }
-        var current = mount.target
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            var st = stat()
-            if lstat(current, &st) == 0 { continue }
-            guard mkdir(current, 0o755) == 0 else {
-                throw BuildError.at(range, "mkdir \(path): \(String(cString: strerror(errno)))")
-            }
-            if let owner { _ = chown(current, owner.uid, owner.gid) }
+        // Resolved inside the image as if its root were `/` (BuildKit's MkdirAll on a RootPath):
+        // a symlink to `/..` or to a host path planted earlier cannot make it reach the host.
+        do {
+            let root = try ConfinedRoot(mount.target)
+            try root.mkdirAll(path, mode: 0o755, owner: owner)
+        } catch {
+            throw BuildError.at(range, "\(error)")
         }
         mount.unmount()
         return try LayerDiff.entries(fromOverlayUpper: upper)

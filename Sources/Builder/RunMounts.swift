@@ -1,3 +1,4 @@
+import ConfinedFS
 import ContainerRuntime
 import DockerfileSyntax
 import Foundation
@@ -18,6 +19,8 @@ final class PreparedMounts: @unchecked Sendable {
     fileprivate var leases: [CacheMountLease] = []
     fileprivate var forwardings: [SSHForwarding] = []
     fileprivate var tmpfsMounts: [String] = []
+    /// Bind sources, held open while the container runs.
+    fileprivate var sources: [ConfinedFD] = []
 
     /// Unmounts, unlocks and stops everything; idempotent.
     func release() async {
@@ -29,6 +32,7 @@ final class PreparedMounts: @unchecked Sendable {
         tmpfsMounts = []
         for lease in leases { lease.release() }
         leases = []
+        sources = []
     }
 }
 
@@ -262,17 +266,31 @@ extension Builder {
             origin = m.from
         }
         let clean = try Self.cleanSource(m.source, range: range)
-        guard let resolved = ConfinedFile.resolve(clean, in: root) else {
-            throw BuildError.at(range, "mount source \(GoQuote.quote(m.source)) not found in \(origin)")
+        // Resolved inside its root (symlinks cannot leave it) through ConfinedFS. The runtime
+        // bind-mounts from its own mount namespace, where a descriptor's mount is foreign
+        // (EINVAL), so it gets the resolved path: it has no symlinks, and the root is kiln's
+        // read-only overlay of a stage or image (or the context) that nothing changes meanwhile.
+        let handle: ConfinedFD
+        let resolved: String
+        do {
+            let confined = try ConfinedRoot(root)
+            guard let found = try confined.openIfPresent(clean) else {
+                throw BuildError.at(range, "mount source \(GoQuote.quote(m.source)) not found in \(origin)")
+            }
+            handle = found
+            let inRoot = try confined.pathInRoot(of: found)
+            resolved = inRoot == "/" ? root : root + inRoot
+        } catch let error as ConfinedFSError {
+            throw BuildError.at(range, "mount source \(GoQuote.quote(m.source)) in \(origin): \(error)")
         }
+        prepared.sources.append(handle)
         guard m.type == .bind, !m.readOnly else { return resolved }
-        var info = stat()
-        guard stat(resolved, &info) == 0 else { throw BuildError.at(range, "mount source \(GoQuote.quote(m.source)) not found in \(origin)") }
+        let info = try handle.stat()
         let scratch = dir.appendingPathComponent("rw-\(index)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         if info.st_mode & S_IFMT != S_IFDIR {
             let copy = scratch.appendingPathComponent("file").path
-            try FileManager.default.copyItem(atPath: resolved, toPath: copy)
+            try Self.copyFile(handle, info, to: copy, range: range)
             return copy
         }
         let upper = scratch.appendingPathComponent("upper").path, work = scratch.appendingPathComponent("work").path
@@ -280,5 +298,32 @@ extension Builder {
         let mount = try RootMount.mount(lowers: [resolved], upper: upper, work: work, target: scratch.appendingPathComponent("merged").path)
         prepared.rootMounts.append(mount)
         return mount.target
+    }
+
+    /// Copies the regular file `handle` names to the new host file `destination`, with its mode
+    /// and owner (a rw bind's private copy).
+    private static func copyFile(_ handle: ConfinedFD, _ info: stat, to destination: String, range: SourceRange) throws {
+        let input = open(handle.procPath, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        guard input >= 0 else { throw BuildError.at(range, "open the bind mount source: \(String(cString: strerror(errno)))") }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard output >= 0 else { throw BuildError.at(range, "create \(destination): \(String(cString: strerror(errno)))") }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw BuildError.at(range, "read the bind mount source: \(String(cString: strerror(errno)))") }
+            if count == 0 { break }
+            var offset = 0
+            while offset < count {
+                let written = buffer.withUnsafeBytes { write(output, $0.baseAddress! + offset, count - offset) }
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { throw BuildError.at(range, "write \(destination): \(String(cString: strerror(errno)))") }
+                offset += written
+            }
+        }
+        _ = fchown(output, info.st_uid, info.st_gid)
+        _ = fchmod(output, info.st_mode & 0o7777)
     }
 }

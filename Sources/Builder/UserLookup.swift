@@ -1,3 +1,4 @@
+import ConfinedFS
 import Foundation
 
 /// Resolves `USER`/`--chown` specs (`name`, `uid`, `name:group`, `uid:gid`) against a root
@@ -9,13 +10,15 @@ enum UserLookup {
         var additionalGids: [UInt32] = []
     }
 
-    /// - Parameter rootfs: the image's root filesystem, nil for an empty image.
+    /// - Parameter rootfs: the image's root filesystem, nil for an empty image. Its /etc/passwd
+    ///   and /etc/group are read through `ConfinedRoot`: symlinks stay inside the image.
     static func resolve(_ spec: String, rootfs: String?, forChown: Bool = false) throws -> Resolved {
         let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let userPart = parts[0]
         let groupPart = parts.count > 1 ? parts[1] : nil
-        let passwd = rootfs.map { readEntries($0 + "/etc/passwd") } ?? []
-        let groups = rootfs.map { readEntries($0 + "/etc/group") } ?? []
+        let root = rootfs.flatMap { try? ConfinedRoot($0) }
+        let passwd = root.map { readEntries($0, "/etc/passwd") } ?? []
+        let groups = root.map { readEntries($0, "/etc/group") } ?? []
         var uid: UInt32
         var gid: UInt32 = 0
         var userName: String?
@@ -57,8 +60,11 @@ enum UserLookup {
         return Resolved(uid: uid, gid: gid, additionalGids: extra)
     }
 
-    private static func readEntries(_ path: String) -> [[String]] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    /// The colon-separated lines of `path` in the image; none when it is missing or not a
+    /// regular file (which is never opened).
+    private static func readEntries(_ root: ConfinedRoot, _ path: String) -> [[String]] {
+        guard let bytes = try? root.readFile(path, limit: 4 << 20) else { return [] }
+        let text = String(decoding: bytes, as: UTF8.self)
         return text.split(separator: "\n").map { $0.split(separator: ":", omittingEmptySubsequences: false).map(String.init) }
     }
 }

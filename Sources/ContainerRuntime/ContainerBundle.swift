@@ -76,7 +76,7 @@ struct ContainerBundle {
             for file in RuntimeConfig.etcMounts(spec.etcFiles) {
                 try writeHostFile(etc + "/" + file.name, file.content)
             }
-            let json = try RuntimeConfig.json(spec, etcDirectory: etc)
+            let json = try RuntimeConfig.json(spec, etcDirectory: etc, targets: MountTargets.prepare(spec))
             if configThroughPipe {
                 let fd = try pipeDocument(Array(json))
                 guard symlink("/proc/\(getpid())/fd/\(fd)", directory.path + "/config.json") == 0 else {

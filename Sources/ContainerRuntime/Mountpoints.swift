@@ -1,3 +1,4 @@
+import ConfinedFS
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,15 +18,25 @@ import Glibc
 extension ContainerRunner {
     /// The container paths (parents first) that do not exist yet in `spec.rootfs` and that the
     /// runtime will create as mount targets. Call before `run`.
+    ///
+    /// The paths are where the entries will be, resolved inside the rootfs (`ConfinedRoot`): a
+    /// target reached through a symlink is listed at its real place, so `cleanMountpoints`
+    /// finds it in the upper directory without following anything.
     public static func missingMountpoints(_ spec: ContainerSpec) -> [String] {
+        guard let root = try? ConfinedRoot(spec.rootfs) else { return [] }
         var missing: [String] = []
         for target in RuntimeConfig.mountTargets(spec) {
             var path = ""
-            for component in target.split(separator: "/") {
+            var place: [Substring] = []  // where `path` is, resolved
+            for component in target.split(separator: "/") where component != "." {
                 path += "/" + component
-                if !missing.contains(path), ConfinedFile.resolve(path, in: spec.rootfs) == nil {
-                    missing.append(path)
+                if let resolved = (try? root.resolve(path)) ?? nil {
+                    place = resolved.split(separator: "/")
+                    continue
                 }
+                if component == ".." { _ = place.popLast() } else { place.append(component) }
+                let entry = "/" + place.joined(separator: "/")
+                if !missing.contains(entry) { missing.append(entry) }
             }
         }
         return missing
@@ -38,14 +49,17 @@ extension ContainerRunner {
     /// at most in its modification time — is removed too, so the lower directory shows through.
     /// Call after the container exited, best after unmounting the overlay. Never throws: anything
     /// it cannot remove stays.
+    ///
+    /// The layer directories are raw trees the container wrote: they are read through
+    /// `ConfinedRoot` with `.noSymlinks`, so a symlink the step left where a mountpoint's parent
+    /// was is never followed (to the host or anywhere else).
     public static func cleanMountpoints(upperDir: String, lowerDirs: [String], created: [String]) {
+        guard let upper = try? ConfinedRoot(upperDir, policy: .noSymlinks) else { return }
+        let lowers = lowerDirs.compactMap { try? ConfinedRoot($0, policy: .noSymlinks) }
         for path in created.sorted(by: { $0.count > $1.count }) {
-            let host = upperDir + path
-            var info = stat()
-            guard lstat(host, &info) == 0 else { continue }
+            guard let info = (try? upper.lstat(path)) ?? nil else { continue }
             switch info.st_mode & S_IFMT {
-            case S_IFREG where info.st_size == 0: unlink(host)
-            case S_IFDIR: rmdir(host)
+            case S_IFREG where info.st_size == 0, S_IFDIR: try? upper.remove(path)
             default: break
             }
         }
@@ -58,28 +72,21 @@ extension ContainerRunner {
             }
         }
         for parent in parents.sorted(by: { $0.count > $1.count }) {
-            removeUnchangedCopyUp(parent, upperDir: upperDir, lowerDirs: lowerDirs)
+            removeUnchangedCopyUp(parent, upper: upper, lowers: lowers)
         }
     }
 
-    private static func removeUnchangedCopyUp(_ path: String, upperDir: String, lowerDirs: [String]) {
-        let host = upperDir + path
-        var upper = stat()
-        guard lstat(host, &upper) == 0, upper.st_mode & S_IFMT == S_IFDIR else { return }
-        var value = [UInt8](repeating: 0, count: 8)
-        if lgetxattr(host, "trusted.overlay.opaque", &value, value.count) > 0 { return }
-        for lower in lowerDirs.reversed() {
-            var info = stat()
-            guard lstat(lower + path, &info) == 0 else { continue }
-            if info.st_mode & S_IFMT == S_IFDIR, info.st_mode == upper.st_mode,
-               info.st_uid == upper.st_uid, info.st_gid == upper.st_gid {
-                rmdir(host)  // only succeeds when empty
+    private static func removeUnchangedCopyUp(_ path: String, upper: ConfinedRoot, lowers: [ConfinedRoot]) {
+        guard let handle = try? upper.open(path, followFinal: false), let copy = try? handle.stat(),
+              copy.st_mode & S_IFMT == S_IFDIR else { return }
+        if let opaque = try? handle.xattr("trusted.overlay.opaque"), !opaque.isEmpty { return }
+        for lower in lowers.reversed() {
+            guard let info = (try? lower.lstat(path)) ?? nil else { continue }
+            if info.st_mode & S_IFMT == S_IFDIR, info.st_mode == copy.st_mode,
+               info.st_uid == copy.st_uid, info.st_gid == copy.st_gid {
+                try? upper.remove(path)  // only succeeds when empty
             }
             return
         }
     }
 }
-
-@_silgen_name("lgetxattr")
-private func lgetxattr(_ path: UnsafePointer<CChar>, _ name: UnsafePointer<CChar>, _ value: UnsafeMutableRawPointer?,
-                       _ size: Int) -> Int

@@ -71,13 +71,15 @@ enum RuntimeConfig {
     }
 
     /// The JSON document; `etcDirectory` holds the generated /etc files.
-    static func json(_ spec: ContainerSpec, etcDirectory: String) throws -> Data {
-        try JSONSerialization.data(withJSONObject: document(spec, etcDirectory: etcDirectory),
+    static func json(_ spec: ContainerSpec, etcDirectory: String, targets: MountTargets? = nil) throws -> Data {
+        try JSONSerialization.data(withJSONObject: document(spec, etcDirectory: etcDirectory, targets: targets),
                                    options: [.prettyPrinted, .sortedKeys])
     }
 
-    static func document(_ spec: ContainerSpec, etcDirectory: String) -> [String: Any] {
-        let process = self.process(args: spec.args, env: spec.env, cwd: spec.cwd, user: spec.user, terminal: spec.terminal,
+    /// `targets`: the destinations and working directory prepared in the rootfs (`MountTargets`).
+    static func document(_ spec: ContainerSpec, etcDirectory: String, targets: MountTargets? = nil) -> [String: Any] {
+        let targets = targets ?? MountTargets(cwd: spec.cwd)
+        let process = self.process(args: spec.args, env: spec.env, cwd: targets.cwd, user: spec.user, terminal: spec.terminal,
                                    security: spec.security)
         var namespaces: [[String: Any]] = [["type": "pid"], ["type": "ipc"], ["type": "uts"], ["type": "mount"]]
         switch spec.network {
@@ -97,7 +99,7 @@ enum RuntimeConfig {
             "process": process,
             "root": ["path": spec.rootfs, "readonly": spec.readOnlyRootfs],
             "hostname": spec.hostname,
-            "mounts": mounts(spec, etcDirectory: etcDirectory),
+            "mounts": mounts(spec, etcDirectory: etcDirectory, targets: targets),
             "linux": linux,
         ]
         if !spec.createRuntimeHooks.isEmpty {
@@ -133,7 +135,7 @@ enum RuntimeConfig {
         ]
     }
 
-    private static func mounts(_ spec: ContainerSpec, etcDirectory: String) -> [[String: Any]] {
+    private static func mounts(_ spec: ContainerSpec, etcDirectory: String, targets: MountTargets) -> [[String: Any]] {
         var list: [[String: Any]] = [
             ["destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]],
             ["destination": "/dev", "type": "tmpfs", "source": "tmpfs",
@@ -147,18 +149,18 @@ enum RuntimeConfig {
              "options": ["nosuid", "noexec", "nodev", spec.security.insecure ? "rw" : "ro"]],
         ]
         for file in etcMounts(spec.etcFiles) {
-            list.append(["destination": file.target, "type": "bind", "source": etcDirectory + "/" + file.name,
+            list.append(["destination": targets.destination(file.target), "type": "bind", "source": etcDirectory + "/" + file.name,
                          "options": ["rbind", "ro", "nosuid", "nodev"]])
         }
         for mount in spec.mounts {
             switch mount.kind {
             case .bind:
-                list.append(["destination": mount.target, "type": "bind", "source": mount.source,
+                list.append(["destination": targets.destination(mount.target), "type": "bind", "source": mount.source,
                              "options": ["rbind", mount.readOnly ? "ro" : "rw"]])
             case .tmpfs:
                 var options = ["nosuid", "nodev", "mode=1777", mount.readOnly ? "ro" : "rw"]
                 if let size = mount.size { options.append("size=\(size)") }
-                list.append(["destination": mount.target, "type": "tmpfs", "source": "tmpfs", "options": options])
+                list.append(["destination": targets.destination(mount.target), "type": "tmpfs", "source": "tmpfs", "options": options])
             }
         }
         return list

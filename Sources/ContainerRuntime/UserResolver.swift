@@ -1,3 +1,8 @@
+import ConfinedFS
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Resolves a Dockerfile `USER` value against an image's /etc/passwd and /etc/group, as Docker and
 /// BuildKit do (runc's `user.GetExecUser`).
 public enum UserResolver {
@@ -20,7 +25,8 @@ public enum UserResolver {
         if parts.count > 1, let uid = try numericID(userArgument), let gid = try numericID(groupArgument) {
             return UserSpec(uid: uid, gid: gid, additionalGids: [])
         }
-        let passwd = try ConfinedFile.read("/etc/passwd", in: rootfs).map(PasswdEntry.parse) ?? []
+        let root = try? ConfinedRoot(rootfs)
+        let passwd = try imageFile("/etc/passwd", in: root).map(PasswdEntry.parse) ?? []
         var result = UserSpec()
         var matchedName: String?
         if let entry = passwd.first(where: { $0.name == userArgument || (userArgument.allSatisfy(\.isNumber) && String($0.uid) == userArgument) }) {
@@ -33,7 +39,7 @@ public enum UserResolver {
             throw ContainerRuntimeError(.user, "unable to find user \(userArgument): no matching entries in passwd file")
         }
         guard !groupArgument.isEmpty || matchedName != nil else { return result }
-        let groups = try ConfinedFile.read("/etc/group", in: rootfs).map(GroupEntry.parse) ?? []
+        let groups = try imageFile("/etc/group", in: root).map(GroupEntry.parse) ?? []
         if groupArgument.isEmpty {
             result.additionalGids = groups.filter { $0.members.contains(matchedName!) }.map(\.gid)
         } else if let group = groups.first(where: { $0.name == groupArgument || String($0.gid) == groupArgument }) {
@@ -44,6 +50,19 @@ public enum UserResolver {
             throw ContainerRuntimeError(.user, "unable to find group \(groupArgument): no matching entries in group file")
         }
         return result
+    }
+
+    /// The text of `path` in the image, read through `ConfinedRoot` (symlinks stay inside the
+    /// root); nil when missing or not a regular file (never opened then: a FIFO cannot block).
+    private static func imageFile(_ path: String, in root: ConfinedRoot?) throws -> String? {
+        guard let root else { return nil }
+        do {
+            return try root.readFile(path, limit: 4 << 20).map { String(decoding: $0, as: UTF8.self) }
+        } catch let error as ConfinedFSError where [EINVAL, ENOTDIR, ELOOP].contains(error.errno) {
+            return nil
+        } catch {
+            throw ContainerRuntimeError(.user, "cannot read \(path) in the image: \(error)")
+        }
     }
 
     /// The value of an all-digit id, nil for a name; ids must fit runc's range.

@@ -1,3 +1,4 @@
+import ConfinedFS
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,6 +14,10 @@ enum NodeKind: Equatable {
 /// Lexical path handling and symlink resolution confined to a root, as Go's
 /// `continuity/fs.RootPath` does for BuildKit: an absolute link target starts again at the
 /// root, `..` never climbs above the root, and too many links (255) fail.
+///
+/// The resolution itself runs over a lookup function, because COPY plans a layer over a tree:
+/// the entries planned so far hide what the destination root holds. Every look at a real tree
+/// (`kind`, `readLink`) goes through `ConfinedFS.ConfinedRoot`, never a joined path.
 enum ConfinedResolver {
     /// The components of `path` cleaned lexically as if it were absolute (`../x` -> `["x"]`).
     static func clean(_ path: String) -> [String] {
@@ -58,14 +63,14 @@ enum ConfinedResolver {
         return resolved
     }
 
-    /// `lstat` of `root/components` as a `NodeKind`.
+    /// `lstat` of `components` in `root` as a `NodeKind` (looked up inside the root).
     static func kind(root: String, _ components: [String]) -> NodeKind {
-        let path = join(root, components)
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return .missing }
+        guard let confined = try? ConfinedRoot(root) else { return .missing }
+        let path = "/" + components.joined(separator: "/")
+        guard let info = (try? confined.lstat(path)) ?? nil else { return .missing }
         switch info.st_mode & S_IFMT {
         case S_IFDIR: return .directory
-        case S_IFLNK: return .symlink(readLink(path) ?? "")
+        case S_IFLNK: return .symlink((try? confined.readlink(path)) ?? "")
         default: return .other
         }
     }

@@ -1,3 +1,4 @@
+import ConfinedFS
 import LayerArchive
 #if canImport(Glibc)
 import Glibc
@@ -178,15 +179,14 @@ struct PlannedLayer {
     /// A parent directory that already exists in the destination, with its metadata there.
     private func existingDirectoryHeader(_ components: [String]) -> TarHeader {
         var header = TarHeader(path: components.joined(separator: "/"), type: .directory, mode: 0o755, modificationTime: now)
-        guard let root = destinationRoot else { return header }
-        let path = ConfinedResolver.join(root, components)
-        var info = stat()
-        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return header }
+        guard let root = destinationRoot, let confined = try? ConfinedRoot(root),
+              let handle = try? confined.open("/" + components.joined(separator: "/"), followFinal: false),
+              let info = try? handle.stat(), info.st_mode & S_IFMT == S_IFDIR else { return header }
         header.mode = UInt32(info.st_mode & 0o7777)
         header.uid = Int(info.st_uid)
         header.gid = Int(info.st_gid)
         header.modificationTime = TarTime(seconds: Int64(info.st_mtim.tv_sec))
-        if let caps = try? Xattrs.get(path, "security.capability") { header.xattrs["security.capability"] = caps }
+        if let caps = try? handle.xattr("security.capability") { header.xattrs["security.capability"] = caps }
         return header
     }
 }
