@@ -31,9 +31,11 @@ extension Builder {
         if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0) }
         let key = BuildCache.key(state.cacheKey, [history, env.joined(separator: "\n"), state.workingDirectory,
                                                   state.config.config.user ?? "", noNetwork ? "none" : "host"] + run.mountSpecs
-                                 + (try mounts.map { try mountKey($0) })
+                                 + (try mounts.map { try mountKey($0, range: range) })
                                  + (heredoc?.script.map { ["heredoc-script", $0.name, $0.data] } ?? []))
         if try appendCachedLayer(key, history: history, state: &state, step: step) { return }
+        // Proxy build args reach the process without an ARG line, out of the cache key and history.
+        env += Self.proxyEnvironment(options.buildArgs, present: env)
         let dir = try committer.scratchDirectory("run")
         defer { try? FileManager.default.removeItem(at: dir) }
         let upper = dir.appendingPathComponent("upper").path

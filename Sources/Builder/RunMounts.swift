@@ -85,10 +85,12 @@ extension Builder {
     }
 
     /// The cache-key part a mount adds: a bind's source stage or image, a secret's keyed hash.
-    func mountKey(_ m: DockerfileSyntax.Mount) throws -> String {
+    func mountKey(_ m: DockerfileSyntax.Mount, range: SourceRange) throws -> String {
         switch m.type {
         case .bind, .cache:
-            guard !m.from.isEmpty else { return "" }
+            if m.from.isEmpty {
+                return m.type == .bind ? "context:" + (try contextMountDigest(m.source, range: range)) : ""
+            }
             if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = finished[i] {
                 return "stage:" + s.cacheKey
             }
@@ -198,7 +200,7 @@ extension Builder {
         let namespace = options.buildArgs["BUILDKIT_CACHE_MOUNT_NS"] ?? ""
         let id = namespace.isEmpty ? m.effectiveID : namespace + "/" + m.effectiveID
         var parts = [id, "\(String(describing: m.uid))", "\(String(describing: m.gid))", "\(String(describing: m.mode))"]
-        if !m.from.isEmpty { parts += ["from", try mountKey(m), m.source] }
+        if !m.from.isEmpty { parts += ["from", try mountKey(m, range: range), m.source] }
         let base = String(BuildCache.key("cache-mount", parts).prefix(32))
         let root = CacheMounts.directory(stateDirectory: store.location.stateDirectory).path
         let lease = try await CacheMounts.lease(base: base, in: root, sharing: m.sharing ?? .shared) { path in
@@ -232,7 +234,10 @@ extension Builder {
         let origin: String
         if m.from.isEmpty {
             guard let context = options.contextDirectory else { throw BuildError.at(range, "no build context for the bind mount") }
-            root = context
+            // What BuildKit sends of the context: only what .dockerignore lets through (hard links).
+            root = try contextIncluded.map {
+                try Self.filteredTree(context, included: $0, into: dir.appendingPathComponent("context-\(index)"))
+            } ?? context
             origin = "the build context"
         } else {
             var lowers: [URL] = []
