@@ -50,6 +50,7 @@ extension Builder {
                     fromKey = key
                 }
             } else {
+                try checkNotLaterStage(from, stageIndex: stageIndex, range: range)
                 let image = try await resolveImage(from, range: range)
                 lowers = try await images.snapshots(for: image)
                 fromKey = "image:\(image.id)"

@@ -32,7 +32,9 @@ extension Builder {
         let key = BuildCache.key(state.cacheKey, [history, env.joined(separator: "\n"), state.workingDirectory,
                                                   state.config.config.user ?? "", noNetwork ? "none" : "host"] + run.mountSpecs
                                  + (try mounts.map { try mountKey($0, range: range) })
-                                 + (heredoc?.script.map { ["heredoc-script", $0.name, $0.data] } ?? []))
+                                 + (heredoc?.script.map { ["heredoc-script", $0.name, $0.data] } ?? [])
+                                 + (sandboxHostname.map { ["hostname", $0] } ?? [])
+                                 + (mounts.isEmpty ? [] : ["mount-stubs-removed"]))
         if try appendCachedLayer(key, history: history, state: &state, step: step) { return }
         // Proxy build args reach the process without an ARG line, out of the cache key and history.
         env += Self.proxyEnvironment(options.buildArgs, present: env)
@@ -52,20 +54,22 @@ extension Builder {
         let cwd = state.workingDirectory
         let collector = OutputCollector(progress: progress, step: step, redactor: redactor)
         let status: Int32
-        var stubs: [String] = []
+        var stubs: [String] = [], mountStubs: [String] = []
         do {
             let runner = ContainerRunner(runtime: try OCIRuntime.detect(),
                                          stateDirectory: store.location.stateDirectory.appendingPathComponent("runc").path)
             // Not `runStep`: Docker 20.10 keeps the mount targets RUN created (e.g. /etc on
-            // scratch, --mount targets) in the layer, so they are not cleaned out of the upper dir.
+            // scratch) in the layer; --mount targets are removed as current BuildKit does (RunMountStubs).
             let rootfs = dir.appendingPathComponent("rootfs").path
             let mount = try OverlayMount.mount(lowerDirs: state.snapshots.map(\.path), upperDir: upper, workDir: work,
                                                target: rootfs, readOnly: false)
             do {
-                let user = userSpec.isEmpty ? UserSpec.root : try UserResolver.resolve(userSpec, rootfs: rootfs)
+                let user = try UserResolver.resolve(userSpec, rootfs: rootfs)
                 let spec = ContainerSpec(rootfs: rootfs, args: args, env: env, cwd: cwd, user: user,
+                                         hostname: sandboxHostname ?? "buildkitsandbox",
                                          network: noNetwork ? .none : .host, mounts: binds)
                 stubs = ContainerRunner.missingMountpoints(spec).filter(Self.removedStubs.contains)
+                mountStubs = RunMountStubs.missing(binds.map(\.target), rootfs: rootfs)
                 status = try await runner.run(spec, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
                                               bundleParent: prepared.privateDirectory, output: { collector.add($0) })
             } catch {
@@ -74,6 +78,7 @@ extension Builder {
             }
             try mount.unmount()
             Self.removeStubs(stubs, upperDir: upper)
+            RunMountStubs.remove(mountStubs, upperDir: upper)
         } catch {
             await prepared.release()
             throw BuildError.at(range, redactor.redact("failed to run the container: \(error)"))
@@ -89,6 +94,14 @@ extension Builder {
         progress.done(step, since: started)
         state.record(history, emptyLayer: false)
         state.cacheKey = key
+    }
+
+    /// The RUN hostname the `BUILDKIT_SANDBOX_HOSTNAME` build arg sets (BuildKit's dockerui reads it
+    /// like the `hostname` frontend option; moby/buildkit#1301, frontend test
+    /// testDockerfileCheckHostname); nil: `buildkitsandbox`.
+    var sandboxHostname: String? {
+        guard let name = options.buildArgs["BUILDKIT_SANDBOX_HOSTNAME"], !name.isEmpty else { return nil }
+        return name
     }
 
     /// The mount targets BuildKit (v0.8, Docker 20.10) removes again after a RUN when it had to create

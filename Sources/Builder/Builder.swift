@@ -52,7 +52,8 @@ public final class Builder: @unchecked Sendable {
         } catch {
             throw BuildError(error.message, range: error.range)
         }
-        let platform = PlatformArgs(targetStage: options.target)
+        let platform = PlatformArgs(target: Self.platformArgValue(options.platform),
+                                    targetStage: options.target ?? program.stages.last?.name?.lowercased())
         global = GlobalScope(buildArgs: options.buildArgs, platform: platform, escapeToken: program.directives.escape)
         for meta in program.metaArgs {
             do { try global.declare(meta.args) } catch { throw BuildError.at(meta.node.range, "\(error)") }
@@ -135,8 +136,9 @@ public final class Builder: @unchecked Sendable {
         if let base = plan.baseStage[index], let state = finished[base] {
             return state.derived()
         }
+        let platform = try stagePlatform(index)
         if name.lowercased() == "scratch" {
-            let config = ImageConfig(platform: options.platform,
+            let config = ImageConfig(platform: platform,
                                      config: ContainerConfig(env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], workingDir: "/"))
             return epochApplied(StageState(config: config, layers: [], snapshots: [], cacheKey: "scratch"))
         }
@@ -145,7 +147,7 @@ public final class Builder: @unchecked Sendable {
         }
         let step = progress.begin("[\(label) 1/\(stage.instructions.count + 1)] FROM \(name)")
         let started = Date()
-        let image = try await resolveImage(name, range: stage.range)
+        let image = try await resolveImage(name, range: stage.range, platform: platform, explicit: stage.platform != nil)
         let snapshots = try await images.snapshots(for: image)
         progress.done(step, since: started)
         var config = image.config
@@ -165,16 +167,20 @@ public final class Builder: @unchecked Sendable {
     }
 
     /// The local image `name`, pulled first when missing (or always with `--pull`).
-    func resolveImage(_ name: String, range: SourceRange?) async throws -> LocalImage {
+    /// `platform`: the stage's (`FROM --platform`), else the build's target platform; with
+    /// `explicit`, a local image of another platform is not used (it is pulled for `platform`).
+    func resolveImage(_ name: String, range: SourceRange?, platform: Platform? = nil, explicit: Bool = false) async throws -> LocalImage {
         let reference: ImageReference
         do { reference = try ImageReference(parsing: name) } catch {
             throw BuildError("failed to parse image reference \"\(name)\": \(error)", range: range)
         }
-        if !options.pull, let local = try await images.localImage(reference.description) {
+        let platform = platform ?? options.platform
+        if !options.pull, let local = try await images.localImage(reference.description),
+           !explicit || Self.samePlatform(local.config.platform, platform) {
             return local
         }
         do {
-            return try await images.pull(reference, platform: options.platform)
+            return try await images.pull(reference, platform: platform)
         } catch {
             throw BuildError("failed to resolve source metadata for \(reference.description): \(error)", range: range)
         }

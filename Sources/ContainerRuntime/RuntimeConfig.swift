@@ -75,7 +75,11 @@ enum RuntimeConfig {
     static func process(args: [String], env: [String], cwd: String, user: UserSpec, terminal: Bool) -> [String: Any] {
         let caps = defaultCapabilities
         var userObject: [String: Any] = ["uid": user.uid, "gid": user.gid]
-        if !user.additionalGids.isEmpty { userObject["additionalGids"] = user.additionalGids }
+        // The primary group first, then the supplementary ones (containerd's WithAdditionalGIDs since
+        // CVE-2023-25173; BuildKit's testUserAdditionalGids: `USER 1234:1234` → groups=1234).
+        var groups = [user.gid]
+        for g in user.additionalGids where !groups.contains(g) { groups.append(g) }
+        userObject["additionalGids"] = groups
         return [
             "terminal": terminal,
             "user": userObject,
