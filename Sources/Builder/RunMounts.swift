@@ -124,7 +124,8 @@ extension Builder {
                     prepared.binds.append(BindMount(kind: .tmpfs, source: "tmpfs", target: target, readOnly: m.readOnly, size: m.sizeLimit))
                 case .cache:
                     let lease = try await cacheMount(m, index: i, dir: dir, prepared: prepared, range: range)
-                    prepared.binds.append(BindMount(source: lease.path, target: target, readOnly: m.readOnly))
+                    prepared.binds.append(BindMount(source: try cacheSubpath(m, in: lease.path, range: range),
+                                                    target: target, readOnly: m.readOnly))
                 case .bind:
                     let source = try await bindSource(m, index: i, dir: dir, prepared: prepared, range: range)
                     prepared.binds.append(BindMount(source: source, target: target, readOnly: m.readOnly))
@@ -189,6 +190,21 @@ extension Builder {
         fchmod(fd, mode_t(m.effectiveMode ?? 0o400))
         close(fd)
         prepared.binds.append(BindMount(source: file, target: fileTarget, readOnly: true))
+    }
+
+    /// What a cache mount shows: the cache directory, or with `source=` (and no `from=`) that
+    /// path inside it, resolved confined to the cache (a symlink in the cache cannot lead out; a
+    /// missing path is an error). BuildKit: the mount's selector (frontend/dockerfile
+    /// testCacheMountSourceEscape).
+    private func cacheSubpath(_ m: DockerfileSyntax.Mount, in root: String, range: SourceRange) throws -> String {
+        guard m.from.isEmpty, !m.source.isEmpty else { return root }
+        let clean = try Self.cleanSource(m.source, range: range)
+        guard clean != "/" else { return root }
+        var info = stat()
+        guard let resolved = ConfinedFile.resolve(clean, in: root), stat(resolved, &info) == 0 else {
+            throw BuildError.at(range, "cache mount source \(GoQuote.quote(m.source)) not found in the cache \(GoQuote.quote(m.effectiveID))")
+        }
+        return resolved
     }
 
     /// A cache mount's persistent directory, taken for its `sharing=` mode. Its identity is the

@@ -216,4 +216,55 @@ final class BuildKitParityTests: BuilderTestCase {
         XCTAssertTrue(trigger.message.contains("cannot copy from stage \"later\", it needs to be defined before current stage \"two\""),
                       trigger.message)
     }
+
+    // frontend/dockerfile testCopyParentsMissingDirectory: `COPY --parents` of a plain path that
+    // does not exist fails as plain COPY does (kiln words it as COPY does: `"/test/nonexistent-file" not found`); a wildcard that
+    // matches nothing copies nothing.
+    func testCopyParentsOfAMissingSource() async throws {
+        try write("test/a/b/c/d/foo", "x")
+        await assertBuildFails("FROM scratch\nCOPY --parents /test/nonexistent-file /out/\n", line: 2,
+                               ["\"/test/nonexistent-file\" not found"])
+        await assertBuildFails("FROM scratch\nCOPY --parents /test/a/./nonexistent /out/\n", line: 2, ["not found"])
+        let (result, _) = try await build("FROM scratch\nCOPY --parents /test/a/b2*/c /out/\nCOPY --parents /test/a/b/c/d /out/\n") { _ in }
+        let dir = try unpack(result)
+        XCTAssertNotNil(info("out/test/a/b/c/d/foo", in: dir))
+    }
+
+    // frontend/dockerfile testCopyInvalidChmod: an octal mode above 07777 or with letters is an
+    // error with BuildKit's message naming the allowed range.
+    func testChmodOutOfRange() async throws {
+        try write("foo", "foo-contents")
+        await assertBuildFails("FROM scratch\nCOPY --chmod=10000 foo /\n", line: 2,
+                               ["invalid chmod parameter: '10000'. it should be octal string and between 0 and 07777"])
+        await assertBuildFails("FROM scratch\nCOPY --chmod=64a foo /\n", line: 2,
+                               ["invalid chmod parameter: '64a'. it should be octal string and between 0 and 07777"])
+        await assertBuildFails("FROM scratch\nARG M=99\nADD --chmod=$M foo /\n", line: 3,
+                               ["invalid chmod parameter: '99'"])
+        let (result, _) = try await build("FROM scratch\nCOPY --chmod=7777 foo /\n") { _ in }
+        XCTAssertEqual(info("foo", in: try unpack(result)).map { $0.st_mode & 0o7777 }, 0o7777)
+    }
+
+    // Dockerfile reference (RUN --mount=type=cache, `source`: subpath in the cache) and
+    // frontend/dockerfile testCacheMountSourceEscape: `source=` selects a path inside the cache;
+    // a symlink there cannot lead out of the cache (the build fails).
+    func testCacheMountSourceSelectsSubpath() async throws {
+        try requireContainers()
+        let base = try await loadBusybox()
+        let dockerfile = """
+        FROM \(base)
+        RUN --mount=type=cache,id=sel,target=/cache mkdir -p /cache/sel && echo inner > /cache/sel/file.txt
+        RUN --mount=type=cache,id=sel,source=sel,target=/picked cat /picked/file.txt
+        """
+        let (_, lines) = try await build(dockerfile, noCache: true) { _ in }
+        XCTAssertTrue(outputLines(lines).contains("inner"), lines.joined(separator: "\n"))
+
+        let escape = """
+        FROM \(base)
+        RUN --mount=type=cache,id=escape,target=/cache rm -rf /cache/sel && ln -s /etc /cache/sel
+        RUN --mount=type=cache,id=escape,source=sel,target=/victim cat /victim/passwd
+        """
+        let error = try await buildError(escape) { $0.noCache = true }
+        XCTAssertEqual(error.range?.start.line, 3, error.message)
+        XCTAssertTrue(error.message.contains("not found in the cache"), error.message)
+    }
 }
