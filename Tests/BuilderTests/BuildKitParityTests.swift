@@ -267,4 +267,26 @@ final class BuildKitParityTests: BuilderTestCase {
         XCTAssertEqual(error.range?.start.line, 3, error.message)
         XCTAssertTrue(error.message.contains("not found in the cache"), error.message)
     }
+
+    // frontend/dockerfile testTargetMistype: an unknown --target names the closest stage, in
+    // BuildKit's suggest.WrapError wording.
+    func testTargetTypoSuggestsTheStage() async throws {
+        do {
+            _ = try await build("FROM scratch AS build\nFROM scratch\n") { $0.target = "bulid" }
+            XCTFail("expected the build to fail")
+        } catch let error as BuildError {
+            XCTAssertTrue(error.message.contains("target stage \"bulid\" could not be found (did you mean build?)"), error.message)
+        }
+    }
+
+    // frontend/dockerfile testArgDefaultExpansion: `ARG BAR=${FOO:?"foo missing"}` fails without
+    // FOO, works with --build-arg FOO, and also with --build-arg BAR (the default is not needed).
+    func testArgDefaultRequiredOnlyWithoutBuildArg() async throws {
+        let dockerfile = "FROM scratch\nARG FOO\nARG BAR=${FOO:?\"foo missing\"}\nENV BAR=$BAR\n"
+        await assertBuildFails(dockerfile, line: 3, ["FOO: foo missing"])
+        let (withFoo, _) = try await build(dockerfile) { $0.buildArgs = ["FOO": "123"] }
+        XCTAssertTrue(withFoo.config.config.env.contains("BAR=123"), "\(withFoo.config.config.env)")
+        let (withBar, _) = try await build(dockerfile) { $0.buildArgs = ["BAR": "456"] }
+        XCTAssertTrue(withBar.config.config.env.contains("BAR=456"), "\(withBar.config.config.env)")
+    }
 }
