@@ -50,6 +50,7 @@ extension Builder {
                     fromKey = key
                 }
             } else {
+                try checkNotLaterStage(from, stageIndex: stageIndex, range: range)
                 let image = try await resolveImage(from, range: range)
                 lowers = try await images.snapshots(for: image)
                 fromKey = "image:\(image.id)"
@@ -209,10 +210,17 @@ extension Builder {
     /// `--chmod`'s octal mode, expanded; nil when not given.
     func chmodMode(_ op: CopyOperands, _ state: StageState, _ range: SourceRange) throws -> UInt32? {
         guard let raw = op.chmod else { return nil }
-        guard let mode = UInt32(try expand(raw, state, range), radix: 8) else {
-            throw BuildError.at(range, "invalid chmod parameter: \(raw)")
+        // Octal 0–07777 only, with BuildKit's message (frontend/dockerfile testCopyInvalidChmod:
+        // `10000` and `64a` are errors naming the allowed range).
+        let text = try expand(raw, state, range)
+        let parsed: Chmod
+        do { parsed = try Chmod.parse(text) } catch { throw BuildError.at(range, error.message) }
+        switch parsed {
+        case .octal(let mode):
+            return mode
+        case .symbolic(let spec):
+            throw BuildError.at(range, "symbolic --chmod=\(spec) is not supported by kiln yet (Dockerfile 1.14 syntax); use an octal mode")
         }
-        return mode
     }
 
     /// Appends the layer cached under `key` with its history entry; false when there is none.

@@ -42,7 +42,15 @@ extension Builder {
                 var text = decl.key
                 var defaultValue: String?
                 if let raw = decl.value {
-                    let expanded = try expand(raw, before, range)
+                    // A default is only needed without a build arg: `ARG BAR=${FOO:?msg}` does not
+                    // fail when BAR is passed (current BuildKit's dispatchArg expands the default
+                    // only then; frontend/dockerfile testArgDefaultExpansion).
+                    let expanded: String
+                    if let given = options.buildArgs[decl.key] {
+                        expanded = (try? expand(raw, before, range)) ?? given
+                    } else {
+                        expanded = try expand(raw, before, range)
+                    }
                     defaultValue = expanded
                     text += "=" + expanded
                 }

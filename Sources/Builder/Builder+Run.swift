@@ -41,9 +41,13 @@ extension Builder {
                                                   state.config.config.user ?? "", noNetwork ? "none" : "host"]
                                  + (hostNetwork ? ["network=host"] : []) + (insecure ? ["security=insecure"] : []) + run.mountSpecs
                                  + (options.extraHosts.isEmpty ? [] : ["extra-hosts"] + options.extraHosts)
-                                 + (try mounts.map { try mountKey($0) })
-                                 + (heredoc?.script.map { ["heredoc-script", $0.name, $0.data] } ?? []))
+                                 + (try mounts.map { try mountKey($0, range: range) })
+                                 + (heredoc?.script.map { ["heredoc-script", $0.name, $0.data] } ?? [])
+                                 + (sandboxHostname.map { ["hostname", $0] } ?? [])
+                                 + (mounts.isEmpty ? [] : ["mount-stubs-removed"]))
         if try appendCachedLayer(key, history: history, state: &state, step: step, title: title) { return }
+        // Proxy build args reach the process without an ARG line, out of the cache key and history.
+        env += Self.proxyEnvironment(options.buildArgs, present: env)
         let dir = try committer.scratchDirectory("run")
         defer { try? FileManager.default.removeItem(at: dir) }
         // Private: the bundle (config.json with the command line and environment) is written here.
@@ -76,12 +80,12 @@ extension Builder {
         let cwd = state.workingDirectory
         let collector = OutputCollector(progress: progress, step: step, redactor: redactor)
         let status: Int32
-        var stubs: [String] = []
+        var stubs: [String] = [], mountStubs: [String] = []
         do {
             let runner = ContainerRunner(runtime: try OCIRuntime.detect(),
                                          stateDirectory: store.location.stateDirectory.appendingPathComponent("runc").path)
             // Not `runStep`: Docker 20.10 keeps the mount targets RUN created (e.g. /etc on
-            // scratch, --mount targets) in the layer, so they are not cleaned out of the upper dir.
+            // scratch) in the layer; --mount targets are removed as current BuildKit does (RunMountStubs).
             let rootfs = dir.appendingPathComponent("rootfs").path
             let lowers = state.snapshots.map(\.path)
             let mount = try trace.phaseSync("mount", step: title) {
@@ -89,15 +93,16 @@ extension Builder {
                                        volatile: true)
             }
             do {
-                let user = userSpec.isEmpty ? UserSpec.root : try UserResolver.resolve(userSpec, rootfs: rootfs)
+                let user = try UserResolver.resolve(userSpec, rootfs: rootfs)
                 var spec = ContainerSpec(rootfs: rootfs, args: args, env: env, cwd: cwd, user: user,
-                                         network: network, mounts: binds)
+                                         hostname: sandboxHostname ?? "buildkitsandbox", network: network, mounts: binds)
                 if !options.extraHosts.isEmpty {
                     spec.etcFiles = .standard(hostname: spec.hostname, network: network, extraHosts: options.extraHosts)
                 }
                 if let resolvConf { spec.etcFiles.resolvConf = resolvConf }
                 if insecure { spec.security = .insecure }
                 stubs = ContainerRunner.missingMountpoints(spec).filter(Self.removedStubs.contains)
+                mountStubs = RunMountStubs.missing(binds.map(\.target), rootfs: rootfs)
                 status = try await trace.phase("container", step: title) {
                     try await runner.run(spec, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
                                          bundleParent: prepared.privateDirectory ?? dir.path,
@@ -109,6 +114,7 @@ extension Builder {
             }
             try trace.phaseSync("unmount", step: title) { try mount.unmount() }
             Self.removeStubs(stubs, upperDir: upper)
+            RunMountStubs.remove(mountStubs, upperDir: upper)
         } catch {
             await prepared.release()
             throw BuildError.at(range, redactor.redact("failed to run the container: \(error)"))
@@ -126,6 +132,14 @@ extension Builder {
         progress.done(step, since: started)
         state.record(history, emptyLayer: false, layerCreated: record.created)
         state.cacheKey = key
+    }
+
+    /// The RUN hostname the `BUILDKIT_SANDBOX_HOSTNAME` build arg sets (BuildKit's dockerui reads it
+    /// like the `hostname` frontend option; moby/buildkit#1301, frontend test
+    /// testDockerfileCheckHostname); nil: `buildkitsandbox`.
+    var sandboxHostname: String? {
+        guard let name = options.buildArgs["BUILDKIT_SANDBOX_HOSTNAME"], !name.isEmpty else { return nil }
+        return name
     }
 
     /// The mount targets BuildKit (v0.8, Docker 20.10) removes again after a RUN when it had to create

@@ -61,7 +61,8 @@ public final class Builder: @unchecked Sendable {
         } catch {
             throw BuildError(error.message, range: error.range)
         }
-        let platform = PlatformArgs(targetStage: options.target)
+        let platform = PlatformArgs(target: Self.platformArgValue(options.platform),
+                                    targetStage: options.target ?? program.stages.last?.name?.lowercased())
         global = GlobalScope(buildArgs: options.buildArgs, platform: platform, escapeToken: program.directives.escape)
         for meta in program.metaArgs {
             do { try global.declare(meta.args) } catch { throw BuildError.at(meta.node.range, "\(error)") }
@@ -167,8 +168,9 @@ public final class Builder: @unchecked Sendable {
         if let base = plan.baseStage[index], let state = finished[base] {
             return state.derived()
         }
+        let platform = try stagePlatform(index)
         if name.lowercased() == "scratch" {
-            let config = ImageConfig(platform: options.platform,
+            let config = ImageConfig(platform: platform,
                                      config: ContainerConfig(env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], workingDir: "/"))
             return epochApplied(StageState(config: config, layers: [], snapshots: [], cacheKey: "scratch"))
         }
@@ -180,7 +182,9 @@ public final class Builder: @unchecked Sendable {
         let started = Date()
         let title = "FROM \(name)"
         let (image, snapshots) = try await BuildProgress.$currentStep.withValue(step) {
-            let image = try await trace.phase("resolve", step: title) { try await resolveImage(name, range: stage.range) }
+            let image = try await trace.phase("resolve", step: title) {
+                try await resolveImage(name, range: stage.range, platform: platform, explicit: stage.platform != nil)
+            }
             return (image, try await trace.phase("snapshots", step: title) { try await images.snapshots(for: image) })
         }
         progress.done(step, since: started)
@@ -200,15 +204,19 @@ public final class Builder: @unchecked Sendable {
         return state
     }
 
-    /// The local image `name`, pulled first when missing (or always with `--pull`). Each name is
-    /// resolved once per build: stages running in parallel on one base share one lookup (or pull).
-    func resolveImage(_ name: String, range: SourceRange?) async throws -> LocalImage {
+    /// The local image `name`, pulled first when missing (or always with `--pull`). Each name (and
+    /// platform) is resolved once per build: stages running in parallel on one base share one lookup
+    /// (or pull). `platform`: the stage's (`FROM --platform`), else the build's target platform; with
+    /// `explicit`, a local image of another platform is not used (it is pulled for `platform`).
+    func resolveImage(_ name: String, range: SourceRange?, platform: Platform? = nil, explicit: Bool = false) async throws -> LocalImage {
         let reference: ImageReference
         do { reference = try ImageReference(parsing: name) } catch {
             throw BuildError("failed to parse image reference \"\(name)\": \(error)", range: range)
         }
-        let task = resolvedImages.task(for: reference.description) {
-            Task { try await self.lookUpOrPull(reference, name: name) }
+        let platform: Platform = platform ?? options.platform
+        let key = "\(reference.description) \(platform) \(explicit)"
+        let task = resolvedImages.task(for: key) {
+            Task { try await self.lookUpOrPull(reference, platform: platform, explicit: explicit) }
         }
         do {
             return try await task.value
@@ -217,13 +225,14 @@ public final class Builder: @unchecked Sendable {
         }
     }
 
-    private func lookUpOrPull(_ reference: ImageReference, name: String) async throws -> LocalImage {
+    private func lookUpOrPull(_ reference: ImageReference, platform: Platform, explicit: Bool) async throws -> LocalImage {
         let range: SourceRange? = nil
-        if !options.pull, let local = try await images.localImage(reference.description) {
+        if !options.pull, let local = try await images.localImage(reference.description),
+           !explicit || Self.samePlatform(local.config.platform, platform) {
             return local
         }
         do {
-            return try await images.pull(reference, platform: options.platform)
+            return try await images.pull(reference, platform: platform)
         } catch {
             throw BuildError("failed to resolve source metadata for \(reference.description): \(error)", range: range)
         }

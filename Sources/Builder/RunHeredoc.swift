@@ -4,7 +4,8 @@ import Foundation
 
 /// How a `RUN` with heredocs runs, as BuildKit's `dispatchRun` decides it (frontend/dockerfile/
 /// dockerfile2llb/convert.go):
-/// - the command is one heredoc marker (`RUN <<EOF`): when the body starts with `#!` it is written
+/// - the command is one heredoc marker (`RUN <<EOF`): when the body (after `<<-` tab stripping)
+///   starts with `#!` it is written
 ///   to `/dev/pipes/<name>` (mode 0755, mounted read-only) and that path is the command; otherwise
 ///   the body itself is the command. `<<-` strips leading tabs; the body is never expanded by
 ///   the frontend (the shell does the expansion).
@@ -48,8 +49,9 @@ struct RunHeredoc: Equatable {
             return RunHeredoc(arguments: [full], script: nil)
         }
         let data = first.chomp ? Heredoc.chomp(first.data) : first.data
-        // BuildKit looks at the body before tab stripping.
-        if first.data.hasPrefix("#!") {
+        // The shebang is looked for after `<<-` tab stripping (moby/buildkit#6402, "Chomp heredoc
+        // before parsing shebang"; before it, a tab-indented `#!` line ran as shell text).
+        if data.hasPrefix("#!") {
             return RunHeredoc(arguments: [pipesDirectory + "/" + first.name], script: (first.name, data))
         }
         return RunHeredoc(arguments: [data], script: nil)

@@ -89,10 +89,12 @@ extension Builder {
     }
 
     /// The cache-key part a mount adds: a bind's source stage or image, a secret's keyed hash.
-    func mountKey(_ m: DockerfileSyntax.Mount) throws -> String {
+    func mountKey(_ m: DockerfileSyntax.Mount, range: SourceRange) throws -> String {
         switch m.type {
         case .bind, .cache:
-            guard !m.from.isEmpty else { return "" }
+            if m.from.isEmpty {
+                return m.type == .bind ? "context:" + (try contextMountDigest(m.source, range: range)) : ""
+            }
             if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = finished[i] {
                 return "stage:" + s.cacheKey
             }
@@ -126,7 +128,8 @@ extension Builder {
                     prepared.binds.append(BindMount(kind: .tmpfs, source: "tmpfs", target: target, readOnly: m.readOnly, size: m.sizeLimit))
                 case .cache:
                     let lease = try await cacheMount(m, index: i, dir: dir, prepared: prepared, range: range)
-                    prepared.binds.append(BindMount(source: lease.path, target: target, readOnly: m.readOnly))
+                    prepared.binds.append(BindMount(source: try cacheSubpath(m, in: lease.path, range: range),
+                                                    target: target, readOnly: m.readOnly))
                 case .bind:
                     let source = try await bindSource(m, index: i, dir: dir, prepared: prepared, range: range)
                     prepared.binds.append(BindMount(source: source, target: target, readOnly: m.readOnly))
@@ -193,6 +196,20 @@ extension Builder {
         prepared.binds.append(BindMount(source: file, target: fileTarget, readOnly: true))
     }
 
+    /// What a cache mount shows: the cache directory, or with `source=` (and no `from=`) that
+    /// path inside it, resolved confined to the cache (a symlink in the cache cannot lead out; a
+    /// missing path is an error). BuildKit: the mount's selector (frontend/dockerfile
+    /// testCacheMountSourceEscape).
+    private func cacheSubpath(_ m: DockerfileSyntax.Mount, in root: String, range: SourceRange) throws -> String {
+        guard m.from.isEmpty, !m.source.isEmpty else { return root }
+        let clean = try Self.cleanSource(m.source, range: range)
+        guard clean != "/" else { return root }
+        guard let cache = try? ConfinedRoot(root), let resolved = (try? cache.resolve(clean)) ?? nil else {
+            throw BuildError.at(range, "cache mount source \(GoQuote.quote(m.source)) not found in the cache \(GoQuote.quote(m.effectiveID))")
+        }
+        return resolved == "/" ? root : root + resolved
+    }
+
     /// A cache mount's persistent directory, taken for its `sharing=` mode. Its identity is the
     /// id with uid/gid/mode (BuildKit bases such a cache on a directory made with them) and,
     /// with `from`, the seed it starts from.
@@ -202,7 +219,7 @@ extension Builder {
         let namespace = options.buildArgs["BUILDKIT_CACHE_MOUNT_NS"] ?? ""
         let id = namespace.isEmpty ? m.effectiveID : namespace + "/" + m.effectiveID
         var parts = [id, "\(String(describing: m.uid))", "\(String(describing: m.gid))", "\(String(describing: m.mode))"]
-        if !m.from.isEmpty { parts += ["from", try mountKey(m), m.source] }
+        if !m.from.isEmpty { parts += ["from", try mountKey(m, range: range), m.source] }
         let base = String(BuildCache.key("cache-mount", parts).prefix(32))
         let root = CacheMounts.directory(stateDirectory: store.location.stateDirectory).path
         let lease = try await CacheMounts.lease(base: base, in: root, sharing: m.sharing ?? .shared) { path in
@@ -236,7 +253,10 @@ extension Builder {
         let origin: String
         if m.from.isEmpty {
             guard let context = options.contextDirectory else { throw BuildError.at(range, "no build context for the bind mount") }
-            root = context
+            // What BuildKit sends of the context: only what .dockerignore lets through (hard links).
+            root = try contextIncluded.map {
+                try Self.filteredTree(context, included: $0, into: dir.appendingPathComponent("context-\(index)"))
+            } ?? context
             origin = "the build context"
         } else {
             var lowers: [URL] = []

@@ -41,7 +41,9 @@ struct StagePlan {
         baseStage = bases
         if let target {
             guard let index = stages.firstIndex(where: { $0.name?.lowercased() == target.lowercased() }) else {
-                throw BuildError("target stage \"\(target)\" could not be found")
+                // BuildKit's suggest.WrapError (frontend/dockerfile testTargetMistype).
+                let hint = Suggestion.buildKit(target, in: stages.compactMap(\.name), caseSensitive: true)
+                throw BuildError("target stage \"\(target)\" could not be found" + (hint.map { " (did you mean \($0)?)" } ?? ""))
             }
             self.target = index
         } else {

@@ -123,7 +123,11 @@ enum RuntimeConfig {
                         security: SecurityOptions = .standard) -> [String: Any] {
         let caps = capabilities(security)
         var userObject: [String: Any] = ["uid": user.uid, "gid": user.gid]
-        if !user.additionalGids.isEmpty { userObject["additionalGids"] = user.additionalGids }
+        // The primary group first, then the supplementary ones (containerd's WithAdditionalGIDs since
+        // CVE-2023-25173; BuildKit's testUserAdditionalGids: `USER 1234:1234` → groups=1234).
+        var groups = [user.gid]
+        for g in user.additionalGids where !groups.contains(g) { groups.append(g) }
+        userObject["additionalGids"] = groups
         return [
             "terminal": terminal,
             "user": userObject,

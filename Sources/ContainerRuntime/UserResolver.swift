@@ -6,7 +6,9 @@ import Glibc
 /// Resolves a Dockerfile `USER` value against an image's /etc/passwd and /etc/group, as Docker and
 /// BuildKit do (runc's `user.GetExecUser`).
 public enum UserResolver {
-    /// - "" → root (0:0), no lookup.
+    /// - "" (no USER) → as "0": root, with root's supplementary groups from /etc/group (the fix for
+    ///   CVE-2023-25173 in containerd/moby, which BuildKit follows: frontend/dockerfile
+    ///   testUserAdditionalGids); 0:0 without groups when the image has no passwd entry for uid 0.
     /// - "uid:gid", both numeric → used as they are, no lookup.
     /// - "name" or "uid" → the passwd entry's uid and primary gid, plus supplementary groups: every
     ///   /etc/group entry listing the user's name. A numeric uid without an entry is fine (gid 0).
@@ -18,7 +20,7 @@ public enum UserResolver {
     /// - Throws: `ContainerRuntimeError` `.user`: "unable to find user NAME: no matching entries in
     ///   passwd file" or "unable to find group NAME: no matching entries in group file".
     public static func resolve(_ user: String, rootfs: String) throws -> UserSpec {
-        if user.isEmpty { return .root }
+        let user = user.isEmpty ? "0" : user
         let parts = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let userArgument = parts[0]
         let groupArgument = parts.count > 1 ? parts[1] : ""

@@ -9,7 +9,7 @@ import Glibc
 /// contents of each matching directory that the pattern (or a parent of it) matches are copied
 /// into the destination under their path relative to that directory; the directories leading
 /// to them are created with their source metadata (fsutil's copy with `IncludePatterns`). A
-/// pattern that matches nothing copies nothing. `--exclude` patterns are relative to the same
+/// pattern that matches nothing copies nothing; a plain operand naming nothing is an error. `--exclude` patterns are relative to the same
 /// directory.
 extension CopyPlanner {
     static func copyParents(_ operand: String, into destination: [String], view: SourceView, copier: inout Copier) throws {
@@ -28,6 +28,12 @@ extension CopyPlanner {
             do { include = try PatternMatcher([cleaned]) } catch {
                 throw CopyError(.unsupported, "invalid --parents pattern \(pattern): \(error)")
             }
+        }
+        // A plain operand (no wildcard) naming nothing fails as a plain COPY does ("/PATH": not
+        // found); a wildcard matching nothing copies nothing (frontend/dockerfile
+        // testCopyParentsMissingDirectory).
+        if !operand.contains(where: { "*?[\\".contains($0) }) {
+            _ = try view.matches(cleaned.isEmpty ? from : from + "/" + cleaned)
         }
         for match in try view.matches(from) {
             try copier.copyIncluded(match, include: include, to: try copier.layer.resolve(destination))

@@ -56,7 +56,7 @@ enum FlagParser {
             }
             let at = FlagLocator.range(of: "--" + name, in: node)
             guard let kind = accepted[name] else {
-                let hint = Suggestion.closest(to: name, in: accepted.keys.sorted(), caseSensitive: true)
+                let hint = Suggestion.buildKit(name, in: accepted.keys.sorted(), caseSensitive: true)
                 throw DockerfileError("unknown flag: --\(name)", range: at, suggestion: hint.map { "did you mean --\($0)?" })
             }
             if parsed.contains(name), kind != .strings {

@@ -55,7 +55,7 @@ public enum Instruction: Sendable, Hashable {
 
     private static func unknownInstruction(_ node: Node) -> DockerfileError {
         let written = node.keywordAsWritten.isEmpty ? node.keyword : node.keywordAsWritten
-        var hint = Suggestion.closest(to: written, in: keywords)
+        var hint = Suggestion.buildKit(written, in: keywords, caseSensitive: false)
         if let match = hint, written == written.lowercased() { hint = match.lowercased() }
         let width = max(1, written.unicodeScalars.count)
         let start = node.range.start

@@ -4,7 +4,7 @@ extension Mount {
         switch key {
         case "type":
             guard let parsed = MountType(rawValue: value.lowercased()) else {
-                let hint = Suggestion.closest(to: value, in: MountType.allCases.map(\.rawValue), caseSensitive: true)
+                let hint = Suggestion.buildKit(value, in: MountType.allCases.map(\.rawValue), caseSensitive: true)
                 throw DockerfileError("unsupported mount type \(GoQuote.quote(value))", suggestion: hint.map { "did you mean \($0)?" })
             }
             type = parsed
@@ -43,7 +43,7 @@ extension Mount {
         case "env":
             env = value
         default:
-            let hint = Suggestion.closest(to: key, in: Mount.knownKeys, caseSensitive: true)
+            let hint = Suggestion.buildKit(key, in: Mount.knownKeys, caseSensitive: true)
             throw DockerfileError("unexpected key '\(key)' in '\(field)'", suggestion: hint.map { "did you mean \($0)?" })
         }
     }

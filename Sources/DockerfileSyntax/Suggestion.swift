@@ -31,4 +31,20 @@ public enum Suggestion {
         }
         return previous[b.count]
     }
+
+    /// BuildKit's rule (util/suggest `Search`): the first candidate at the smallest Levenshtein
+    /// distance below 3, whatever the word's length; an exact match means no suggestion (the
+    /// error is about something else). Case-insensitive matching keeps the candidate's spelling.
+    public static func buildKit(_ word: String, in candidates: some Sequence<String>, caseSensitive: Bool) -> String? {
+        let needle = caseSensitive ? Array(word.unicodeScalars) : Array(word.lowercased().unicodeScalars)
+        var best: String?
+        var bestDistance = 3
+        for candidate in candidates {
+            let hay = caseSensitive ? Array(candidate.unicodeScalars) : Array(candidate.lowercased().unicodeScalars)
+            if hay == needle { return nil }
+            let d = distance(needle, hay)
+            if d < bestDistance { best = candidate; bestDistance = d }
+        }
+        return best
+    }
 }

@@ -46,7 +46,11 @@ struct BuildInput {
         } else if let file {
             path = file.hasPrefix("/") || FileManager.default.fileExists(atPath: file) ? file : context + "/" + file
         } else {
-            path = context + "/Dockerfile"
+            // Without -f: `Dockerfile`, else `dockerfile` (BuildKit's dockerui falls back to the
+            // lower-case name; frontend/dockerfile testDockerfileLowercase).
+            let lower = context + "/dockerfile"
+            path = !FileManager.default.fileExists(atPath: context + "/Dockerfile") && FileManager.default.fileExists(atPath: lower)
+                ? lower : context + "/Dockerfile"
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             printError("ERROR: failed to read dockerfile: open \(path): no such file or directory")

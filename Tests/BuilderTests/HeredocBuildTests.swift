@@ -57,8 +57,16 @@ final class HeredocBuildTests: BuilderTestCase {
             \tprint "world" >> "/dest"
             }
             EOF
+            RUN <<-EOF
+            \t#!/bin/awk -f
+            \tBEGIN {
+            \t\tprint "tabbed" >> "/dest2"
+            \t}
+            EOF
             """)
         XCTAssertEqual(try file("dest", in: result), "hello\nworld\n")
+        // The `<<-` half of the BuildKit test (moby/buildkit#6402: shebang found after tab stripping).
+        XCTAssertEqual(try file("dest2", in: result), "tabbed\n")
     }
 
     // testRunComplexHeredoc: several heredocs (and file-descriptor heredocs) are handed back to

@@ -30,6 +30,16 @@ final class RunHeredocTests: XCTestCase {
         XCTAssertEqual(result?.script?.data, "#!/bin/sh\necho hi\n")
     }
 
+    // frontend/dockerfile testRunShebangHeredoc (`RUN <<-EOF` with a tab-indented `#!/bin/awk -f`),
+    // moby/buildkit#6402: the shebang is looked for after `<<-` strips the tabs.
+    func testTabIndentedShebangIsAScriptAfterChomp() throws {
+        let result = try resolve("RUN <<-EOF\n\t#!/bin/awk -f\n\tBEGIN { print 1 }\nEOF\n")
+        XCTAssertEqual(result?.arguments, ["/dev/pipes/EOF"])
+        XCTAssertEqual(result?.script?.data, "#!/bin/awk -f\nBEGIN { print 1 }\n")
+        // Without `-`, the tabs stay and the body is shell text.
+        XCTAssertNil(try resolve("RUN <<EOF\n\t#!/bin/awk -f\nEOF\n")?.script)
+    }
+
     func testOtherLinesAreReassembledForTheShell() throws {
         XCTAssertEqual(try resolve("RUN <<A cat /dev/stdin <<B\none\nA\ntwo\nB\n"),
                        RunHeredoc(arguments: ["<<A cat /dev/stdin <<B\none\nA\ntwo\nB"], script: nil))

@@ -31,6 +31,20 @@ final class UserResolverTests: XCTestCase {
         XCTAssertEqual(try resolve("5:web"), UserSpec(uid: 5, gid: 33, additionalGids: []))
     }
 
+    // CVE-2023-25173 (containerd/moby fix, followed by BuildKit: frontend/dockerfile
+    // testUserAdditionalGids): with no USER the process is root with root's supplementary
+    // groups from /etc/group, exactly as `USER root` or `USER 0`.
+    func testNoUserGetsRootsSupplementaryGroups() throws {
+        try "root:x:0:\nwheel:x:10:root\nstaff:x:50:app,web\n".write(toFile: rootfs + "/etc/group", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try resolve(""), UserSpec(uid: 0, gid: 0, additionalGids: [10]))
+        XCTAssertEqual(try resolve("root"), UserSpec(uid: 0, gid: 0, additionalGids: [10]))
+        XCTAssertEqual(try resolve("0"), UserSpec(uid: 0, gid: 0, additionalGids: [10]))
+        XCTAssertEqual(try resolve("0:0"), UserSpec(uid: 0, gid: 0, additionalGids: []))
+        // No passwd file (scratch): plain root.
+        try FileManager.default.removeItem(atPath: rootfs + "/etc/passwd")
+        XCTAssertEqual(try resolve(""), UserSpec(uid: 0, gid: 0, additionalGids: []))
+    }
+
     func testUnknownNamesUseDockersMessages() {
         XCTAssertThrowsError(try resolve("nobody")) { error in
             XCTAssertEqual("\(error)", "unable to find user nobody: no matching entries in passwd file")
