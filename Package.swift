@@ -81,7 +81,7 @@ let package = Package(
         // kiln run/ps/logs/stop/kill/rm/exec/port through the built binary (busybox fixture, runc).
         .testTarget(name: "RunTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "TestVectors"]),
         // kiln audit over images built by kiln from crafted Dockerfiles (busybox fixture) and the Debian base.
-        .testTarget(name: "AuditTests", dependencies: ["Audit", "ImageSpec", "ImageStore", "LayerArchive", "TestVectors"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "ImageArchive", "ImageSpec", "ImageStore", "LayerArchive", "TestVectors"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "TestVectors"]),
         .testTarget(name: "BuilderTests", dependencies: [
             "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "Distribution", "TestVectors",

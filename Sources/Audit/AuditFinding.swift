@@ -70,6 +70,12 @@ public struct FileSize: Sendable, Codable, Hashable {
     public var path: String
     public var size: Int64
     public var layer: Int
+
+    public init(path: String, size: Int64, layer: Int) {
+        self.path = path
+        self.size = size
+        self.layer = layer
+    }
 }
 
 /// Wasted space: dive's efficiency score and wasted bytes, plus the bytes that are really hidden.

@@ -40,7 +40,7 @@ struct AuditState {
         for entry in history {
             if entry.emptyLayer { ofHistory.append(nil); continue }
             ofHistory.append(aligned ? instructions.count : nil)
-            instructions.append(entry.createdBy)
+            instructions.append(entry.createdBy.map(SecretMask.redact))
         }
         layerInstructions = aligned ? instructions : Array(repeating: nil, count: subject.manifest.layers.count)
         layerOfHistory = ofHistory

@@ -33,7 +33,7 @@ enum ConfigFindings {
                     rule: "SecretInHistory", category: .secret, severity: .high,
                     message: "Possible \(match.kind) '\(match.masked)' in the image history (docker history shows it; build args a RUN used are recorded there)",
                     layer: layerOfHistory.indices.contains(index) ? layerOfHistory[index] : nil,
-                    instruction: line, masked: match.masked, historyIndex: index))
+                    instruction: SecretMask.redact(line), masked: match.masked, historyIndex: index))
             }
         }
         return findings
@@ -48,7 +48,7 @@ enum ConfigFindings {
     static func instruction(setting name: String, in config: ImageConfig) -> String? {
         config.history.reversed().compactMap(\.createdBy).first { line in
             (line.contains("ENV ") || line.contains("LABEL ")) && line.contains(name)
-        }
+        }.map(SecretMask.redact)
     }
 
     static func risks(_ config: ImageConfig) -> [AuditFinding] {

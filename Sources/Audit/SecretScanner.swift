@@ -17,6 +17,22 @@ enum SecretMask {
         return String(String.UnicodeScalarView(scalars.prefix(2))) + "…" + String(String.UnicodeScalarView(scalars.suffix(2)))
     }
 
+    /// `text` with every secret `SecretDetector` finds in it replaced by its masked form, so
+    /// history lines can be shown.
+    static func redact(_ text: String) -> String {
+        let hits = SecretDetector.scan(line: text)
+        guard !hits.isEmpty else { return text }
+        var scalars = Array(text.unicodeScalars)
+        for hit in hits.reversed() {
+            let lower = max(hit.columns.lowerBound - 1, 0), upper = min(hit.columns.upperBound, scalars.count)
+            guard lower < upper else { continue }
+            let value = String(String.UnicodeScalarView(scalars[lower..<upper]))
+            let masked = hit.kind == "private key" ? hit.masked : mask(value, fallback: hit.masked)
+            scalars.replaceSubrange(lower..<upper, with: Array(masked.unicodeScalars))
+        }
+        return String(String.UnicodeScalarView(scalars))
+    }
+
     /// The hits of `SecretDetector` in one line, masked.
     static func scan(line text: String, number: Int) -> [SecretMatch] {
         let scalars = Array(text.unicodeScalars)
