@@ -21,6 +21,8 @@ PACKAGES=(
   runc             # ContainerRuntime: runs RUN steps in containers (crun fails on cgroup v1 hybrid hosts)
   openssh-client   # Builder: kiln build --ssh ID=KEYFILE starts ssh-agent/ssh-add; SSHMountTests (ssh-keygen)
   passt            # ContainerNetwork: pasta, the user-space network of `kiln run` containers and published ports
+  python3-venv     # AuditTests: a venv for the SPDX/CycloneDX schema validators (pip-installed there; skipped when pip fails)
+  debootstrap      # AuditTests, InteropTests: shared/tools/debian-base makes the Debian base image
 )
 
 missing=()
