@@ -52,6 +52,12 @@ enum ConfigFindings {
     }
 
     static func risks(_ config: ImageConfig) -> [AuditFinding] {
+        var config = config
+        config.history = config.history.map { entry in
+            var entry = entry
+            entry.createdBy = entry.createdBy.map(SecretMask.redact)
+            return entry
+        }
         var findings: [AuditFinding] = []
         let container = config.config
         let user = (container.user ?? "").split(separator: ":").first.map(String.init) ?? ""
