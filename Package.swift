@@ -64,13 +64,15 @@ let package = Package(
         .target(name: "ContainerNetwork"),
         // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.
         .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "LayerVariants", "DockerfileSyntax", "ShellWords"]),
+        // `kiln audit`: reads an image's layers once each and reports secrets, wasted space, risky settings and an SBOM. Never writes to the store.
+        .target(name: "Audit", dependencies: ["ImageSpec", "LayerArchive", "ImageStore", "BuildChecks"]),
         .executableTarget(
             name: "kiln",
             dependencies: [
                 "ContainerNetwork",
                 "DockerfileSyntax", "ShellWords", "ContextFilter", "BuildChecks",
                 "ImageSpec", "ImageStore", "Images", "Distribution", "Builder", "LayerArchive", "ImageArchive",
-                "ContainerRuntime", "LayerVariants",
+                "ContainerRuntime", "LayerVariants", "Audit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -95,6 +97,8 @@ let package = Package(
         .testTarget(name: "ContainerNetworkTests", dependencies: ["ContainerNetwork"]),
         // kiln run/ps/logs/stop/kill/rm/exec/port through the built binary (busybox fixture, runc).
         .testTarget(name: "RunTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "TestVectors"]),
+        // kiln audit over images built by kiln from crafted Dockerfiles (busybox fixture) and the Debian base.
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "ImageArchive", "ImageSpec", "ImageStore", "LayerArchive", "TestVectors"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "TestVectors"]),
         .testTarget(name: "BuilderTests", dependencies: [
             "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "Distribution", "TestVectors",

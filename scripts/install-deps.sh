@@ -26,6 +26,8 @@ PACKAGES=(
   iproute2         # ContainerNetworkTests: ip sets up the fake host namespace outbound tests run in
   tmux             # CLITests: the terminal progress view, driven and captured in a real terminal
   busybox-static   # scripts/demo.sh: the demo's own base image (scripts/make-base-image.sh)
+  python3-venv     # AuditTests: a venv for the SPDX/CycloneDX schema validators (pip-installed there; skipped when pip fails)
+  debootstrap      # AuditTests, InteropTests: shared/tools/debian-base makes the Debian base image
 )
 
 missing=()

@@ -43,7 +43,17 @@ public enum SecretDetector {
     /// Whether a literal value is random enough to be a credential rather than a word or path.
     public static func looksRandom(_ value: [Unicode.Scalar]) -> Bool {
         guard value.count >= minimumLength, !value.contains("$"), !value.contains("`"), value.first != "/" else { return false }
+        guard !isDottedName(value) else { return false }
         return entropy(value) >= minimumEntropy
+    }
+
+    /// A reverse-DNS or dotted identifier (`org.freedesktop.policykit.exec.path`): three or more
+    /// dot-separated parts of lower-case letters, `-` and `_` only. Names, not credentials.
+    static func isDottedName(_ value: [Unicode.Scalar]) -> Bool {
+        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count >= 3 && parts.allSatisfy { part in
+            !part.isEmpty && part.allSatisfy { ("a"..."z").contains($0) || $0 == "-" || $0 == "_" }
+        }
     }
 
     /// `source` with the text of each single-line range replaced by `*`, so diagnostics can show

@@ -3,9 +3,9 @@
 /// Example and template files are not secrets: `.env.example`, `.env.sample`, `.env.template`,
 /// `.env.dist` and `.env.defaults` (and the same suffixes on `*.env`) are left out, as are public
 /// keys (`*.pub`).
-enum SecretFiles {
+public enum SecretFiles {
     /// What kind of secret `path` (context-relative, `/`-separated) looks like, or nil.
-    static func kind(of path: String) -> String? {
+    public static func kind(of path: String) -> String? {
         let components = path.split(separator: "/").map { String($0) }
         guard let base = components.last?.lowercased() else { return nil }
         let parent = components.count >= 2 ? components[components.count - 2].lowercased() : ""
@@ -25,7 +25,7 @@ enum SecretFiles {
     }
 
     /// `.git/…` paths are reported once, as the `.git/` directory.
-    static func reportedName(of path: String) -> String {
+    public static func reportedName(of path: String) -> String {
         var prefix: [Substring] = []
         for component in path.split(separator: "/") {
             prefix.append(component)

@@ -141,6 +141,11 @@ enum AssignmentScanner {
     private static func judge(name: String, _ s: [Unicode.Scalar], _ range: Range<Int>) -> SecretHit? {
         guard isSensitive(name), !isSwitch(name) else { return nil }
         var value = range
+        // A quoted value ends at its closing quote: `key="a.b.c">/usr/bin/x</annotate>` is the value `a.b.c`.
+        if let quote = s[value].first, quote == "\"" || quote == "'", let close = s[(value.lowerBound + 1)..<value.upperBound].firstIndex(of: quote),
+           close < value.upperBound - 1, !s[(close + 1)..<value.upperBound].allSatisfy({ $0 == "\"" || $0 == "'" || $0 == ";" }) {
+            value = value.lowerBound..<(close + 1)
+        }
         while value.count >= 2, let first = s[value].first, first == "\"" || first == "'" { value = (value.lowerBound + 1)..<value.upperBound }
         while value.count >= 1, let last = s[value].last, last == "\"" || last == "'" || last == ";" { value = value.lowerBound..<(value.upperBound - 1) }
         guard SecretDetector.looksRandom(Array(s[value])), !isKeyFingerprint(s[value]) else { return nil }
@@ -160,5 +165,53 @@ enum AssignmentScanner {
         }
         if let b = start { words.append(b..<s.count) }
         return words
+    }
+}
+
+/// A cheap test that a line cannot hold anything ``SecretDetector/scan(line:)`` would report, so
+/// callers scanning much text (every file of an image's layers) run the full scan only on lines
+/// that could. Never rejects a line the full scan would flag: every detector needs one of these
+/// needles (a token prefix, `PRIVATE KEY`, `://`, or a sensitive name fragment), compared
+/// without regard to ASCII case.
+enum SecretPrefilter {
+    static let needles: [[UInt8]] = {
+        var words = Set(TokenPatterns.patterns.flatMap(\.prefixes).map { $0.lowercased() })
+        words.formUnion(AssignmentScanner.sensitiveFragments)
+        words.formUnion(AssignmentScanner.sensitiveParts)
+        words.formUnion(["private key", "://"])
+        return words.map { Array($0.utf8) }
+    }()
+
+    /// Needles grouped by their first byte.
+    static let byFirstByte: [[[UInt8]]] = {
+        var table = Array(repeating: [[UInt8]](), count: 256)
+        for needle in needles { table[Int(needle[0])].append(needle) }
+        return table
+    }()
+
+    static func mayMatch(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = line.count
+        var i = 0
+        while i < count {
+            let candidates = byFirstByte[Int(lower(line[i]))]
+            if !candidates.isEmpty {
+                for needle in candidates where i + needle.count <= count {
+                    var j = 1
+                    while j < needle.count, lower(line[i + j]) == needle[j] { j += 1 }
+                    if j == needle.count { return true }
+                }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
+}
+
+extension SecretDetector {
+    /// Whether `line` (UTF-8 bytes) might hold a secret; false means ``scan(line:)`` finds nothing.
+    public static func mayContainSecret(utf8 line: UnsafeBufferPointer<UInt8>) -> Bool {
+        SecretPrefilter.mayMatch(line)
     }
 }

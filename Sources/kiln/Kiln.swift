@@ -9,6 +9,7 @@ struct Kiln: AsyncParsableCommand {
         subcommands: [
             VersionCommand.self,
             CheckCommand.self,
+            AuditCommand.self,
             DebugCommand.self,
             BuildCommand.self,
             PullCommand.self, PushCommand.self, ImagesCommand.self, TagCommand.self, RmiCommand.self,
