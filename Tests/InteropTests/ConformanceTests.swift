@@ -7,6 +7,13 @@ import XCTest
 /// each case's symlinks from its case-links.json, so the shared references are used as they are.
 /// Skipped when not root (RUN needs a runtime) or when KILN_SKIP_CONFORMANCE is set.
 final class ConformanceTests: XCTestCase {
+    /// Cases where kiln follows current BuildKit on purpose (issue 21) and Docker 20.10's reference
+    /// differs; each names the BuildKit change. docs/BUILDKIT.md lists them too. Any other failure fails.
+    static let currentBuildKit: [String: String] = [
+        "up-mount-targets-mount": "BuildKit v0.11 (moby/buildkit#3307, #3314): empty RUN --mount targets are removed from the layer",
+        "up-mount-cache-by-ownership": "BuildKit v0.11 (moby/buildkit#3307, #3314): an empty cache-mount target is removed from the layer",
+    ]
+
     func testConformanceSuite() throws {
         guard geteuid() == 0 else { throw XCTSkip("needs root (RUN steps run in runc)") }
         guard ProcessInfo.processInfo.environment["KILN_SKIP_CONFORMANCE"] == nil else { throw XCTSkip("KILN_SKIP_CONFORMANCE is set") }
@@ -24,6 +31,10 @@ final class ConformanceTests: XCTestCase {
         let failures = lines.filter { $0.hasPrefix("FAIL") || $0.hasPrefix("ERROR") }
         print("conformance: \(summary)\n" + failures.joined(separator: "\n"))
         XCTAssertGreaterThan(numbers[0], 0, "no conformance case ran: \(summary)")
-        XCTAssertEqual(numbers[1], 0, "conformance \(summary); failing cases:\n" + failures.joined(separator: "\n"))
+        let unexpected = failures.filter { line in
+            let name = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? ""
+            return !(line.hasPrefix("FAIL") && Self.currentBuildKit[name] != nil)
+        }
+        XCTAssertEqual(unexpected, [], "conformance \(summary); unexpected failures:\n" + unexpected.joined(separator: "\n"))
     }
 }
