@@ -49,10 +49,12 @@ final class ParentsExcludeTests: XCTestCase {
         XCTAssertNil(headers["out/a/x/other"])
     }
 
-    // A pattern that matches nothing copies nothing, without an error (BuildKit copies `/` with
-    // the operand as include pattern); the destination directory is still made.
+    // A wildcard that matches nothing copies nothing, without an error (BuildKit copies `/` with
+    // the operand as include pattern); the destination directory is still made. A plain path that
+    // does not exist fails as plain COPY does (issue 21).
     func testParentsPatternMatchingNothingCopiesNothing() throws {
-        XCTAssertEqual(Set(try plan(CopyRequest(sources: ["nothing/here"], destination: "/out/", parents: true)).keys), ["out/"])
+        XCTAssertEqual(Set(try plan(CopyRequest(sources: ["nothing/*"], destination: "/out/", parents: true)).keys), ["out/"])
+        XCTAssertThrowsError(try plan(CopyRequest(sources: ["nothing/here"], destination: "/out/", parents: true)))
     }
 
     // `!` re-includes below an excluded directory; an excluded directory whose content stays
