@@ -32,6 +32,13 @@ enum Prune {
         return text == "y" || text == "yes"
     }
 
+    /// Docker's report of what a prune removed: a "Deleted …:" section (nothing when `lines` is
+    /// empty), followed by a blank line unless `blankLine` is false.
+    static func printSection(_ title: String, _ lines: [String], blankLine: Bool = true) {
+        guard !lines.isEmpty else { return }
+        printOut("\(title):\n" + lines.joined(separator: "\n") + (blankLine ? "\n" : ""))
+    }
+
     struct ContainerResult {
         var removed: [String] = []
         var bytes: Int64 = 0
@@ -142,9 +149,7 @@ struct ContainerPruneCommand: AsyncParsableCommand {
     func run() async throws {
         guard Prune.confirm("WARNING! This will remove all stopped containers.", force: force) else { return }
         let result = Prune.containers(try store.location())
-        if !result.removed.isEmpty {
-            printOut("Deleted Containers:\n" + result.removed.joined(separator: "\n") + "\n")
-        }
+        Prune.printSection("Deleted Containers", result.removed)
         printOut("Total reclaimed space: \(HumanUnits.size4(result.bytes))")
     }
 }
@@ -164,9 +169,7 @@ struct ImagePruneCommand: AsyncParsableCommand {
             : "WARNING! This will remove all dangling images."
         guard Prune.confirm(warning, force: force) else { return }
         let result = try await ImageCommandSupport.withService(store) { try await Prune.images($0, all: all) }
-        if !result.lines.isEmpty {
-            printOut("Deleted Images:\n" + result.lines.joined(separator: "\n") + "\n")
-        }
+        Prune.printSection("Deleted Images", result.lines)
         printOut("Total reclaimed space: \(HumanUnits.size4(result.blobBytes + result.snapshotBytes))")
     }
 }
@@ -186,9 +189,7 @@ struct BuilderPruneCommand: AsyncParsableCommand {
             : "WARNING! This will remove all dangling build cache (steps of no image in the store)."
         guard Prune.confirm(warning, force: force) else { return }
         let result = try await ImageCommandSupport.withService(store) { try await Prune.buildCache($0, all: all) }
-        if !result.removed.isEmpty {
-            printOut("Deleted build cache objects:\n" + result.removed.joined(separator: "\n"))
-        }
+        Prune.printSection("Deleted build cache objects", result.removed, blankLine: false)
         printOut("Total reclaimed space: \(HumanUnits.size4(result.bytes))")
     }
 }
@@ -226,15 +227,9 @@ struct PruneCommand: AsyncParsableCommand {
             }
             return (images, cache)
         }
-        if !containers.removed.isEmpty {
-            printOut("Deleted Containers:\n" + containers.removed.joined(separator: "\n") + "\n")
-        }
-        if !images.lines.isEmpty {
-            printOut("Deleted Images:\n" + images.lines.joined(separator: "\n") + "\n")
-        }
-        if !cache.removed.isEmpty {
-            printOut("Deleted build cache objects:\n" + cache.removed.joined(separator: "\n") + "\n")
-        }
+        Prune.printSection("Deleted Containers", containers.removed)
+        Prune.printSection("Deleted Images", images.lines)
+        Prune.printSection("Deleted build cache objects", cache.removed)
         let total = containers.bytes + images.blobBytes + images.snapshotBytes + cache.bytes
         printOut("Total reclaimed space: \(HumanUnits.size4(total))")
     }
