@@ -55,6 +55,8 @@ struct BuildCache {
         guard enabled,
               let data = try? Data(contentsOf: directory.appendingPathComponent(key + ".json")),
               var record = try? JSONDecoder().decode(Record.self, from: data),
+              // Held first, then checked: a prune in another process cannot take the layer meanwhile.
+              (try? store.hold(blobs: [record.layer.digest])) != nil,
               store.contains(record.layer.digest) else { return nil }
         used.insert(key)
         if record.created == nil {

@@ -16,6 +16,16 @@ extension ImageService {
     /// snapshots below (such a layer is unpacked after them).
     /// Throws ``ImagesError`` (`incomplete`) when a layer blob is missing, `LayerArchiveError` for
     /// a bad archive.
+    /// Holds every blob of `image` (manifest, config, layers) against a prune or rmi in another
+    /// process, then checks that all of them are still present: an image found by name a moment
+    /// ago may have lost its blobs to a prune before the hold. False when any is gone (pull or
+    /// build it again); a held, complete image stays complete until this process ends.
+    public func holdComplete(_ image: LocalImage) throws -> Bool {
+        let blobs = [image.manifestDescriptor.digest, image.configDescriptor.digest] + image.manifest.layers.map(\.digest)
+        try store.hold(blobs: blobs)
+        return blobs.allSatisfy { store.contains($0) }
+    }
+
     public func snapshots(for image: LocalImage) async throws -> [URL] {
         let diffIDs = image.config.rootfs.diffIDs
         guard diffIDs.count == image.manifest.layers.count else {

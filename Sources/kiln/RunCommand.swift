@@ -81,6 +81,9 @@ struct RunCommand: AsyncParsableCommand {
                 // An image ID names a local image only: never a pull of repository "sha256".
                 throw ImagesError(.noSuchImage, "No such image: \(imageName)")
             }
+            if let image = found, !ImageService.looksLikeImageID(imageName), try !service.holdComplete(image) {
+                found = nil  // its blobs went to a prune meanwhile: pulled again below
+            }
             if found == nil {
                 let reference = try ImageCommandSupport.reference(imageName)
                 printError("Unable to find image '\(reference.familiar)' locally")
