@@ -62,6 +62,10 @@ let package = Package(
         .target(name: "ContainerRuntime", dependencies: ["ConfinedFS"]),
         // A container's user-space network (pasta): outbound connectivity and published ports, no host firewall.
         .target(name: "ContainerNetwork"),
+        // Containers: their records in the store, the session that runs one (root filesystem, runtime,
+        // log, exit), the detached monitor, health checks, the network attachment, stop/kill/rm/start.
+        // Never parses flags or prints: the CLI does, from the ContainerErrors it throws.
+        .target(name: "Containers", dependencies: ["ContainerRuntime", "ContainerNetwork", "ImageSpec", "ImageStore", "Images"]),
         // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.
         .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "LayerVariants", "DockerfileSyntax", "ShellWords"]),
         // `kiln audit`: reads an image's layers once each and reports secrets, wasted space, risky settings and an SBOM. Never writes to the store.
@@ -72,7 +76,7 @@ let package = Package(
                 "ContainerNetwork",
                 "DockerfileSyntax", "ShellWords", "ContextFilter", "BuildChecks",
                 "ImageSpec", "ImageStore", "Images", "Distribution", "Builder", "LayerArchive", "ImageArchive",
-                "ContainerRuntime", "LayerVariants", "Audit",
+                "ContainerRuntime", "LayerVariants", "Audit", "Containers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -95,6 +99,8 @@ let package = Package(
         .testTarget(name: "InteropTests", dependencies: ["TestVectors"]),
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "LayerArchive", "TestVectors"]),
         .testTarget(name: "ContainerNetworkTests", dependencies: ["ContainerNetwork"]),
+        // The Containers module called directly: records, lookup, the engine's errors (no binary).
+        .testTarget(name: "ContainersTests", dependencies: ["Containers", "ImageStore", "TestVectors"]),
         // kiln run/ps/logs/stop/kill/rm/exec/port through the built binary (busybox fixture, runc).
         .testTarget(name: "RunTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "TestVectors"]),
         // kiln audit over images built by kiln from crafted Dockerfiles (busybox fixture) and the Debian base.

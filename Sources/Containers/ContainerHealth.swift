@@ -2,16 +2,24 @@ import ContainerRuntime
 import Foundation
 
 /// The image's HEALTHCHECK as `kiln run` records it (durations in seconds, 0 = Docker's default).
-struct HealthSettings: Codable {
+public struct HealthSettings: Codable, Sendable {
     /// `["CMD", args…]` or `["CMD-SHELL", command]`.
-    var test: [String]
-    var interval: Double
-    var timeout: Double
-    var startPeriod: Double
-    var retries: Int
+    public var test: [String]
+    public var interval: Double
+    public var timeout: Double
+    public var startPeriod: Double
+    public var retries: Int
+
+    public init(test: [String], interval: Double, timeout: Double, startPeriod: Double, retries: Int) {
+        self.test = test
+        self.interval = interval
+        self.timeout = timeout
+        self.startPeriod = startPeriod
+        self.retries = retries
+    }
 
     /// The argv the test runs.
-    var argv: [String] {
+    public var argv: [String] {
         guard let kind = test.first else { return [] }
         return kind == "CMD-SHELL" ? ["/bin/sh", "-c", test.dropFirst().joined(separator: " ")] : Array(test.dropFirst())
     }

@@ -5,10 +5,10 @@ import Images
 
 /// Images that containers use cannot be deleted from under them (Docker's rmi conflicts): the
 /// image's layer snapshots are the lower layers of its containers' root filesystems.
-enum ContainerImageUse {
+public enum ContainerImageUse {
     /// Docker's conflict message when removing `name` would delete `image` while a container uses
     /// it: always for a running container ("cannot be forced"), without `force` for a stopped one.
-    static func conflict(removing name: String, image: LocalImage, force: Bool, location: StoreLocation) -> String? {
+    public static func conflict(removing name: String, image: LocalImage, force: Bool, location: StoreLocation) -> String? {
         let namedReference = (try? ImageReference(parsing: name)).flatMap { image.references.contains($0) ? $0 : nil }
         if namedReference != nil, image.references.count > 1 { return nil }  // only untags
         let containers = ContainerStore(location: location)

@@ -12,19 +12,26 @@ import Synchronization
 ///
 /// `env` (with the `-e`/`--env-file` values) is only ever held in memory here and passed to the
 /// runtime through a pipe.
-struct ContainerSession {
-    let location: StoreLocation
-    let record: ContainerRecord
-    let env: [String]
+public struct ContainerSession {
+    public let location: StoreLocation
+    public let record: ContainerRecord
+    public let env: [String]
     /// In the foreground the output also goes to kiln's stdout/stderr (and stdin comes from kiln's).
-    let foreground: Bool
+    public let foreground: Bool
 
-    var containers: ContainerStore { ContainerStore(location: location) }
+    public init(location: StoreLocation, record: ContainerRecord, env: [String], foreground: Bool) {
+        self.location = location
+        self.record = record
+        self.env = env
+        self.foreground = foreground
+    }
+
+    public var containers: ContainerStore { ContainerStore(location: location) }
 
     /// Runs the container; `ready` is called once it runs (or failed to start, with the message).
     /// Returns the exit status: the process's, 125 when kiln could not run it, 126/127 when the
     /// command could not be invoked / found (as Docker).
-    func run(ready: (_ failure: String?, _ status: Int32) -> Void) -> Int32 {
+    public func run(ready: (_ failure: String?, _ status: Int32) -> Void) -> Int32 {
         let folder = containers.folder(record.id)
         let rootfs = folder.appendingPathComponent("rootfs").path
         let mount: OverlayMount
@@ -44,8 +51,7 @@ struct ContainerSession {
         unlink(networkFailureFile)
         if networkNeedsHook {
             // The network is attached between the namespaces' creation and the process's start.
-            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-            spec.createRuntimeHooks = [[executable, "__network-hook", "--root", location.root.path, record.id]]
+            spec.createRuntimeHooks = [[KilnExecutable.path, "__network-hook", "--root", location.root.path, record.id]]
         }
         let runner: ContainerRunner
         do {
@@ -132,7 +138,7 @@ struct ContainerSession {
     }
 
     /// Where `kiln __network-hook` leaves its error message when it cannot attach the network.
-    var networkFailureFile: String { containers.folder(record.id).appendingPathComponent("network-error").path }
+    public var networkFailureFile: String { containers.folder(record.id).appendingPathComponent("network-error").path }
 
     private var networkFailure: String? {
         guard let data = FileManager.default.contents(atPath: networkFailureFile), !data.isEmpty else { return nil }
@@ -152,13 +158,13 @@ struct ContainerSession {
         var spec = ContainerSpec(rootfs: rootfs, args: record.command, env: env, cwd: record.workingDir.isEmpty ? "/" : record.workingDir,
                                  user: user, hostname: hostname, network: network, mounts: mounts, readOnlyRootfs: record.readOnly,
                                  terminal: record.tty, etcFiles: etcFiles(hostname: hostname, network: network))
-        spec.security = try SecurityOptionFlags.options(seccomp: record.seccomp, noNewPrivileges: record.noNewPrivileges ?? false)
+        spec.security = try record.securityOptions()
         return spec
     }
 
     /// Docker's /etc files; a `private` network names pasta's DNS forwarder.
     private func etcFiles(hostname: String, network: NetworkMode) -> EtcFiles {
-        var files = EtcFiles.standard(hostname: hostname, network: network, extraHosts: AddHosts.hostsLines(record.extraHosts ?? []))
+        var files = EtcFiles.standard(hostname: hostname, network: network, extraHosts: ContainerHosts.lines(record.extraHosts ?? []))
         if record.network == "private",
            let host = try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8),
            let resolv = UserNetwork.resolvConf(hostResolvConf: host) {
@@ -228,7 +234,7 @@ struct ContainerSession {
 }
 
 @discardableResult
-func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+public func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
     var rest = bytes[...]
     while !rest.isEmpty {
         let count = rest.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -314,11 +320,11 @@ final class ContainerLog: Sendable {
 
 /// Forwards the signals a user sends kiln (SIGINT, SIGTERM, …) to a process: the runtime, which
 /// forwards them to the container's process.
-final class SignalForwarder: @unchecked Sendable {
+public final class SignalForwarder: @unchecked Sendable {
     static let forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
     private var sources: [DispatchSourceSignal] = []
 
-    init(to pid: Int32) {
+    public init(to pid: Int32) {
         for sig in Self.forwarded {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
@@ -328,7 +334,7 @@ final class SignalForwarder: @unchecked Sendable {
         }
     }
 
-    func stop() {
+    public func stop() {
         for source in sources { source.cancel() }
         for sig in Self.forwarded { signal(sig, SIG_DFL) }
     }

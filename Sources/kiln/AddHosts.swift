@@ -1,4 +1,5 @@
 import ArgumentParser
+import Containers
 import Foundation
 
 /// Docker's `--add-host HOST:IP` (also `HOST=IP`) for `kiln run` and the RUN steps of `kiln build`:
@@ -31,12 +32,7 @@ enum AddHosts {
     }
 
     /// /etc/hosts lines of `HOST:IP` entries.
-    static func hostsLines(_ entries: [String]) -> [String] {
-        entries.compactMap { entry in
-            guard let colon = entry.firstIndex(of: ":") else { return nil }
-            return String(entry[entry.index(after: colon)...]) + "\t" + String(entry[..<colon])
-        }
-    }
+    static func hostsLines(_ entries: [String]) -> [String] { ContainerHosts.lines(entries) }
 
     private static func invalid(_ flag: String, _ status: Int32) -> ExitCode {
         printError("kiln: error: invalid argument \"\(flag)\" for \"--add-host\" flag: invalid IP address in add-host (use HOST:IP or HOST:host-gateway)")

@@ -1,31 +1,34 @@
 import ArgumentParser
 import ContainerRuntime
+import Containers
 import DockerfileSyntax
 import Foundation
 import ImageStore
 
-/// The containers of the store named by `--root`, and the runtime that runs them.
+/// The containers of the store named by `--root`, and the engine that acts on them (the
+/// Containers module); its failures printed as `kiln: error: MESSAGE`.
 struct ContainerContext {
     let location: StoreLocation
-    let containers: ContainerStore
+    let control: ContainerControl
+    var containers: ContainerStore { control.containers }
 
     init(_ options: StoreOptions) throws {
         location = try options.location()
-        containers = ContainerStore(location: location)
+        control = ContainerControl(location: location)
     }
 
     func runner() throws -> ContainerRunner {
-        do {
-            return ContainerRunner(runtime: try OCIRuntime.detect(), stateDirectory: ContainerStore.runtimeRoot(location))
-        } catch {
-            printError("kiln: error: \(error)")
-            throw ExitCode(1)
-        }
+        try reportingContainerErrors { try control.runner() }
+    }
+
+    /// The container `name` names, or Docker's message and exit status 1.
+    func find(_ name: String) throws -> ContainerRecord {
+        try reportingContainerErrors { try containers.find(name) }
     }
 
     /// Docker's multi-container commands (stop, kill, rm): `body` acts on each named container, whose
-    /// name is printed when it returns true; a failure (reported by `body` or `find`) does not stop the
-    /// rest, and the command then exits 1.
+    /// name is printed when it returns true; a failure (reported by `body` or thrown) does not stop
+    /// the rest, and the command then exits 1.
     func forEach(_ names: [String], _ body: (ContainerRecord, String) throws -> Bool) throws {
         var failed = false
         for name in names {
@@ -40,34 +43,15 @@ struct ContainerContext {
         }
         if failed { throw ExitCode(1) }
     }
+}
 
-    /// Stops a running container: its stop signal (or `signal`), then SIGKILL after `timeout`
-    /// seconds (default 10). False (the error printed) for an invalid signal.
-    func stop(_ record: ContainerRecord, signal: String?, timeout: Int?) throws -> Bool {
-        let signalName = signal ?? record.stopSignal
-        guard let number = Signals.number(signalName) else {
-            printError("kiln: error: invalid signal: \(signalName)")
-            return false
-        }
-        if containers.state(record.id).status == "running" {
-            let runner = try self.runner()
-            runner.signal(record.id, number)
-            if !waitForExit(record.id, timeout: TimeInterval(timeout ?? 10)) {
-                runner.signal(record.id, SIGKILL)
-                _ = waitForExit(record.id, timeout: 30)
-            }
-        }
-        return true
-    }
-
-    /// Waits until the container's monitor recorded its exit; false after `timeout` seconds.
-    func waitForExit(_ id: String, timeout: TimeInterval) -> Bool {
-        let start = Date()
-        while Date().timeIntervalSince(start) < timeout {
-            if containers.state(id).status != "running" { return true }
-            usleep(50_000)
-        }
-        return containers.state(id).status != "running"
+/// Runs `body`; a ContainerError is printed as `kiln: error: MESSAGE` and kiln exits with its status.
+func reportingContainerErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ContainerError {
+        printError("kiln: error: \(error.message)")
+        throw ExitCode(error.status)
     }
 }
 
@@ -201,7 +185,8 @@ struct StopCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try ContainerContext(store)
         try context.forEach(containers) { record, _ in
-            try context.stop(record, signal: signal, timeout: time)
+            try context.control.stop(record, signal: signal, timeout: time)
+            return true
         }
     }
 }
@@ -222,12 +207,10 @@ struct KillCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         try context.forEach(containers) { record, name in
-            guard context.containers.state(record.id).status == "running",
-                  try context.runner().signal(record.id, number) else {
+            guard try context.control.kill(record, signal: number) else {
                 printError("kiln: error: Cannot kill container: \(name): Container \(record.id) is not running")
                 return false
             }
-            if number == SIGKILL { _ = context.waitForExit(record.id, timeout: 10) }
             return true
         }
     }
@@ -244,16 +227,8 @@ struct RmCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ContainerContext(store)
-        try context.forEach(containers) { record, name in
-            if context.containers.state(record.id).status == "running" {
-                guard force else {
-                    printError("kiln: error: cannot remove container \"/\(record.name)\": container is running: stop the container before removing or force remove")
-                    return false
-                }
-                try context.runner().signal(record.id, SIGKILL)
-                _ = context.waitForExit(record.id, timeout: 30)
-            }
-            context.containers.remove(record.id)
+        try context.forEach(containers) { record, _ in
+            try context.control.remove(record, force: force)
             return true
         }
     }
@@ -270,7 +245,7 @@ struct PortCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ContainerContext(store)
-        let record = try context.containers.find(container)
+        let record = try context.find(container)
         var mappings = record.ports
         if let port {
             let parts = port.split(separator: "/").map(String.init)
@@ -316,7 +291,7 @@ struct ExecCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let context = try ContainerContext(store)
-        let record = try context.containers.find(containerAndCommand[0])
+        let record = try context.find(containerAndCommand[0])
         let runner = try context.runner()
         guard context.containers.state(record.id).status == "running", let state = runner.state(record.id),
               state.status == "running" else {
@@ -334,7 +309,7 @@ struct ExecCommand: AsyncParsableCommand {
         let containerEnv = ((try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(state.pid)/environ"))) ?? Data())
             .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         // Docker's exec environment: the container's, TERM=xterm with a terminal, then -e.
-        let processEnv = RunEnvironment.replaceOrAppend(RunEnvironment.replaceOrAppend(containerEnv, tty ? ["TERM=xterm"] : []),
+        let processEnv = ContainerEnvironment.replaceOrAppend(ContainerEnvironment.replaceOrAppend(containerEnv, tty ? ["TERM=xterm"] : []),
                                                         try RunEnvironment.userValues(env, envFiles: []))
         let process = ExecProcess(args: Array(containerAndCommand.dropFirst()), env: processEnv,
                                   cwd: workdir ?? (record.workingDir.isEmpty ? "/" : record.workingDir),

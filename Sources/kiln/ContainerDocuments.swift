@@ -1,3 +1,4 @@
+import Containers
 import DockerfileSyntax
 import Foundation
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Containers
 import Foundation
 import ImageSpec
 import Images
@@ -83,7 +84,7 @@ struct InspectOptions: ParsableArguments {
            let data = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(state.pid)/environ")), !data.isEmpty {
             return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         }
-        return RunEnvironment.merge(hostname: record.shortID, tty: record.tty, imageEnv: record.imageEnv ?? [], userEnv: [])
+        return ContainerEnvironment.merge(hostname: record.shortID, tty: record.tty, imageEnv: record.imageEnv ?? [], userEnv: [])
     }
 }
 

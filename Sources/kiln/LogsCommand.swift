@@ -1,4 +1,5 @@
 import ArgumentParser
+import Containers
 import Foundation
 
 /// `kiln logs [-f] [-t] [-n N|--tail N] [--since T] [--until T] CONTAINER`, as `docker logs`:

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Builder
+import Containers
 import Foundation
 import ImageSpec
 import ImageStore

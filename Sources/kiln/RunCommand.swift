@@ -1,5 +1,6 @@
 import ArgumentParser
 import ContainerRuntime
+import Containers
 import Foundation
 import ImageSpec
 import ImageStore
@@ -167,10 +168,10 @@ struct RunCommand: AsyncParsableCommand {
         draft.seccomp = security.seccomp
         draft.noNewPrivileges = security.noNewPrivileges ? true : nil
         let containers = ContainerStore(location: location)
-        let record = try containers.create(draft, nameGenerated: name == nil)
-        let processEnv = RunEnvironment.merge(hostname: record.shortID, tty: tty, imageEnv: config.env, userEnv: userEnv)
+        let record = try reportingContainerErrors { try containers.create(draft, nameGenerated: name == nil) }
+        let processEnv = ContainerEnvironment.merge(hostname: record.shortID, tty: tty, imageEnv: config.env, userEnv: userEnv)
         if detach {
-            try ContainerMonitor.start(record, env: processEnv, location: location, removeOnFailure: true)
+            try reportingContainerErrors { try ContainerMonitor.start(record, env: processEnv, location: location, removeOnFailure: true) }
             printOut(id)
             return
         }
@@ -201,9 +202,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// `kiln __monitor ID` (hidden): runs a detached container until it ends. Reads the container's
-/// environment (JSON array) from stdin, answers `ok` or `error STATUS MESSAGE` on stdout once the
-/// container runs, then closes both.
+/// `kiln __monitor ID` (hidden): runs a detached container until it ends (ContainerMonitor.serve).
 struct MonitorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "__monitor", shouldDisplay: false)
 
@@ -212,34 +211,6 @@ struct MonitorCommand: AsyncParsableCommand {
     @Argument var id: String
 
     func run() async throws {
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { break }
-            bytes += buffer[0..<count]
-        }
-        let null = open("/dev/null", O_RDWR)
-        dup2(null, 0)
-        let env = (try? JSONDecoder().decode([String].self, from: Data(bytes))) ?? []
-        bytes = []
-        let location = try store.location()
-        let containers = ContainerStore(location: location)
-        let record = try containers.record(id)
-        let session = ContainerSession(location: location, record: record, env: env, foreground: false)
-        var reported = false
-        let status = session.run { failure, status in
-            guard !reported else { return }
-            reported = true
-            let answer = failure.map { "error \(status) \($0)" } ?? "ok"
-            writeAll(1, Array((answer + "\n").utf8))
-            dup2(null, 1)
-        }
-        if !reported {
-            writeAll(1, Array("ok\n".utf8))
-            dup2(null, 1)
-        }
-        throw ExitCode(status)
+        throw ExitCode(try ContainerMonitor.serve(location: try store.location(), id: id))
     }
 }

@@ -33,16 +33,4 @@ struct SecurityOptionFlags {
             }
         }
     }
-
-    /// The runtime options a container record asks for.
-    static func options(seccomp: String?, noNewPrivileges: Bool) throws -> SecurityOptions {
-        var options = SecurityOptions.standard
-        options.noNewPrivileges = noNewPrivileges
-        switch seccomp {
-        case nil: break
-        case "unconfined"?: options.seccomp = .unconfined
-        case let json?: options.seccomp = .profile(try SeccompProfile.decode(Data(json.utf8), source: "the container's seccomp profile"))
-        }
-        return options
-    }
 }

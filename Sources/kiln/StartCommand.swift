@@ -1,6 +1,6 @@
 import ArgumentParser
+import Containers
 import Foundation
-import ImageStore
 
 /// `kiln start CONTAINER...` and `kiln restart [-t S] CONTAINER...`, as `docker start`/`restart`:
 /// a stopped container runs again, detached, over the writable layer it kept (a monitor process
@@ -16,27 +16,9 @@ struct StartCommand: AsyncParsableCommand {
         let context = try ContainerContext(store)
         try context.forEach(containers) { record, _ in
             guard context.containers.state(record.id).status != "running" else { return true }
-            return try Self.start(record, context: context)
+            try context.control.start(record)
+            return true
         }
-    }
-
-    /// Starts a stopped container; false (after the error is printed) when it cannot run.
-    static func start(_ record: ContainerRecord, context: ContainerContext) throws -> Bool {
-        guard !record.autoRemove || context.containers.state(record.id).status == "created" else {
-            printError("kiln: error: container \(record.shortID) was started with --rm and cannot be restarted")
-            return false
-        }
-        // The previous run's monitor unmounts the root filesystem after recording the exit.
-        let previous = context.containers.state(record.id).monitorPID
-        let deadline = Date().addingTimeInterval(30)
-        while previous > 0, kill(previous, 0) == 0 || errno != ESRCH, Date() < deadline { usleep(50_000) }
-        let env = RunEnvironment.merge(hostname: record.shortID, tty: record.tty, imageEnv: record.imageEnv ?? [], userEnv: [])
-        do {
-            try ContainerMonitor.start(record, env: env, location: context.location)
-        } catch is ExitCode {
-            return false
-        }
-        return true
     }
 }
 
@@ -51,8 +33,9 @@ struct RestartCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try ContainerContext(store)
         try context.forEach(containers) { record, _ in
-            guard try context.stop(record, signal: nil, timeout: time) else { return false }
-            return try StartCommand.start(record, context: context)
+            try context.control.stop(record, signal: nil, timeout: time)
+            try context.control.start(record)
+            return true
         }
     }
 }

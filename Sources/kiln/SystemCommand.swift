@@ -1,5 +1,6 @@
 import Builder
 import ArgumentParser
+import Containers
 import DockerfileSyntax
 import Foundation
 import ImageSpec
