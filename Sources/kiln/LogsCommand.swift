@@ -38,7 +38,7 @@ struct LogsCommand: AsyncParsableCommand {
             if n >= 0 { tailCount = n }
         }
         let context = try ContainerContext(store)
-        let record = try context.containers.find(container)
+        let record = try context.find(container)
         let path = context.containers.logFile(record.id).path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         defer { if fd >= 0 { close(fd) } }
