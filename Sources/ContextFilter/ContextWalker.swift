@@ -55,7 +55,28 @@ public enum ContextWalkError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 }
 
+/// How a context walk matches paths and which excluded directories it still enters: the two rules
+/// kiln follows, chosen by the caller (the builder chooses in `LegacyContextWalk`, `kiln check` in
+/// `CheckContext`).
+public enum ContextExclusionRule: Sendable, Hashable {
+    /// BuildKit's fsutil today: each path is matched with its parent's results
+    /// (``PatternMatcher/matchesUsingParentResults(_:parent:)``); an excluded directory is entered
+    /// when some exception (`!`) pattern could match inside it
+    /// (``ContextWalker/mayReinclude(insideExcludedDirectory:)``), and is reported only when
+    /// something below it is included.
+    case parentResults
+    /// Docker 20.10's BuildKit (fsutil of that era, the builder's reference engine): each path is
+    /// matched alone with the deprecated ``PatternMatcher/matches(_:)``; an excluded directory is
+    /// entered only when an exception pattern's text is the directory or starts with `dir/`, and
+    /// is then reported itself, included below it or not. So `!**/x` does not reach into an
+    /// excluded directory, and `!dir/sub/file` keeps `dir` itself.
+    case docker2010
+}
+
 /// Walks a build context like BuildKit's fsutil walker and returns what gets sent.
+///
+/// The rules below are those of ``ContextExclusionRule/parentResults`` (the default); see
+/// ``ContextExclusionRule/docker2010`` for how Docker 20.10 differs.
 ///
 /// * Depth-first; the entries of each directory in byte-wise name order; a directory comes before
 ///   its contents. Symlinks are reported as links and never followed (the root itself is followed).
@@ -73,14 +94,28 @@ public enum ContextWalkError: Error, Sendable, Equatable, CustomStringConvertibl
 ///   name that is not valid UTF-8 has its bad bytes replaced by U+FFFD.
 public struct ContextWalker: Sendable {
     public let matcher: PatternMatcher
+    public let rule: ContextExclusionRule
 
-    public init(matcher: PatternMatcher) {
+    public init(matcher: PatternMatcher, rule: ContextExclusionRule = .parentResults) {
         self.matcher = matcher
+        self.rule = rule
     }
 
     /// - Throws: a pattern error from ``PatternMatcher/init(_:)``.
-    public init(patterns: [String]) throws(PatternError) {
+    public init(patterns: [String], rule: ContextExclusionRule = .parentResults) throws(PatternError) {
         self.matcher = try PatternMatcher(patterns)
+        self.rule = rule
+    }
+
+    /// Whether the walk enters the excluded directory `directory` (relative, slash-separated),
+    /// by the walker's rule.
+    public func entersExcluded(directory: String) -> Bool {
+        switch rule {
+        case .parentResults:
+            return mayReinclude(insideExcludedDirectory: directory)
+        case .docker2010:
+            return matcher.patterns.contains { $0.isExclusion && ($0.text == directory || $0.text.hasPrefix(directory + "/")) }
+        }
     }
 
     /// Whether the walk must still descend into the excluded directory `directory` (relative,
@@ -139,7 +174,12 @@ public struct ContextWalker: Sendable {
             let excluded: Bool
             let info: MatchInfo
             do {
-                (excluded, info) = try matcher.matchesUsingParentResults(entry.path, parent: stack[top].info)
+                switch rule {
+                case .parentResults:
+                    (excluded, info) = try matcher.matchesUsingParentResults(entry.path, parent: stack[top].info)
+                case .docker2010:
+                    (excluded, info) = (try matcher.matches(entry.path), MatchInfo())
+                }
             } catch {
                 throw .pattern(error)
             }
@@ -155,9 +195,11 @@ public struct ContextWalker: Sendable {
                     stack.append(Frame(relative: relative, absolute: absolute, info: info,
                                        names: try Self.list(absolute), pending: nil))
                 }
-            } else if entry.kind == .directory && mayReinclude(insideExcludedDirectory: entry.path) {
+            } else if entry.kind == .directory && entersExcluded(directory: entry.path) {
+                let reportedNow = rule == .docker2010
+                if reportedNow { entries.append(entry) }
                 stack.append(Frame(relative: relative, absolute: absolute, info: info,
-                                   names: try Self.list(absolute), pending: entry))
+                                   names: try Self.list(absolute), pending: reportedNow ? nil : entry))
             }
         }
         return entries

@@ -20,7 +20,8 @@ enum CheckContext {
         }
         let entries: [ContextEntry]
         do {
-            entries = try ContextWalker(matcher: matcher).walk(root)
+            // What today's BuildKit sends (the builder follows Docker 20.10's rule: LegacyContextWalk).
+            entries = try ContextWalker(matcher: matcher, rule: .parentResults).walk(root)
         } catch {
             printError("error: cannot read build context: \(error)")
             throw ExitCode(1)
