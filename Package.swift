@@ -67,7 +67,7 @@ let package = Package(
         // Never parses flags or prints: the CLI does, from the ContainerErrors it throws.
         .target(name: "Containers", dependencies: ["ContainerRuntime", "ContainerNetwork", "ImageSpec", "ImageStore", "Images"]),
         // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.
-        .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "LayerVariants", "DockerfileSyntax", "ShellWords"]),
+        .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "LayerVariants", "DockerfileSyntax", "ShellWords", "Images"]),
         // `kiln audit`: reads an image's layers once each and reports secrets, wasted space, risky settings and an SBOM. Never writes to the store.
         .target(name: "Audit", dependencies: ["ImageSpec", "LayerArchive", "ImageStore", "BuildChecks"]),
         .executableTarget(
@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "RunTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "TestVectors"]),
         // kiln audit over images built by kiln from crafted Dockerfiles (busybox fixture) and the Debian base.
         .testTarget(name: "AuditTests", dependencies: ["Audit", "ImageArchive", "ImageSpec", "ImageStore", "LayerArchive", "TestVectors"]),
-        .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "TestVectors"]),
+        .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "Images", "Distribution", "TestVectors"]),
         .testTarget(name: "BuilderTests", dependencies: [
             "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "Distribution", "TestVectors",
         ]),

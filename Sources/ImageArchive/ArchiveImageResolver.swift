@@ -1,11 +1,14 @@
 import Foundation
 import ImageSpec
 import ImageStore
+import Images
 
-/// Finds images in the store by the names `kiln save` accepts, as `docker save` does:
-/// `name:tag` or `name@digest` (that reference), `name` alone (every tag of the repository),
-/// or an image ID — the config digest, `sha256:<hex>` or a unique hex prefix (saved without names).
-/// IDs are found among named images; an unnamed image can be given by its full manifest digest.
+/// Finds images in the store by the names `kiln save` accepts, as `docker save` does. The lookup
+/// of one name is ImageService.localImage, kiln's one resolver (`name:tag`, `name@digest`, an image
+/// ID or a unique prefix of it, dangling images by ID); `docker save` adds two rules of its own:
+/// `name` alone is every tag of the repository, and a full manifest digest names a manifest the
+/// store holds without a name. An image named by its reference keeps that name in the archive; one
+/// named by its ID is saved without names.
 public struct ArchiveImageResolver: Sendable {
     public let store: ContentStore
 
@@ -15,7 +18,7 @@ public struct ArchiveImageResolver: Sendable {
 
     /// The images `names` denote, in order, merged when two names denote one manifest.
     /// Throws ``ArchiveError`` (`imageNotFound`, `ambiguous`).
-    public func resolve(_ names: [String]) throws -> [ArchiveImage] {
+    public func resolve(_ names: [String], with images: ImageService) async throws -> [ArchiveImage] {
         let tagged = try storeCall { try store.list() }
         var result: [ArchiveImage] = []
         func add(_ descriptor: Descriptor, _ reference: ImageReference?) {
@@ -28,19 +31,27 @@ public struct ArchiveImageResolver: Sendable {
             }
         }
         for name in names {
-            if let reference = try? ImageReference(parsing: name, addingDefaultTag: false) {
-                if reference.tag == nil, reference.digest == nil {
-                    let all = tagged.filter { $0.reference.name == reference.name }
-                    if !all.isEmpty {
-                        for image in all { add(image.descriptor, image.reference) }
-                        continue
-                    }
-                } else if let descriptor = try storeCall({ try store.resolve(reference) }) {
-                    add(descriptor, reference)
+            if let reference = try? ImageReference(parsing: name, addingDefaultTag: false), reference.tag == nil, reference.digest == nil {
+                let all = tagged.filter { $0.reference.name == reference.name }
+                if !all.isEmpty {
+                    for image in all { add(image.descriptor, image.reference) }
                     continue
                 }
             }
-            if let descriptor = try findByID(name, in: tagged) ?? untaggedManifest(name) {
+            let found: LocalImage?
+            do {
+                found = try await images.localImage(name)
+            } catch let error as ImagesError where error.code == .ambiguous {
+                throw ArchiveError(.ambiguous, error.message)
+            }
+            if let image = found {
+                // The stored descriptor (an index stays an index); the image's own manifest when dangling.
+                let named = (try? ImageReference(parsing: name)).flatMap { image.references.contains($0) ? $0 : nil }
+                let stored = try (named ?? image.references.first).flatMap { reference in try storeCall { try store.resolve(reference) } }
+                add(stored ?? image.manifestDescriptor, named)
+                continue
+            }
+            if let descriptor = untaggedManifest(name) {
                 add(descriptor, nil)
                 continue
             }
@@ -62,20 +73,5 @@ public struct ArchiveImageResolver: Sendable {
         let mediaType: MediaType? = probe.mediaType.flatMap { MediaType($0) } ?? (probe.manifests != nil ? .ociIndex : probe.config != nil ? .ociManifest : nil)
         guard let mediaType, mediaType.isIndex || mediaType.isManifest else { return nil }
         return Descriptor(mediaType: mediaType, digest: digest, size: Int64(bytes.count))
-    }
-
-    private func findByID(_ text: String, in tagged: [TaggedImage]) throws -> Descriptor? {
-        var hex = text.lowercased()
-        if hex.hasPrefix("sha256:") { hex.removeFirst(7) }
-        guard !hex.isEmpty, hex.count <= 64, hex.allSatisfy(\.isHexDigit) else { return nil }
-        var matches: [Digest: Descriptor] = [:]
-        for image in tagged {
-            guard let id = try? imageID(of: image.descriptor) else { continue }
-            if id.hex.hasPrefix(hex) { matches[id] = image.descriptor }
-        }
-        guard matches.count <= 1 else {
-            throw ArchiveError(.ambiguous, "\(text) matches \(matches.count) images; give more of the ID")
-        }
-        return matches.values.first
     }
 }

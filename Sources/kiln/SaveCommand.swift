@@ -32,11 +32,12 @@ struct SaveCommand: AsyncParsableCommand {
             printError("error: cowardly refusing to save to a terminal. Use the -o flag or redirect")
             throw ExitCode(1)
         }
-        let contentStore = try store.openStore()
-        try await runArchiveCommand {
-            let resolved = try ArchiveImageResolver(store: contentStore).resolve(images)
-            try await ImageExporter(store: contentStore).export(resolved, format: ArchiveFormat(rawValue: format)!, to: destination,
-                                                                compression: try compression.resolved())
+        try await ImageCommandSupport.withService(store) { service in
+            try await runArchiveCommand {
+                let resolved = try await ArchiveImageResolver(store: service.store).resolve(images, with: service)
+                try await ImageExporter(store: service.store).export(resolved, format: ArchiveFormat(rawValue: format)!, to: destination,
+                                                                     compression: try compression.resolved())
+            }
         }
     }
 }

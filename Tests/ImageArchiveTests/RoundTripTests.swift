@@ -1,7 +1,9 @@
+import Distribution
 import Foundation
 import ImageArchive
 import ImageSpec
 import ImageStore
+import Images
 import XCTest
 
 final class RoundTripTests: ArchiveTestCase {
@@ -96,13 +98,26 @@ final class RoundTripTests: ArchiveTestCase {
     func testSaveByIDHasNoRepoTagsAndResolverFindsPrefixes() async throws {
         let (a, image) = try await storeWithBusybox()
         let resolver = ArchiveImageResolver(store: a)
+        let registry = RegistryClient()
+        let service = ImageService(store: a, registry: registry, progress: SilentProgress())
+        defer { Task { try? await registry.shutdown() } }
         let id = try resolver.imageID(of: image.manifestDescriptor)
-        let byID = try resolver.resolve([String(id.hex.prefix(12))])
+        let byID = try await resolver.resolve([String(id.hex.prefix(12))], with: service)
         XCTAssertEqual(byID.map(\.references), [[]])
-        XCTAssertEqual(try resolver.resolve(["busybox"]).map(\.references), [[Self.busyboxRef]])
-        XCTAssertEqual(try resolver.resolve(["busybox:latest", id.description]).count, 1)
-        XCTAssertThrowsError(try resolver.resolve(["nosuch:tag"])) { error in
-            XCTAssertEqual((error as? ArchiveError)?.code, .imageNotFound)
+        XCTAssertEqual(byID.map(\.manifestDescriptor.digest), [image.manifestDescriptor.digest])
+        let byName = try await resolver.resolve(["busybox"], with: service)
+        XCTAssertEqual(byName.map(\.references), [[Self.busyboxRef]])
+        let both = try await resolver.resolve(["busybox:latest", id.description], with: service)
+        XCTAssertEqual(both.count, 1)
+        // A full manifest digest names the manifest even when nothing tags it.
+        let byManifest = try await resolver.resolve([image.manifestDescriptor.digest.description], with: service)
+        XCTAssertEqual(byManifest.map(\.references), [[]])
+        do {
+            _ = try await resolver.resolve(["nosuch:tag"], with: service)
+            XCTFail("expected imageNotFound")
+        } catch let error as ArchiveError {
+            XCTAssertEqual(error.code, .imageNotFound)
+            XCTAssertEqual(error.message, "No such image: nosuch:tag")
         }
     }
 
