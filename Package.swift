@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
+        // The formatting every module's one error type shares (message, hint, cause). No kiln deps.
+        .target(name: "ErrorReporting"),
         // Shell-word expansion exactly as BuildKit's frontend does it ($VAR, ${VAR:-x}, quotes, word splitting).
         .target(name: "ShellWords"),
         // .dockerignore files and BuildKit's context-filter pattern matching.
@@ -24,7 +26,7 @@ let package = Package(
         // Build checks: BuildKit's lint rules plus the tutorial's security and cache advice.
         .target(name: "BuildChecks", dependencies: ["DockerfileSyntax", "ShellWords", "ContextFilter"]),
         // OCI/Docker image value types: digests, media types, descriptors, manifests, configs, platforms, references.
-        .target(name: "ImageSpec", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "ImageSpec", dependencies: ["ErrorReporting", .product(name: "Crypto", package: "swift-crypto")]),
         // The fuzz body shared by the libFuzzer binary (scripts/fuzz.sh) and the regression tests.
         .target(name: "KilnFuzz", dependencies: ["DockerfileSyntax", "ShellWords", "LayerArchive", "ImageSpec"]),
         // The one way kiln touches an image's or container's root filesystem from the host: every path
@@ -40,18 +42,18 @@ let package = Package(
         // libzstd, as a system library (libzstd-dev): zstd layers (push/save --compression zstd, pulls).
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Streaming tar read/write, gzip, zstd, OCI layer semantics (whiteouts), confined layer apply, layer diffs.
-        .target(name: "LayerArchive", dependencies: ["CZlib", "CDeflate", "CZstd", "ImageSpec"]),
+        .target(name: "LayerArchive", dependencies: ["CZlib", "CDeflate", "CZstd", "ImageSpec", "ErrorReporting"]),
         // The on-disk content store: an OCI image layout with verified ingest, references, snapshots, GC.
-        .target(name: "ImageStore", dependencies: ["ImageSpec"]),
+        .target(name: "ImageStore", dependencies: ["ImageSpec", "ErrorReporting"]),
         // Compressed variants of uncompressed store layers for images leaving the machine (push, save):
         // compressed once on all cores, remembered per diffID + compression + level.
         .target(name: "LayerVariants", dependencies: ["ImageSpec", "ImageStore", "LayerArchive"]),
         // OCI distribution-spec registry client: auth (Bearer/Basic), pull and push primitives. Streams; never writes files.
         .target(name: "Distribution", dependencies: ["ImageSpec", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Images locally and in registries: pull, push, list, remove, layer snapshots. Composes the store, the registry client and layer unpacking.
-        .target(name: "Images", dependencies: ["ImageSpec", "ImageStore", "Distribution", "LayerArchive", "LayerVariants"]),
+        .target(name: "Images", dependencies: ["ImageSpec", "ImageStore", "Distribution", "LayerArchive", "LayerVariants", "ErrorReporting"]),
         // COPY/ADD semantics: which files a COPY or ADD adds, as layer entries, without a container.
-        .target(name: "CopyPlanner", dependencies: ["LayerArchive", "ContextFilter", "ImageSpec", "CZlib", "ConfinedFS"]),
+        .target(name: "CopyPlanner", dependencies: ["LayerArchive", "ContextFilter", "ImageSpec", "CZlib", "ConfinedFS", "ErrorReporting"]),
         // `kiln build`: Dockerfile stages -> layers and config in the store (RUN, COPY/ADD, metadata, cache).
         .target(name: "Builder", dependencies: [
             "DockerfileSyntax", "ShellWords", "ContextFilter", "ImageSpec", "ImageStore", "LayerArchive", "Images", "CopyPlanner", "ContainerRuntime",
@@ -59,15 +61,15 @@ let package = Package(
             "ConfinedFS",
         ]),
         // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs.
-        .target(name: "ContainerRuntime", dependencies: ["ConfinedFS"]),
+        .target(name: "ContainerRuntime", dependencies: ["ConfinedFS", "ErrorReporting"]),
         // A container's user-space network (pasta): outbound connectivity and published ports, no host firewall.
         .target(name: "ContainerNetwork"),
         // Containers: their records in the store, the session that runs one (root filesystem, runtime,
         // log, exit), the detached monitor, health checks, the network attachment, stop/kill/rm/start.
         // Never parses flags or prints: the CLI does, from the ContainerErrors it throws.
-        .target(name: "Containers", dependencies: ["ContainerRuntime", "ContainerNetwork", "ImageSpec", "ImageStore", "Images"]),
+        .target(name: "Containers", dependencies: ["ContainerRuntime", "ContainerNetwork", "ImageSpec", "ImageStore", "Images", "ErrorReporting"]),
         // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.
-        .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "LayerVariants", "DockerfileSyntax", "ShellWords", "Images"]),
+        .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "LayerVariants", "DockerfileSyntax", "ShellWords", "Images", "ErrorReporting"]),
         // `kiln audit`: reads an image's layers once each and reports secrets, wasted space, risky settings and an SBOM. Never writes to the store.
         .target(name: "Audit", dependencies: ["ImageSpec", "LayerArchive", "ImageStore", "BuildChecks"]),
         .executableTarget(

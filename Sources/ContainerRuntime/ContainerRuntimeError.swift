@@ -1,3 +1,4 @@
+import ErrorReporting
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +7,7 @@ import Glibc
 ///
 /// `message` says what went wrong and, where it can, what to do next; `path` names the file or
 /// directory concerned when there is one.
-public struct ContainerRuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ContainerRuntimeError: ReportableError, Sendable, Equatable {
     /// What kind of failure this is, for callers that branch on it.
     public enum Kind: Sendable, Equatable {
         /// No usable OCI runtime (runc/crun) was found, or the chosen one cannot start containers.
@@ -37,11 +38,9 @@ public struct ContainerRuntimeError: Error, Sendable, Equatable, CustomStringCon
         self.errno = errno
     }
 
-    public var description: String {
-        var text = message
-        if let path { text += " (\(path))" }
-        return text
-    }
+    /// The file or directory the failure concerns, after the message.
+    public var cause: String? { path }
+    public static var causeStyle: CauseStyle { .inParentheses }
 
     /// An error of `kind` from the current `errno`, naming the failed operation.
     static func system(_ kind: Kind, _ operation: String, path: String? = nil,

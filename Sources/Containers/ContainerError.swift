@@ -1,9 +1,10 @@
+import ErrorReporting
 import Foundation
 
 /// A container operation that failed, with the message kiln prints (`kiln: error: MESSAGE`) and the
 /// exit status Docker's CLI gives that failure (1 for a missing container, 125 when the container
 /// could not be created or started, the container's own status otherwise).
-public struct ContainerError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ContainerError: ReportableError, Sendable, Equatable {
     public var message: String
     public var status: Int32
 
@@ -11,6 +12,4 @@ public struct ContainerError: Error, Sendable, Equatable, CustomStringConvertibl
         self.message = message
         self.status = status
     }
-
-    public var description: String { message }
 }

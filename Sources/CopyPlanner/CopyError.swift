@@ -1,5 +1,7 @@
+import ErrorReporting
+
 /// Why a `COPY`/`ADD` cannot be planned. `description` is worded as BuildKit prints it.
-public struct CopyError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct CopyError: ReportableError, Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// A source operand names nothing (or only `.dockerignore`d files).
         case notFound
@@ -20,8 +22,6 @@ public struct CopyError: Error, Sendable, Equatable, CustomStringConvertible {
         self.kind = kind
         self.message = message
     }
-
-    public var description: String { message }
 
     /// `failed to compute cache key: "/NAME": not found`, as BuildKit reports a missing source.
     static func notFound(_ path: String) -> CopyError {

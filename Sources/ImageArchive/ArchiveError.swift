@@ -1,8 +1,10 @@
+import ErrorReporting
+
 /// The one error type of the `ImageArchive` module.
 ///
 /// `message` says what went wrong and what to do next; `code` lets callers branch; `cause` keeps
 /// the underlying error's text (a ``StoreError``, a tar error, an `errno` text) when there is one.
-public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ArchiveError: ReportableError, Sendable, Equatable {
     public enum Code: String, Sendable, Equatable {
         /// The archive is not a docker-archive, OCI archive or OCI layout, or a JSON document in it is invalid.
         case invalidArchive
@@ -33,10 +35,5 @@ public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible 
         self.code = code
         self.message = message
         self.cause = cause
-    }
-
-    public var description: String {
-        guard let cause else { return message }
-        return "\(message): \(cause)"
     }
 }

@@ -1,9 +1,11 @@
+import ErrorReporting
+
 /// The one error type of the `ImageSpec` module.
 ///
 /// `message` says what is wrong with the input in words a user can act on; `code` lets callers branch
 /// without matching on text. Messages for image references follow Docker's wording
 /// (`invalid reference format: repository name must be lowercase`) so users see what they know.
-public struct ImageSpecError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ImageSpecError: ReportableError, Sendable, Equatable {
     /// What kind of value was rejected.
     public enum Code: String, Sendable, Equatable {
         case invalidDigest
@@ -24,8 +26,6 @@ public struct ImageSpecError: Error, Sendable, Equatable, CustomStringConvertibl
         self.code = code
         self.message = message
     }
-
-    public var description: String { message }
 }
 
 extension ImageSpecError {

@@ -1,10 +1,11 @@
+import ErrorReporting
 import ImageSpec
 
 /// The one error type of the `ImageStore` module.
 ///
 /// `message` says what went wrong and what to do next; `code` lets callers branch without matching
 /// on text; `cause` keeps the underlying error (an `errno` text, an ``ImageSpecError``) when there is one.
-public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct StoreError: ReportableError, Sendable, Equatable {
     public enum Code: String, Sendable, Equatable {
         /// Bytes did not hash to the digest they were declared with.
         case digestMismatch
@@ -31,10 +32,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         self.cause = cause
     }
 
-    public var description: String {
-        guard let cause else { return message }
-        return "\(message) (\(cause))"
-    }
+    public static var causeStyle: CauseStyle { .inParentheses }
 }
 
 extension StoreError {

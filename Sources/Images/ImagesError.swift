@@ -1,8 +1,9 @@
+import ErrorReporting
 import Foundation
 
 /// The one error type of the `Images` module. `message` is what the user sees (Docker's wording
 /// where Docker has one) and says what to do next.
-public struct ImagesError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ImagesError: ReportableError, Sendable, Equatable {
     public enum Code: String, Sendable, Equatable {
         /// No local image matches the name or ID.
         case noSuchImage
@@ -23,8 +24,6 @@ public struct ImagesError: Error, Sendable, Equatable, CustomStringConvertible {
         self.code = code
         self.message = message
     }
-
-    public var description: String { message }
 
     static func noSuchImage(_ name: String) -> ImagesError {
         ImagesError(.noSuchImage, "No such image: \(name)")

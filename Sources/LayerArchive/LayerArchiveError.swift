@@ -1,3 +1,4 @@
+import ErrorReporting
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +8,7 @@ import Glibc
 /// `message` says what is wrong; `entry` names the archive entry (or filesystem path) it concerns,
 /// when there is one. Every failure of the module, from a corrupt tar header to a hostile path
 /// in a layer, surfaces as this error; nothing in the module traps on bad input.
-public struct LayerArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct LayerArchiveError: ReportableError, Sendable, Equatable {
     /// What kind of failure this is, for callers that branch on it.
     public enum Kind: Sendable, Equatable {
         /// The input is not a well-formed tar stream (bad checksum, bad number, bad PAX record…).
@@ -40,11 +41,9 @@ public struct LayerArchiveError: Error, Sendable, Equatable, CustomStringConvert
         self.errno = errno
     }
 
-    public var description: String {
-        var text = message
-        if let entry { text += " (entry \"\(entry)\")" }
-        return text
-    }
+    /// The archive entry the failure concerns, after the message.
+    public var cause: String? { entry.map { "entry \"\($0)\"" } }
+    public static var causeStyle: CauseStyle { .inParentheses }
 
     /// An `.io` error from the current `errno`, naming the failed operation.
     static func system(_ operation: String, entry: String? = nil, code: Int32 = Glibc.errno) -> LayerArchiveError {
