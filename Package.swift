@@ -15,23 +15,30 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
-        // The formatting every module's one error type shares (message, hint, cause). No kiln deps.
+        // The formatting every module's one error type shares (message, hint, cause). No kiln deps;
+        // holds no module's error codes.
         .target(name: "ErrorReporting"),
         // Shell-word expansion exactly as BuildKit's frontend does it ($VAR, ${VAR:-x}, quotes, word splitting).
+        // Knows no Dockerfile; no I/O.
         .target(name: "ShellWords"),
-        // .dockerignore files and BuildKit's context-filter pattern matching.
+        // .dockerignore files, BuildKit's context-filter pattern matching, the one context walker (its
+        // exclusion rule a parameter). Never chooses the rule for its callers.
         .target(name: "ContextFilter"),
         // Dockerfile text -> syntax tree -> typed instructions, with source ranges and diagnostics. No I/O.
         .target(name: "DockerfileSyntax", dependencies: ["ShellWords"]),
-        // Build checks: BuildKit's lint rules plus the tutorial's security and cache advice.
+        // Build checks: BuildKit's lint rules plus the tutorial's security and cache advice. Never builds,
+        // runs or writes anything.
         .target(name: "BuildChecks", dependencies: ["DockerfileSyntax", "ShellWords", "ContextFilter"]),
         // OCI/Docker image value types: digests, media types, descriptors, manifests, configs, platforms, references.
+        // No I/O.
         .target(name: "ImageSpec", dependencies: ["ErrorReporting", .product(name: "Crypto", package: "swift-crypto")]),
-        // The fuzz body shared by the libFuzzer binary (scripts/fuzz.sh) and the regression tests.
+        // The fuzz body shared by the libFuzzer binary (scripts/fuzz.sh) and the regression tests. Never
+        // linked into kiln.
         .target(name: "KilnFuzz", dependencies: ["DockerfileSyntax", "ShellWords", "LayerArchive", "ImageSpec"]),
         // The one way kiln touches an image's or container's root filesystem from the host: every path
         // resolved inside the root by openat2(RESOLVE_IN_ROOT), results as descriptors (mkdir -p with
-        // owners, create, chown/chmod, readlink, stat, small reads, removal, mount targets). No kiln deps.
+        // owners, create, chown/chmod, readlink, stat, small reads, removal, mount targets). No kiln deps;
+        // never follows a path out of its root.
         .target(name: "ConfinedFS", dependencies: ["CConfinedFS"]),
         // openat2(2) for ConfinedFS (Swift cannot call the variadic syscall()).
         .target(name: "CConfinedFS"),
@@ -42,36 +49,46 @@ let package = Package(
         // libzstd, as a system library (libzstd-dev): zstd layers (push/save --compression zstd, pulls).
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Streaming tar read/write, gzip, zstd, OCI layer semantics (whiteouts), confined layer apply, layer diffs.
+        // Knows neither the store nor images.
         .target(name: "LayerArchive", dependencies: ["CZlib", "CDeflate", "CZstd", "ImageSpec", "ErrorReporting"]),
         // The on-disk content store: an OCI image layout with verified ingest, references, snapshots, GC.
+        // Never reaches the network.
         .target(name: "ImageStore", dependencies: ["ImageSpec", "ErrorReporting"]),
         // Compressed variants of uncompressed store layers for images leaving the machine (push, save):
-        // compressed once on all cores, remembered per diffID + compression + level.
+        // compressed once on all cores, remembered per diffID + compression + level. Never changes a stored layer.
         .target(name: "LayerVariants", dependencies: ["ImageSpec", "ImageStore", "LayerArchive"]),
         // OCI distribution-spec registry client: auth (Bearer/Basic), pull and push primitives. Streams; never writes files.
         .target(name: "Distribution", dependencies: ["ImageSpec", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
-        // Images locally and in registries: pull, push, list, remove, layer snapshots. Composes the store, the registry client and layer unpacking.
+        // Images locally and in registries: pull, push, list, remove, layer snapshots, and the one local image
+        // resolver (ImageService.localImage) every command uses. Composes the store, the registry client and
+        // layer unpacking. Never runs containers or builds.
         .target(name: "Images", dependencies: ["ImageSpec", "ImageStore", "Distribution", "LayerArchive", "LayerVariants", "ErrorReporting"]),
-        // COPY/ADD semantics: which files a COPY or ADD adds, as layer entries, without a container.
+        // COPY/ADD semantics: which files a COPY or ADD adds, as layer entries, without a container. Runs no process.
         .target(name: "CopyPlanner", dependencies: ["LayerArchive", "ContextFilter", "ImageSpec", "CZlib", "ConfinedFS", "ErrorReporting"]),
         // `kiln build`: Dockerfile stages -> layers and config in the store (RUN, COPY/ADD, metadata, cache).
+        // Never parses command-line flags.
         .target(name: "Builder", dependencies: [
             "DockerfileSyntax", "ShellWords", "ContextFilter", "ImageSpec", "ImageStore", "LayerArchive", "Images", "CopyPlanner", "ContainerRuntime",
             "ContainerNetwork",
             "ConfinedFS",
         ]),
-        // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs.
+        // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs. Keeps no
+        // container records (Containers does).
         .target(name: "ContainerRuntime", dependencies: ["ConfinedFS", "ErrorReporting"]),
         // A container's user-space network (pasta): outbound connectivity and published ports, no host firewall.
+        // Knows no container records.
         .target(name: "ContainerNetwork"),
         // Containers: their records in the store, the session that runs one (root filesystem, runtime,
         // log, exit), the detached monitor, health checks, the network attachment, stop/kill/rm/start.
         // Never parses flags or prints: the CLI does, from the ContainerErrors it throws.
         .target(name: "Containers", dependencies: ["ContainerRuntime", "ContainerNetwork", "ImageSpec", "ImageStore", "Images", "ErrorReporting"]),
         // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.
+        // Never resolves image names by itself (Images does; docker save's own naming rules sit on top).
         .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "LayerVariants", "DockerfileSyntax", "ShellWords", "Images", "ErrorReporting"]),
         // `kiln audit`: reads an image's layers once each and reports secrets, wasted space, risky settings and an SBOM. Never writes to the store.
         .target(name: "Audit", dependencies: ["ImageSpec", "LayerArchive", "ImageStore", "BuildChecks"]),
+        // The command line: argument parsing, output formatting, exit codes, and the thin entry points of
+        // `kiln __monitor` and `kiln __network-hook`. Holds no engine logic (containers, image lookup, walks).
         .executableTarget(
             name: "kiln",
             dependencies: [
