@@ -128,3 +128,37 @@ public enum Signals {
         return table[name]
     }
 }
+
+extension ContainerControl {
+    /// Runs `args` in running container `record`, as `docker exec`: the container's environment
+    /// (read from its first process, never from the store), TERM=xterm with a terminal, then `env`;
+    /// `user` and `workdir` default to the container's. Kiln's signals go to the process. Returns
+    /// its exit status; ContainerError when the container is not running (1) or the user is
+    /// unknown (126).
+    public func exec(_ record: ContainerRecord, args: [String], env: [String], user: String?, workdir: String?,
+                     tty: Bool, interactive: Bool) throws -> Int32 {
+        let runner = try self.runner()
+        guard containers.state(record.id).status == "running", let state = runner.state(record.id),
+              state.status == "running" else {
+            throw ContainerError("container \(record.id) is not running", status: 1)
+        }
+        let root = "/proc/\(state.pid)/root"
+        let processUser: UserSpec
+        do {
+            processUser = try UserResolver.resolve(user ?? record.user, rootfs: root)
+        } catch {
+            throw ContainerError("\(error)", status: 126)
+        }
+        let containerEnv = ((try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(state.pid)/environ"))) ?? Data())
+            .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        let processEnv = ContainerEnvironment.replaceOrAppend(ContainerEnvironment.replaceOrAppend(containerEnv, tty ? ["TERM=xterm"] : []), env)
+        let process = ExecProcess(args: args, env: processEnv, cwd: workdir ?? (record.workingDir.isEmpty ? "/" : record.workingDir),
+                                  user: processUser, terminal: tty)
+        var forwarder: SignalForwarder?
+        let status = try runner.exec(record.id, process, stdin: interactive ? 0 : nil, stdout: 1, stderr: 2) { pid in
+            forwarder = SignalForwarder(to: pid)
+        }
+        forwarder?.stop()
+        return status
+    }
+}

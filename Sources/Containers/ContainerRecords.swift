@@ -106,6 +106,10 @@ public struct ContainerState: Codable, Sendable {
     public var networkPID: Int32?
     /// With a HEALTHCHECK: "starting", "healthy" or "unhealthy".
     public var health: String?
+
+    public init(status: String) {
+        self.status = status
+    }
 }
 
 /// `kiln/containers/` in the store: one folder per container.

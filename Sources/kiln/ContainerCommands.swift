@@ -292,33 +292,11 @@ struct ExecCommand: AsyncParsableCommand {
         }
         let context = try ContainerContext(store)
         let record = try context.find(containerAndCommand[0])
-        let runner = try context.runner()
-        guard context.containers.state(record.id).status == "running", let state = runner.state(record.id),
-              state.status == "running" else {
-            printError("kiln: error: container \(record.id) is not running")
-            throw ExitCode(1)
+        let userEnv = try RunEnvironment.userValues(env, envFiles: [])
+        let status = try reportingContainerErrors {
+            try context.control.exec(record, args: Array(containerAndCommand.dropFirst()), env: userEnv, user: user,
+                                     workdir: workdir, tty: tty, interactive: interactive)
         }
-        let root = "/proc/\(state.pid)/root"
-        let processUser: UserSpec
-        do {
-            processUser = try UserResolver.resolve(user ?? record.user, rootfs: root)
-        } catch {
-            printError("kiln: error: \(error)")
-            throw ExitCode(126)
-        }
-        let containerEnv = ((try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(state.pid)/environ"))) ?? Data())
-            .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-        // Docker's exec environment: the container's, TERM=xterm with a terminal, then -e.
-        let processEnv = ContainerEnvironment.replaceOrAppend(ContainerEnvironment.replaceOrAppend(containerEnv, tty ? ["TERM=xterm"] : []),
-                                                        try RunEnvironment.userValues(env, envFiles: []))
-        let process = ExecProcess(args: Array(containerAndCommand.dropFirst()), env: processEnv,
-                                  cwd: workdir ?? (record.workingDir.isEmpty ? "/" : record.workingDir),
-                                  user: processUser, terminal: tty)
-        var forwarder: SignalForwarder?
-        let status = try runner.exec(record.id, process, stdin: interactive ? 0 : nil, stdout: 1, stderr: 2) { pid in
-            forwarder = SignalForwarder(to: pid)
-        }
-        forwarder?.stop()
         throw ExitCode(status)
     }
 }

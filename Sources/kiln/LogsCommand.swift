@@ -23,8 +23,6 @@ struct LogsCommand: AsyncParsableCommand {
     var until: String?
     @Argument var container: String
 
-    struct Entry: Decodable { var log: String; var stream: String; var time: String }
-
     func run() async throws {
         let now = Date()
         let sinceDate = try since.map { try Self.timestamp($0, now: now, flag: "since") }
@@ -39,69 +37,11 @@ struct LogsCommand: AsyncParsableCommand {
         }
         let context = try ContainerContext(store)
         let record = try context.find(container)
-        let path = context.containers.logFile(record.id).path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        defer { if fd >= 0 { close(fd) } }
-        var pending: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        // What is in the log now: filtered by time, then the tail of it.
-        var existing: [Entry] = []
-        while fd >= 0 {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            pending += buffer[0..<count]
-            while let newline = pending.firstIndex(of: 10) {
-                if let entry = Self.entry(Array(pending[..<newline])), Self.selected(entry, since: sinceDate, until: untilDate) {
-                    existing.append(entry)
-                }
-                pending.removeSubrange(...newline)
-            }
-        }
-        if let tailCount { existing = Array(existing.suffix(tailCount)) }
-        for entry in existing { emit(entry) }
-        guard follow else { return }
-        var lastPass = false
-        while fd >= 0 {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                pending += buffer[0..<count]
-                while let newline = pending.firstIndex(of: 10) {
-                    if let entry = Self.entry(Array(pending[..<newline])), Self.selected(entry, since: sinceDate, until: untilDate) { emit(entry) }
-                    pending.removeSubrange(...newline)
-                }
-                continue
-            }
-            if let untilDate, Date() > untilDate { break }
-            guard context.containers.state(record.id).status == "running" else {
-                // One last read: the monitor may have written its final lines just now.
-                if count == 0, !lastPass { lastPass = true; continue }
-                break
-            }
-            usleep(100_000)
-        }
+        ContainerLogReader(containers: context.containers, id: record.id)
+            .read(since: sinceDate, until: untilDate, tail: tailCount, follow: follow, emit: emit)
     }
 
-    static func entry(_ line: [UInt8]) -> Entry? {
-        try? JSONDecoder().decode(Entry.self, from: Data(line))
-    }
-
-    static func selected(_ entry: Entry, since: Date?, until: Date?) -> Bool {
-        guard since != nil || until != nil else { return true }
-        guard let time = logTime(entry.time) else { return true }
-        if let since, time < since { return false }
-        if let until, time > until { return false }
-        return true
-    }
-
-    static func logTime(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
-    }
-
-    private func emit(_ entry: Entry) {
+    private func emit(_ entry: ContainerLogEntry) {
         let text = timestamps ? entry.time + " " + entry.log : entry.log
         writeAll(entry.stream == "stderr" ? 2 : 1, Array(text.utf8))
     }
