@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "LayerArchive", "TestVectors"]),
         .testTarget(name: "ContainerNetworkTests", dependencies: ["ContainerNetwork"]),
         // The Containers module called directly: records, lookup, the engine's errors (no binary).
-        .testTarget(name: "ContainersTests", dependencies: ["Containers", "ImageStore", "TestVectors"]),
+        .testTarget(name: "ContainersTests", dependencies: ["Containers", "ContainerRuntime", "ImageSpec", "ImageStore", "TestVectors"]),
         // kiln run/ps/logs/stop/kill/rm/exec/port through the built binary (busybox fixture, runc).
         .testTarget(name: "RunTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "TestVectors"]),
         // kiln audit over images built by kiln from crafted Dockerfiles (busybox fixture) and the Debian base.

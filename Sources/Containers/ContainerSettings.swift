@@ -1,5 +1,6 @@
 import ContainerRuntime
 import Foundation
+import ImageSpec
 
 /// The kiln binary that runs now: the container monitor (`kiln __monitor`) and the network hook
 /// (`kiln __network-hook`) are this same binary started again.
@@ -32,5 +33,34 @@ extension ContainerRecord {
         case let json?: options.seccomp = .profile(try SeccompProfile.decode(Data(json.utf8), source: "the container's seccomp profile"))
         }
         return options
+    }
+}
+
+extension HealthSettings {
+    /// The image's HEALTHCHECK as a container runs it; nil for `NONE` or no test.
+    public init?(image check: Healthcheck) {
+        guard check.test.first != "NONE", check.test.count >= 2 else { return nil }
+        func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+        self.init(test: check.test, interval: seconds(check.interval), timeout: seconds(check.timeout),
+                  startPeriod: seconds(check.startPeriod), retries: check.retries)
+    }
+}
+
+extension ContainerSession {
+    /// `kiln run` in the foreground: runs the container and returns its exit status. A start
+    /// failure's message goes to `report`; a container kiln could not start (status 125: a busy
+    /// port, a failed mount) is removed, as Docker leaves none behind.
+    public func runInForeground(report: (String) -> Void) -> Int32 {
+        var failedToStart = false
+        let status = run { failure, status in
+            if let failure {
+                report(failure)
+                failedToStart = status == 125
+            }
+        }
+        if failedToStart { containers.remove(record.id) }
+        return status
     }
 }

@@ -156,11 +156,7 @@ struct RunCommand: AsyncParsableCommand {
             path: path, args: Array(argv.dropFirst()), workingDir: workdir ?? config.workingDir ?? "",
             user: user ?? config.user ?? "", tty: tty, interactive: interactive, autoRemove: rm, readOnly: readOnly,
             network: networkMode, ports: ports, binds: binds, stopSignal: signalName,
-            healthcheck: config.healthcheck.flatMap { check in
-                check.test.first == "NONE" || check.test.count < 2 ? nil
-                    : HealthSettings(test: check.test, interval: Self.seconds(check.interval), timeout: Self.seconds(check.timeout),
-                                     startPeriod: Self.seconds(check.startPeriod), retries: check.retries)
-            },
+            healthcheck: config.healthcheck.flatMap { HealthSettings(image: $0) },
             lowerDirs: lowerDirs, labels: labels, extraHosts: extraHosts,
             entrypoint: entrypoint.map { $0.isEmpty ? [] : [$0] } ?? config.entrypoint,
             cmd: !arguments.isEmpty ? arguments : entrypoint != nil ? nil : config.cmd,
@@ -176,16 +172,7 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let session = ContainerSession(location: location, record: record, env: processEnv, foreground: true)
-        var failedToStart = false
-        let status = session.run { failure, status in
-            if let failure {
-                printError("kiln: error: \(failure)")
-                failedToStart = status == 125
-            }
-        }
-        // Docker leaves no container behind when it could not start one (a busy port, a failed mount).
-        if failedToStart { containers.remove(record.id) }
-        throw ExitCode(status)
+        throw ExitCode(session.runInForeground { printError("kiln: error: \($0)") })
     }
 
     /// `docker run` exits 125 when the daemon fails (no such image, pull error), not 1.
@@ -195,10 +182,6 @@ struct RunCommand: AsyncParsableCommand {
         } catch let exit as ExitCode where exit.rawValue == 1 {
             throw ExitCode(125)
         }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 

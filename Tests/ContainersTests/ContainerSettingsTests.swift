@@ -1,5 +1,6 @@
 import Containers
 import ContainerRuntime
+import ImageSpec
 import XCTest
 
 /// The pure parts of a container's settings: environment, signals, ports, hosts, health, security.
@@ -35,6 +36,17 @@ final class ContainerSettingsTests: XCTestCase {
         XCTAssertEqual(HealthSettings(test: ["CMD-SHELL", "curl -f", "x"], interval: 0, timeout: 0, startPeriod: 0, retries: 0).argv,
                        ["/bin/sh", "-c", "curl -f x"])
         XCTAssertEqual(HealthSettings(test: ["CMD", "true", "x"], interval: 0, timeout: 0, startPeriod: 0, retries: 0).argv, ["true", "x"])
+    }
+
+    func testImageHealthcheckBecomesSettingsInSeconds() {
+        let check = Healthcheck(test: ["CMD", "true"], interval: .milliseconds(1500), timeout: .seconds(2), startPeriod: .seconds(3), retries: 4)
+        let settings = HealthSettings(image: check)
+        XCTAssertEqual(settings?.interval, 1.5)
+        XCTAssertEqual(settings?.timeout, 2)
+        XCTAssertEqual(settings?.startPeriod, 3)
+        XCTAssertEqual(settings?.retries, 4)
+        XCTAssertNil(HealthSettings(image: Healthcheck(test: ["NONE"])))
+        XCTAssertNil(HealthSettings(image: Healthcheck(test: ["CMD"])))
     }
 
     func testSecurityOptionsFromTheRecord() throws {
