@@ -96,6 +96,19 @@ public enum ContainerEnvironment {
         return replaceOrAppend(replaceOrAppend(env, imageEnv), userEnv)
     }
 
+    /// A container's environment as its running process has it; else the one it starts with,
+    /// less the `-e`/`--env-file` values kiln never stores.
+    public static func current(_ record: ContainerRecord, _ state: ContainerState) -> [String] {
+        if state.status == "running", state.pid > 0, let env = ofProcess(state.pid), !env.isEmpty { return env }
+        return merge(hostname: record.shortID, tty: record.tty, imageEnv: record.imageEnv ?? [], userEnv: [])
+    }
+
+    /// The environment of process `pid` (`/proc/PID/environ`); nil when it cannot be read.
+    public static func ofProcess(_ pid: Int32) -> [String]? {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")) else { return nil }
+        return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+    }
+
     public static func replaceOrAppend(_ base: [String], _ overrides: [String]) -> [String] {
         var result = base
         for entry in overrides {
@@ -149,8 +162,7 @@ extension ContainerControl {
         } catch {
             throw ContainerError("\(error)", status: 126)
         }
-        let containerEnv = ((try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(state.pid)/environ"))) ?? Data())
-            .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        let containerEnv = ContainerEnvironment.ofProcess(state.pid) ?? []
         let processEnv = ContainerEnvironment.replaceOrAppend(ContainerEnvironment.replaceOrAppend(containerEnv, tty ? ["TERM=xterm"] : []), env)
         let process = ExecProcess(args: args, env: processEnv, cwd: workdir ?? (record.workingDir.isEmpty ? "/" : record.workingDir),
                                   user: processUser, terminal: tty)

@@ -32,33 +32,27 @@ public struct ContainerLogReader {
         defer { if fd >= 0 { close(fd) } }
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
-        // What is in the log now: filtered by time, then the tail of it.
-        var existing: [ContainerLogEntry] = []
-        while fd >= 0 {
+        /// Reads what the log holds now; each complete line's entry, if selected, to `take`.
+        func readAvailable(_ take: (ContainerLogEntry) -> Void) -> Int {
             let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
+            guard count > 0 else { return count }
             pending += buffer[0..<count]
             while let newline = pending.firstIndex(of: 10) {
-                if let entry = Self.entry(Array(pending[..<newline])), Self.selected(entry, since: since, until: until) {
-                    existing.append(entry)
-                }
+                if let entry = Self.entry(Array(pending[..<newline])), Self.selected(entry, since: since, until: until) { take(entry) }
                 pending.removeSubrange(...newline)
             }
+            return count
         }
+        // What is in the log now: filtered by time, then the tail of it.
+        var existing: [ContainerLogEntry] = []
+        while fd >= 0, readAvailable({ existing.append($0) }) > 0 {}
         if let tail { existing = Array(existing.suffix(tail)) }
         for entry in existing { emit(entry) }
         guard follow else { return }
         var lastPass = false
         while fd >= 0 {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                pending += buffer[0..<count]
-                while let newline = pending.firstIndex(of: 10) {
-                    if let entry = Self.entry(Array(pending[..<newline])), Self.selected(entry, since: since, until: until) { emit(entry) }
-                    pending.removeSubrange(...newline)
-                }
-                continue
-            }
+            let count = readAvailable(emit)
+            if count > 0 { continue }
             if let until, Date() > until { break }
             guard containers.state(id).status == "running" else {
                 // One last read: the monitor may have written its final lines just now.

@@ -56,7 +56,7 @@ struct InspectOptions: ParsableArguments {
             for name in names {
                 if type != "image", let record = containers.lookup(name) {
                     let state = containers.state(record.id)
-                    documents.append(ContainerDocuments.inspect(record, state, containers: containers, env: Self.environment(record, state)))
+                    documents.append(ContainerDocuments.inspect(record, state, containers: containers, env: ContainerEnvironment.current(record, state)))
                     continue
                 }
                 if type != "container", let image = try await service.localImage(name) {
@@ -75,16 +75,6 @@ struct InspectOptions: ParsableArguments {
         let kind = type ?? "object"
         for name in missing { printError("Error: No such \(kind): \(name)") }
         if !missing.isEmpty { throw ExitCode(1) }
-    }
-
-    /// A running container's environment as its process has it; else the one it started with,
-    /// less the `-e`/`--env-file` values kiln never stores.
-    static func environment(_ record: ContainerRecord, _ state: ContainerState) -> [String] {
-        if state.status == "running", state.pid > 0,
-           let data = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(state.pid)/environ")), !data.isEmpty {
-            return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-        }
-        return ContainerEnvironment.merge(hostname: record.shortID, tty: record.tty, imageEnv: record.imageEnv ?? [], userEnv: [])
     }
 }
 
