@@ -39,7 +39,7 @@ let package = Package(
         // resolved inside the root by openat2(RESOLVE_IN_ROOT), results as descriptors (mkdir -p with
         // owners, create, chown/chmod, readlink, stat, small reads, removal, mount targets). No kiln deps;
         // never follows a path out of its root.
-        .target(name: "ConfinedFS", dependencies: ["CConfinedFS"]),
+        .target(name: "ConfinedFS", dependencies: ["CConfinedFS", "ErrorReporting"]),
         // openat2(2) for ConfinedFS (Swift cannot call the variadic syscall()).
         .target(name: "CConfinedFS"),
         // zlib, as a system library (zlib1g-dev).
@@ -58,7 +58,7 @@ let package = Package(
         // compressed once on all cores, remembered per diffID + compression + level. Never changes a stored layer.
         .target(name: "LayerVariants", dependencies: ["ImageSpec", "ImageStore", "LayerArchive"]),
         // OCI distribution-spec registry client: auth (Bearer/Basic), pull and push primitives. Streams; never writes files.
-        .target(name: "Distribution", dependencies: ["ImageSpec", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        .target(name: "Distribution", dependencies: ["ImageSpec", "ErrorReporting", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Images locally and in registries: pull, push, list, remove, layer snapshots, and the one local image
         // resolver (ImageService.localImage) every command uses. Composes the store, the registry client and
         // layer unpacking. Never runs containers or builds.

@@ -1,3 +1,4 @@
+import ErrorReporting
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,7 +6,7 @@ import Glibc
 /// A failed operation on a confined root: what was tried, on which path inside the root, and
 /// the system error. `errno` is kept so callers can tell a missing path (`ENOENT`) or a path
 /// that leads through a non-directory (`ENOTDIR`) from other failures.
-public struct ConfinedFSError: Error, CustomStringConvertible, Sendable {
+public struct ConfinedFSError: ReportableError, Sendable {
     /// The operation, e.g. "mkdir" or "open".
     public var operation: String
     /// The path as the caller gave it, inside the root.
@@ -20,9 +21,10 @@ public struct ConfinedFSError: Error, CustomStringConvertible, Sendable {
         self.errno = errno
     }
 
-    public var description: String {
-        "\(operation) \(path): \(String(cString: strerror(errno)))"
-    }
+    /// The operation and the path inside the root.
+    public var message: String { "\(operation) \(path)" }
+    /// The system error's text.
+    public var cause: String? { String(cString: strerror(errno)) }
 
     /// True when the path (or one of its directories) does not exist.
     public var isMissing: Bool { errno == ENOENT }

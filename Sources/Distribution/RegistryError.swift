@@ -1,3 +1,4 @@
+import ErrorReporting
 import Foundation
 
 /// The one error type of the `Distribution` module.
@@ -5,7 +6,7 @@ import Foundation
 /// `message` says what went wrong and what to do next; `statusCode` is the HTTP status when the
 /// registry answered; `details` holds the registry's `errors[]` entries (`code`/`message`) from its
 /// error body, decoded when present.
-public struct RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct RegistryError: ReportableError, Sendable, Equatable {
     /// What kind of failure this was, for callers that branch.
     public enum Kind: String, Sendable, Equatable {
         /// 401/403 even after authenticating, or credentials were needed and none were found.
@@ -47,13 +48,11 @@ public struct RegistryError: Error, Sendable, Equatable, CustomStringConvertible
         self.details = details
     }
 
-    public var description: String {
-        var text = message
-        if !details.isEmpty {
-            text += " (registry says: " + details.map { d in d.message.map { "\(d.code): \($0)" } ?? d.code }.joined(separator: "; ") + ")"
-        }
-        return text
+    /// The registry's own words (its `errors[]`), after the message.
+    public var cause: String? {
+        details.isEmpty ? nil : "registry says: " + details.map { d in d.message.map { "\(d.code): \($0)" } ?? d.code }.joined(separator: "; ")
     }
+    public static var causeStyle: CauseStyle { .inParentheses }
 
     /// Decodes a registry error body; empty when the body is not the spec's JSON shape.
     static func decodeDetails(_ body: Data) -> [Detail] {

@@ -1,3 +1,4 @@
+import Distribution
 import ImageArchive
 import ImageSpec
 import ImageStore
@@ -17,5 +18,9 @@ final class ErrorTextTests: XCTestCase {
         XCTAssertEqual(LayerArchiveError(.io, "write failed").description, "write failed")
         XCTAssertEqual(ImagesError(.noSuchImage, "No such image: busybox").description, "No such image: busybox")
         XCTAssertEqual(ImageSpecError(.invalidDigest, "invalid digest").description, "invalid digest")
+        XCTAssertEqual(RegistryError(.unauthorized, "pull access denied", statusCode: 401,
+                                     details: [.init(code: "DENIED", message: "no"), .init(code: "X", message: nil)]).description,
+                       "pull access denied (registry says: DENIED: no; X)")
+        XCTAssertEqual(RegistryError(.unauthorized, "pull access denied").description, "pull access denied")
     }
 }
