@@ -25,6 +25,7 @@ extension Builder {
             for m in mounts { m.unmount() }
             try? FileManager.default.removeItem(at: scratch)
         }
+        try await materializeLazy(state.snapshots)  // layers taken from an imported cache
         // The image's current filesystem (destination checks, --chown names).
         let destinationRoot = try trace.phaseSync("mount", step: title) { try mountDestination(state, scratch: scratch, mounts: &mounts) }
         // Where the sources come from (heredoc sources are planned on their own, below).
@@ -38,6 +39,7 @@ extension Builder {
             var lowers: [URL] = []
             var contextTree: CopySourceTree?
             if let index = StagePlan.stageIndex(from, stages: program.stages, before: stageIndex), let source = finished[index] {
+                try await materializeLazy(source.snapshots)
                 lowers = source.snapshots
                 fromKey = "stage:" + source.cacheKey
             } else if let named = namedContext(for: from) {
@@ -234,7 +236,7 @@ extension Builder {
             found = BuildCache.Record(layer: layer, diffID: diffID)
             cache.save(key, found!)
         }
-        guard let record = found else { return false }
+        guard let record = found else { return try appendImportedLayer(key, history: history, state: &state, step: step, title: title) }
         try committer.append(record.layer, diffID: record.diffID, to: &state, step: title)
         progress.cached(step)
         state.record(history, emptyLayer: false, layerCreated: record.created)

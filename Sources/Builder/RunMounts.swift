@@ -262,6 +262,7 @@ extension Builder {
             var lowers: [URL] = []
             var directory: String?
             if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = finished[i] {
+                try await materializeLazy(s.snapshots)
                 lowers = s.snapshots
             } else if let named = namedContext(for: m.from) {
                 switch try await namedContextSource(named, scratch: dir, range: range) {
