@@ -38,7 +38,7 @@ final class CacheExportTests: XCTestCase {
         COPY b.txt /b.txt
         RUN sleep 1 && cat /b.txt > /b.copy && echo RAN-$((1+1))-B
         WORKDIR /work
-        RUN echo RAN-$((1+1))-C > /c.txt
+        RUN echo RAN-$((1+1))-C | tee /c.txt
         """
 
     func testTwoStoresShareARegistryCacheAndAFullyCachedPushSendsNoLayer() throws {
@@ -60,13 +60,13 @@ final class CacheExportTests: XCTestCase {
         for marker in ["RAN-2-A", "RAN-2-B", "RAN-2-C"] { XCTAssertFalse(second.stderr.contains(marker), "store B ran \(marker):\n\(second.stderr)") }
         let manifest = try curlJSON("http://127.0.0.1:\(registry)/v2/other/app/manifests/b")
         let layers = (manifest["layers"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }
-        XCTAssertEqual(layers.count, 5, "busybox + COPY, RUN, COPY, RUN, WORKDIR, RUN = \(layers)")
+        XCTAssertEqual(layers.count, 7, "busybox + COPY, RUN, COPY, RUN, WORKDIR, RUN = \(layers)")
         let log = try requestLog()
-        let cachedLayers = Set(layers.dropFirst())
-        for line in log where line.hasPrefix("GET ") {
-            for digest in cachedLayers where line.contains("/blobs/\(digest)") {
-                XCTFail("store B fetched cached layer \(digest) although nothing needed its files: \(line)")
-            }
+        // The second COPY plans against the filesystem below it (docs/CACHE.md), so the layers of
+        // `COPY a.txt` and the first RUN are fetched; nothing needs the files of the others.
+        for digest in layers.dropFirst(3) {
+            XCTAssertFalse(log.contains { $0.hasPrefix("GET ") && $0.contains("/blobs/\(digest)") },
+                           "store B fetched cached layer \(digest) although nothing needed its files")
         }
         let uploads = log.filter { $0.hasPrefix("PATCH ") || ($0.hasPrefix("PUT ") && $0.contains("/blobs/uploads/")) }
         for digest in layers {
