@@ -16,11 +16,19 @@ public enum CacheLayerSource: Sendable, Hashable {
 /// holds a key wins.
 public struct ImportedCacheIndex: Sendable {
     var entries: [String: (entry: CacheEntry, source: CacheLayerSource)] = [:]
+    /// COPY/ADD alias keys and the keys they stand for (``CopyAlias``).
+    var aliases: [String: String] = [:]
 
     public init() {}
 
     public mutating func add(_ imported: [CacheEntry], from source: CacheLayerSource) {
-        for entry in imported where entries[entry.key] == nil { entries[entry.key] = (entry, source) }
+        for entry in imported {
+            if let target = entry.aliasOf {
+                if aliases[entry.key] == nil { aliases[entry.key] = target }
+            } else if entries[entry.key] == nil {
+                entries[entry.key] = (entry, source)
+            }
+        }
     }
 
     public var count: Int { entries.count }
@@ -37,7 +45,12 @@ final class LazyLayers: Sendable {
         var source: CacheLayerSource
     }
 
-    private let state = Mutex<(pending: [String: Pending], blobs: [Digest: CacheLayerSource], used: [String: CacheEntry])>(([:], [:], [:]))
+    private let state = Mutex<(pending: [String: Pending], blobs: [Digest: CacheLayerSource], used: [String: CacheEntry],
+                               aliases: [String: String])>(([:], [:], [:], [:]))
+
+    /// Notes a COPY/ADD alias key and the key it stands for (exported with the cache).
+    func recordAlias(_ alias: String, _ key: String) { state.withLock { $0.aliases[alias] = key } }
+    var aliases: [String: String] { state.withLock { $0.aliases } }
 
     func add(_ pending: Pending, path: String, key: String, entry: CacheEntry) {
         state.withLock {
@@ -91,6 +104,11 @@ extension Builder {
         state.record(history, emptyLayer: false, layerCreated: created)
         state.cacheKey = key
         return true
+    }
+
+    /// Whether any of `snapshots` stands for a layer not fetched yet.
+    func hasLazyLayers(_ snapshots: [URL]) -> Bool {
+        snapshots.contains { lazyLayers.pending($0.path) != nil }
     }
 
     /// Fetches and unpacks the lazily imported layers among `snapshots` (base first), so their
@@ -161,6 +179,12 @@ extension Builder {
             guard let data = try? Data(contentsOf: cache.directory.appendingPathComponent(key + ".json")),
                   let record = try? JSONDecoder().decode(BuildCache.Record.self, from: data) else { continue }
             entries[key] = CacheEntry(key: key, layer: record.layer, diffID: record.diffID, created: record.created)
+        }
+        for (alias, key) in lazyLayers.aliases {
+            guard var entry = entries[key], entry.aliasOf == nil, entries[alias] == nil else { continue }
+            entry.key = alias
+            entry.aliasOf = key
+            entries[alias] = entry
         }
         let final = Set(result.config.rootfs.diffIDs)
         return entries.values.filter { allStages || final.contains($0.diffID) }.sorted { $0.key < $1.key }

@@ -16,6 +16,10 @@ public struct BuildKitCacheConfig: Codable, Sendable, Equatable {
     public static let uncompressedAnnotation = "containerd.io/uncompressed"
     /// Layer descriptor annotation carrying when the layer was made (BuildKit's name).
     public static let createdAtAnnotation = "buildkit/createdat"
+    /// The input selector marking a kiln alias record: a record whose key stands for the record it
+    /// links to (a COPY/ADD key computed without the filesystem below it). BuildKit reads it as
+    /// an ordinary input link.
+    public static let aliasSelector = "kiln.alias"
     /// The image config field of an inline cache (BuildKit's name).
     public static let inlineConfigField = "moby.buildkit.cache.v0"
 
@@ -99,8 +103,10 @@ public struct BuildKitCacheConfig: Codable, Sendable, Equatable {
         var config = BuildKitCacheConfig()
         var descriptors: [Descriptor] = []
         var index: [Digest: Int] = [:]
-        for entry in entries.sorted(by: { $0.key < $1.key }) {
+        var recordIndex: [String: Int] = [:]
+        for entry in entries.sorted(by: { $0.key < $1.key }) where entry.aliasOf == nil {
             guard let key = try? Digest(algorithm: .sha256, hex: entry.key) else { continue }
+            recordIndex[entry.key] = config.records.count
             let position: Int
             if let known = index[entry.layer.digest] {
                 position = known
@@ -118,6 +124,11 @@ public struct BuildKitCacheConfig: Codable, Sendable, Equatable {
             config.records.append(Record(digest: key, layers: [Result(layer: position, createdAt: entry.created?.text)],
                                          chains: nil, inputs: nil))
         }
+        for entry in entries.sorted(by: { $0.key < $1.key }) {
+            guard let target = entry.aliasOf, let link = recordIndex[target], let key = try? Digest(algorithm: .sha256, hex: entry.key),
+                  let result = config.records[link].layers else { continue }
+            config.records.append(Record(digest: key, layers: result, chains: nil, inputs: [[Input(selector: aliasSelector, link: link)]]))
+        }
         return (config, descriptors)
     }
 
@@ -129,6 +140,11 @@ public struct BuildKitCacheConfig: Codable, Sendable, Equatable {
         for d in descriptors { byDigest[d.digest] = d }
         var result: [CacheEntry] = []
         for record in records where record.digest.algorithm == .sha256 {
+            var aliasOf: String?
+            if let input = record.inputs?.first?.first, input.selector == Self.aliasSelector {
+                guard records.indices.contains(input.link) else { continue }
+                aliasOf = records[input.link].digest.hex
+            }
             let top = record.layers?.first?.layer ?? record.chains?.first?.layers.last
             guard let top, layers.indices.contains(top) else { continue }
             let layer = layers[top]
@@ -140,7 +156,7 @@ public struct BuildKitCacheConfig: Codable, Sendable, Equatable {
             let createdText = record.layers?.first?.createdAt ?? layer.annotations?.createdAt
                 ?? known?.annotations?[Self.createdAtAnnotation]
             result.append(CacheEntry(key: record.digest.hex, layer: Descriptor(mediaType: mediaType, digest: layer.blob, size: size),
-                                     diffID: diffID, created: createdText.flatMap { try? Timestamp(parsing: $0) }))
+                                     diffID: diffID, created: createdText.flatMap { try? Timestamp(parsing: $0) }, aliasOf: aliasOf))
         }
         return result
     }
@@ -154,11 +170,14 @@ public struct CacheEntry: Sendable, Hashable {
     public var diffID: Digest
     /// When the layer was first made (its history entry's date).
     public var created: Timestamp?
+    /// For an alias entry: the key it stands for (its layer is that key's).
+    public var aliasOf: String?
 
-    public init(key: String, layer: Descriptor, diffID: Digest, created: Timestamp?) {
+    public init(key: String, layer: Descriptor, diffID: Digest, created: Timestamp?, aliasOf: String? = nil) {
         self.key = key
         self.layer = layer
         self.diffID = diffID
         self.created = created
+        self.aliasOf = aliasOf
     }
 }

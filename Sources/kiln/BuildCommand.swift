@@ -142,10 +142,12 @@ struct BuildCommand: AsyncParsableCommand {
         do {
             let compression = try self.compression.resolved()
             cacheExports = try cacheTo.map { try CacheExportFlag(parsing: $0, compression: compression) }
+            try CacheImportFlag.validate(cacheFrom)
         } catch {
             printError("ERROR: \(error)")
             throw ExitCode(1)
         }
+        options.recordsCacheAliases = !cacheExports.isEmpty
         options.target = target
         options.noCache = noCache
         options.tracePath = trace

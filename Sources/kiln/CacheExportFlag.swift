@@ -141,6 +141,21 @@ enum CacheImportFlag {
     /// Whether a `--cache-from` value is a cache import spec rather than a plain image name.
     static func isSpec(_ text: String) -> Bool { text.contains("=") }
 
+    /// Refuses an unknown cache type or a spec without its location (exit 1 before the build).
+    static func validate(_ texts: [String]) throws {
+        for text in texts where isSpec(text) {
+            let spec = try CacheSpec(parsing: text)
+            switch spec.type {
+            case "registry" where !(spec.attributes["ref"] ?? "").isEmpty, "local" where !(spec.attributes["src"] ?? "").isEmpty:
+                continue
+            case "registry", "local":
+                throw ValidationError("--cache-from \(text): type=\(spec.type) needs \(spec.type == "local" ? "src=DIRECTORY" : "ref=REPOSITORY[:TAG]")")
+            default:
+                throw ValidationError("--cache-from \(text): type=\(spec.type) is not supported (registry, local)")
+            }
+        }
+    }
+
     static func load(_ texts: [String], service: ImageService) async -> ImportedCacheIndex {
         var index = ImportedCacheIndex()
         for text in texts {

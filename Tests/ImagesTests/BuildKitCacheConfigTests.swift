@@ -38,6 +38,20 @@ final class BuildKitCacheConfigTests: XCTestCase {
         XCTAssertEqual(Set(read), Set(try entries()))
     }
 
+    func testAliasRecordsLinkToTheirKeyAndRoundTrip() throws {
+        var all = try entries()
+        let alias = String(repeating: "9", count: 64)
+        all.append(CacheEntry(key: alias, layer: layerB, diffID: diffB, created: nil, aliasOf: String(repeating: "2", count: 64)))
+        let (config, _) = BuildKitCacheConfig.make(all)
+        let record = try XCTUnwrap(config.records.last)
+        XCTAssertEqual(record.digest.hex, alias)
+        XCTAssertEqual(record.inputs?.first?.first?.selector, BuildKitCacheConfig.aliasSelector)
+        XCTAssertEqual(config.records[record.inputs![0][0].link].digest.hex, String(repeating: "2", count: 64))
+        let read = config.entries(descriptors: [])
+        XCTAssertEqual(read.first { $0.key == alias }?.aliasOf, String(repeating: "2", count: 64))
+        XCTAssertEqual(read.filter { $0.aliasOf == nil }.count, 3)
+    }
+
     func testBuildKitShapedDocumentDecodes() throws {
         // Parent 0 is omitted by Go's omitempty; a record may give its result as a chain.
         let json = """
