@@ -25,6 +25,19 @@ extension Builder {
             for m in mounts { m.unmount() }
             try? FileManager.default.removeItem(at: scratch)
         }
+        // A copy from a stage: its alias key needs no file of either filesystem (``CopyAlias``).
+        let stageSource = try op.from.flatMap { raw in
+            StagePlan.stageIndex(try expand(raw, state, range), stages: program.stages, before: stageIndex).flatMap { finished[$0] }
+        }
+        let stageAlias = stageSource.flatMap { source in
+            op.link || !(options.recordsCacheAliases || hasLazyLayers(state.snapshots) || hasLazyLayers(source.snapshots)) ? nil
+                : CopyAlias.stageKey(op, state: state, source: source, history: history, sources: sources, destination: destination)
+        }
+        if let stageAlias, let key = options.cacheImports.aliases[stageAlias],
+           try appendCachedLayer(key, history: history, state: &state, step: step, title: title) {
+            lazyLayers.recordAlias(stageAlias, key)
+            return
+        }
         // Layers below taken lazily from an imported cache are fetched only when the copy's alias
         // key misses (``CopyAlias``): planning against the image's filesystem needs their files.
         let lazyBelow = hasLazyLayers(state.snapshots)
@@ -118,9 +131,9 @@ extension Builder {
             [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))",
              plans.map(\.sourceDigest.description).joined(separator: "\n"), op.excludes.joined(separator: "\n"), "\(op.parents)"]
         }
-        let aliasKey = link || !(lazyBelow || options.recordsCacheAliases) ? nil
+        let aliasKey = stageAlias ?? (link || !(lazyBelow || options.recordsCacheAliases) ? nil
             : CopyAlias.key(op, state: state, parts: { owner in keyParts(try makePlans(nil, owner, scratch.appendingPathComponent("unpack-alias")), owner: owner) },
-                            owner: { try self.chownOwner(op, state, range, rootfs: nil, linked: false) })
+                            owner: { try self.chownOwner(op, state, range, rootfs: nil, linked: false) }))
         if lazyBelow && !link {
             if let aliasKey, let key = options.cacheImports.aliases[aliasKey],
                try appendCachedLayer(key, history: history, state: &state, step: step, title: title) {

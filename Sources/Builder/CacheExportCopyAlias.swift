@@ -27,4 +27,13 @@ enum CopyAlias {
         return BuildCache.key(state.cacheKey, ["copy-alias-v1", op.chown ?? "", state.workingDirectory,
                                                state.config.config.user ?? ""] + planned)
     }
+
+    /// The alias key of a copy from an earlier stage: the stage's own key fixes its files, so
+    /// no planning is needed, and neither stage's lazily imported layers are fetched on a hit.
+    static func stageKey(_ op: CopyOperands, state: StageState, source: StageState, history: String,
+                         sources: [String], destination: String) -> String {
+        BuildCache.key(state.cacheKey, ["copy-stage-alias-v1", history, "stage:" + source.cacheKey, sources.joined(separator: "\n"),
+                                        destination, op.chown ?? "", op.chmod ?? "", op.excludes.joined(separator: "\n"),
+                                        "\(op.parents)", state.workingDirectory, state.config.config.user ?? ""])
+    }
 }

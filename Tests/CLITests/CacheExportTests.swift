@@ -87,6 +87,43 @@ final class CacheExportTests: XCTestCase {
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
     }
 
+    func testAFullyCachedMultistageBuildFetchesNoLayerOfEitherStage() throws {
+        let (registry, proxy) = try startRegistryAndProxy()
+        let host = "127.0.0.1:\(proxy)"
+        let dockerfile = """
+            FROM \(host)/busybox:latest AS build
+            COPY a.txt /a.txt
+            RUN sleep 1 && cat /a.txt > /built && echo RAN-$((1+1))-BUILD
+            FROM \(host)/busybox:latest
+            COPY --from=build /built /app/built
+            RUN cat /app/built && echo RAN-$((1+1))-FINAL
+            """
+        func context(_ name: String) throws -> URL {
+            let dir = scratch.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Data(dockerfile.utf8).write(to: dir.appendingPathComponent("Dockerfile"))
+            try Data("multi\n".utf8).write(to: dir.appendingPathComponent("a.txt"))
+            return dir
+        }
+        let cacheRef = "\(host)/cache/multi:c"
+        let first = try build(scratch.appendingPathComponent("m1").path, try context("m-a"), ["--cache-to", "type=registry,ref=\(cacheRef),mode=max"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("RAN-2-BUILD") && first.stderr.contains("RAN-2-FINAL"), first.stderr)
+        try truncateLog()
+        let second = try build(scratch.appendingPathComponent("m2").path, try context("m-b"),
+                               ["--cache-from", "type=registry,ref=\(cacheRef)", "-t", "\(host)/multi/app:1", "--push"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertFalse(second.stderr.contains("RAN-2-BUILD") || second.stderr.contains("RAN-2-FINAL"), second.stderr)
+        let index = try curlJSON("http://127.0.0.1:\(registry)/v2/cache/multi/manifests/c", accept: "application/vnd.oci.image.index.v1+json")
+        let cached = (index["manifests"] as? [[String: Any]] ?? [])
+            .filter { ($0["mediaType"] as? String)?.contains("layer") == true }.compactMap { $0["digest"] as? String }
+        XCTAssertEqual(cached.count, 4, "COPY, RUN of the build stage; COPY --from, RUN of the final one: \(index)")
+        let log = try requestLog()
+        for digest in cached {
+            XCTAssertFalse(log.contains { $0.hasPrefix("GET ") && $0.contains("/blobs/\(digest)") }, "fetched cached layer \(digest): \(log)")
+        }
+    }
+
     func testSecretValueIsInNoPushedBlobAndAnotherStoreRunsTheSecretStepAgain() throws {
         let (registry, proxy) = try startRegistryAndProxy()
         let host = "127.0.0.1:\(proxy)"
@@ -175,8 +212,8 @@ final class CacheExportTests: XCTestCase {
         ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    private func curlJSON(_ url: String) throws -> [String: Any] {
-        let out = try bash("curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' '\(url)'")
+    private func curlJSON(_ url: String, accept: String = "application/vnd.oci.image.manifest.v1+json") throws -> [String: Any] {
+        let out = try bash("curl -s -H 'Accept: \(accept)' -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' '\(url)'")
         return (try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]) ?? [:]
     }
 
