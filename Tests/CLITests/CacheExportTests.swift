@@ -109,6 +109,12 @@ final class CacheExportTests: XCTestCase {
         let first = try build(scratch.appendingPathComponent("m1").path, try context("m-a"), ["--cache-to", "type=registry,ref=\(cacheRef),mode=max"])
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(first.stderr.contains("RAN-2-BUILD") && first.stderr.contains("RAN-2-FINAL"), first.stderr)
+        // mode=min (the default): only the final image's layers (a rebuild in store A, all cached).
+        let min = try build(scratch.appendingPathComponent("m1").path, try context("m-a"), ["--cache-to", "type=registry,ref=\(host)/cache/multi:min"])
+        XCTAssertEqual(min.status, 0, min.stderr)
+        let minIndex = try curlJSON("http://127.0.0.1:\(registry)/v2/cache/multi/manifests/min", accept: "application/vnd.oci.image.index.v1+json")
+        XCTAssertEqual((minIndex["manifests"] as? [[String: Any]] ?? []).filter { ($0["mediaType"] as? String)?.contains("layer") == true }.count,
+                       2, "COPY --from and RUN of the final stage: \(minIndex)")
         try truncateLog()
         let second = try build(scratch.appendingPathComponent("m2").path, try context("m-b"),
                                ["--cache-from", "type=registry,ref=\(cacheRef)", "-t", "\(host)/multi/app:1", "--push"])
