@@ -161,6 +161,12 @@ extension Builder {
         }
     }
 
+    /// Notes the cache keys this build used under `imageID` too (an image the command derived from
+    /// the build's result, `--cache-to type=inline`), so prune keeps them while it exists.
+    public func recordCacheUse(for imageID: Digest) {
+        cache.recordBuild(of: imageID)
+    }
+
     /// Registry locations of the layers this build took from an imported cache and has not fetched.
     public var lazyBlobSources: [Digest: RemoteBlob] {
         var result: [Digest: RemoteBlob] = [:]

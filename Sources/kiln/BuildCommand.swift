@@ -184,6 +184,7 @@ struct BuildCommand: AsyncParsableCommand {
                 }
                 if cacheExports.contains(where: \.isInline) {
                     result = try InlineCacheExport.apply(result, entries: builder.cacheEntries(allStages: false, result: result), service: service)
+                    builder.recordCacheUse(for: result.id)
                 }
                 // Layers taken from an imported cache stay remote when the image only goes to a registry.
                 if !(push && outputs.isEmpty) { try await builder.fetchLazyLayers(of: result) }
