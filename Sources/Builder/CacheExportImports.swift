@@ -2,6 +2,7 @@ import Foundation
 import ImageSpec
 import ImageStore
 import Images
+import LayerArchive
 import Synchronization
 
 /// Where an imported cache entry's layer blob lives until it is needed.
@@ -18,12 +19,16 @@ public struct ImportedCacheIndex: Sendable {
     var entries: [String: (entry: CacheEntry, source: CacheLayerSource)] = [:]
     /// COPY/ADD alias keys and the keys they stand for (``CopyAlias``).
     var aliases: [String: String] = [:]
+    /// Cache mount contents by directory name (`cache-mounts=true`).
+    var cacheMounts: [String: (entry: CacheEntry, source: CacheLayerSource)] = [:]
 
     public init() {}
 
     public mutating func add(_ imported: [CacheEntry], from source: CacheLayerSource) {
         for entry in imported {
-            if let target = entry.aliasOf {
+            if let name = entry.cacheMount {
+                if cacheMounts[name] == nil { cacheMounts[name] = (entry, source) }
+            } else if let target = entry.aliasOf {
                 if aliases[entry.key] == nil { aliases[entry.key] = target }
             } else if entries[entry.key] == nil {
                 entries[entry.key] = (entry, source)
@@ -51,6 +56,11 @@ final class LazyLayers: Sendable {
     /// Notes a COPY/ADD alias key and the key it stands for (exported with the cache).
     func recordAlias(_ alias: String, _ key: String) { state.withLock { $0.aliases[alias] = key } }
     var aliases: [String: String] { state.withLock { $0.aliases } }
+
+    private let mounts = Mutex<[String: String]>([:])
+    /// Notes a cache mount directory this build used (exported with `cache-mounts=true`).
+    func noteCacheMount(_ name: String, path: String) { mounts.withLock { $0[name] = path } }
+    var cacheMounts: [String: String] { mounts.withLock { $0 } }
 
     func add(_ pending: Pending, path: String, key: String, entry: CacheEntry) {
         state.withLock {
@@ -159,6 +169,42 @@ extension Builder {
         for entry in entries where !store.contains(entry.layer.digest) {
             if let source = lazyLayers.source(of: entry.layer.digest) { try await fetchImportedBlob(entry.layer, from: source) }
         }
+    }
+
+    /// Fills a new cache mount directory from an imported cache (`cache-mounts=true`); a layer
+    /// that cannot be had or unpacked is a warning (the mount then starts empty, as it would).
+    func restoreCacheMount(_ name: String, into path: String) async {
+        guard cache.enabled, let (entry, source) = options.cacheImports.cacheMounts[name] else { return }
+        do {
+            try await fetchImportedBlob(entry.layer, from: source)
+            try images.unpackLayer(entry.layer, diffID: entry.diffID, into: path)
+        } catch {
+            FileHandle.standardError.write(Data("WARNING: cache mount contents \(entry.layer.digest) not restored: \(error)\n".utf8))
+        }
+    }
+
+    /// The cache mount directories this build used, each written as a layer blob in the store
+    /// (`--cache-to …,cache-mounts=true`). Reads each while holding its lock shared, so a `locked`
+    /// writer in another build is not read half way.
+    public func cacheMountEntries() throws -> [CacheEntry] {
+        var result: [CacheEntry] = []
+        for (name, path) in lazyLayers.cacheMounts.sorted(by: { $0.key < $1.key }) {
+            let lock = open(path + ".lock", O_RDWR | O_CLOEXEC)
+            if lock >= 0 { flock(lock, LOCK_SH) }
+            defer { if lock >= 0 { close(lock) } }
+            let entries = try LayerDiff.entries(fromDirectory: path)
+            let (fd, temp) = try store.makeBlobTempFile("cache-mount")
+            do {
+                let (digests, _) = try LayerDiff.writeLayer(entries, to: FileDescriptor(fd: fd), compression: .none)
+                let descriptor = digests.descriptor(mediaType: .ociLayer)
+                try store.adoptBlob(temp, as: descriptor)
+                result.append(CacheEntry(key: name, layer: descriptor, diffID: digests.diffID, created: nil, cacheMount: name))
+            } catch {
+                unlink(temp.path)
+                throw error
+            }
+        }
+        return result
     }
 
     /// Notes the cache keys this build used under `imageID` too (an image the command derived from

@@ -20,6 +20,10 @@ public struct BuildKitCacheConfig: Codable, Sendable, Equatable {
     /// links to (a COPY/ADD key computed without the filesystem below it). BuildKit reads it as
     /// an ordinary input link.
     public static let aliasSelector = "kiln.alias"
+    /// Annotation of a layer descriptor in a cache index that holds a `RUN --mount=type=cache`
+    /// directory (`cache-mounts=true`): the mount's directory name. Such layers are not in the
+    /// cache config, so BuildKit ignores them.
+    public static let cacheMountAnnotation = "org.kiln.cache-mount"
     /// The image config field of an inline cache (BuildKit's name).
     public static let inlineConfigField = "moby.buildkit.cache.v0"
 
@@ -104,7 +108,7 @@ public struct BuildKitCacheConfig: Codable, Sendable, Equatable {
         var descriptors: [Descriptor] = []
         var index: [Digest: Int] = [:]
         var recordIndex: [String: Int] = [:]
-        for entry in entries.sorted(by: { $0.key < $1.key }) where entry.aliasOf == nil {
+        for entry in entries.sorted(by: { $0.key < $1.key }) where entry.aliasOf == nil && entry.cacheMount == nil {
             guard let key = try? Digest(algorithm: .sha256, hex: entry.key) else { continue }
             recordIndex[entry.key] = config.records.count
             let position: Int
@@ -128,6 +132,11 @@ public struct BuildKitCacheConfig: Codable, Sendable, Equatable {
             guard let target = entry.aliasOf, let link = recordIndex[target], let key = try? Digest(algorithm: .sha256, hex: entry.key),
                   let result = config.records[link].layers else { continue }
             config.records.append(Record(digest: key, layers: result, chains: nil, inputs: [[Input(selector: aliasSelector, link: link)]]))
+        }
+        for entry in entries.sorted(by: { $0.key < $1.key }) {
+            guard let name = entry.cacheMount else { continue }
+            descriptors.append(Descriptor(mediaType: entry.layer.mediaType, digest: entry.layer.digest, size: entry.layer.size,
+                                          annotations: [uncompressedAnnotation: entry.diffID.description, cacheMountAnnotation: name]))
         }
         return (config, descriptors)
     }
@@ -162,6 +171,18 @@ public struct BuildKitCacheConfig: Codable, Sendable, Equatable {
     }
 }
 
+extension BuildKitCacheConfig {
+    /// The cache mount entries among a cache index's (or image manifest's) descriptors.
+    public static func cacheMountEntries(_ descriptors: [Descriptor]) -> [CacheEntry] {
+        descriptors.compactMap { d in
+            guard let name = d.annotations?[cacheMountAnnotation], !name.isEmpty, !name.contains("/"), !name.hasPrefix("."),
+                  d.mediaType.isLayer, let diffID = d.annotations?[uncompressedAnnotation].flatMap({ Digest($0) }) else { return nil }
+            return CacheEntry(key: name, layer: Descriptor(mediaType: d.mediaType, digest: d.digest, size: d.size), diffID: diffID,
+                              created: nil, cacheMount: name)
+        }
+    }
+}
+
 /// One exportable build cache record: a step's cache key and the layer it made.
 public struct CacheEntry: Sendable, Hashable {
     /// The step's kiln cache key (hex SHA-256).
@@ -172,12 +193,16 @@ public struct CacheEntry: Sendable, Hashable {
     public var created: Timestamp?
     /// For an alias entry: the key it stands for (its layer is that key's).
     public var aliasOf: String?
+    /// For a cache mount entry (`cache-mounts=true`): the mount's directory name in the store
+    /// (a hash of its id, uid, gid, mode); the layer holds the directory's contents.
+    public var cacheMount: String?
 
-    public init(key: String, layer: Descriptor, diffID: Digest, created: Timestamp?, aliasOf: String? = nil) {
+    public init(key: String, layer: Descriptor, diffID: Digest, created: Timestamp?, aliasOf: String? = nil, cacheMount: String? = nil) {
         self.key = key
         self.layer = layer
         self.diffID = diffID
         self.created = created
         self.aliasOf = aliasOf
+        self.cacheMount = cacheMount
     }
 }

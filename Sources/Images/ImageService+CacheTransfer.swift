@@ -2,6 +2,7 @@ import Distribution
 import Foundation
 import ImageSpec
 import ImageStore
+import LayerArchive
 import LayerVariants
 
 /// Where a layer of an imported build cache can be fetched from: a repository of a registry.
@@ -127,13 +128,14 @@ extension ImageService {
                 throw foreign("an index without an \(BuildKitCacheConfig.mediaType) entry")
             }
             let config = try decodeConfig(try await fetch(configDescriptor))
-            return config.entries(descriptors: index.manifests)
+            return config.entries(descriptors: index.manifests) + BuildKitCacheConfig.cacheMountEntries(index.manifests)
         }
         guard topMediaType.isManifest else { throw foreign("media type \(topMediaType)") }
         let manifest: Manifest
         do { manifest = try CanonicalJSON.decode(Manifest.self, from: bytes) } catch { throw foreign("bad manifest: \(error)") }
         if manifest.config.mediaType == BuildKitCacheConfig.mediaType {
             return try decodeConfig(try await fetch(manifest.config)).entries(descriptors: manifest.layers)
+                + BuildKitCacheConfig.cacheMountEntries(manifest.layers)
         }
         guard manifest.config.mediaType.isImageConfig else { throw foreign("config media type \(manifest.config.mediaType)") }
         let imageConfig: ImageConfig
@@ -170,6 +172,23 @@ extension ImageService {
     public func unpackCachedLayer(_ layer: Descriptor, diffID: Digest, chainID: Digest, lowerLayers: [String] = []) throws {
         try store.hold(blobs: [layer.digest], snapshots: [chainID])
         _ = try unpack(layer, diffID: diffID, chainID: chainID, lowerLayers: lowerLayers)
+    }
+
+    /// Unpacks a layer in the store (uncompressed or gzip) into `directory` (a cache mount being
+    /// restored), checking its diffID.
+    public func unpackLayer(_ layer: Descriptor, diffID: Digest, into directory: String) throws {
+        try store.hold(blobs: [layer.digest])
+        let blob = try store.open(layer.digest)
+        let (_, decompressed) = try CompressionSniffer.decompressing(try FileDescriptor.open(reading: blob.path))
+        let hashing = HashingSource(base: decompressed, digester: Digester(algorithm: diffID.algorithm),
+                                    limit: ImageLimits.maxLayerSize(), what: "layer \(layer.digest)")
+        var reader = TarReader(hashing)
+        try LayerApplier(target: directory).apply(&reader)
+        while !(try hashing.read(upTo: 1 << 20)).isEmpty {}
+        let actual = hashing.digester.finalize()
+        guard actual == diffID else {
+            throw ImagesError(.unsupportedImage, "layer \(layer.digest) unpacks to \(actual), but the cache says \(diffID)")
+        }
     }
 
     /// Makes `repository` on `host` hold a blob that lives in `remote`: mounted within one

@@ -11,7 +11,7 @@ public enum InlineCache {
         var position: [Digest: Int] = [:]
         for (i, diffID) in diffIDs.enumerated() where position[diffID] == nil { position[diffID] = i }
         var records: [BuildKitCacheConfig.Record] = []
-        for entry in entries.sorted(by: { $0.key < $1.key }) where entry.aliasOf == nil {
+        for entry in entries.sorted(by: { $0.key < $1.key }) where entry.aliasOf == nil && entry.cacheMount == nil {
             guard let index = position[entry.diffID], let key = try? Digest(algorithm: .sha256, hex: entry.key) else { continue }
             records.append(BuildKitCacheConfig.Record(digest: key, layers: [.init(layer: index, createdAt: entry.created?.text)],
                                                       chains: nil, inputs: nil))

@@ -44,6 +44,8 @@ struct CacheExportFlag {
     var format: CacheExportFormat
     /// `ignore-error` (default true here): a failed export is a warning; false makes it an error.
     var ignoreError: Bool
+    /// `cache-mounts=true`: the `RUN --mount=type=cache` directories the build used go along as layers.
+    var includeCacheMounts: Bool
     var tag: String
     let text: String
 
@@ -73,9 +75,7 @@ struct CacheExportFlag {
         }
         ignoreError = try spec.bool("ignore-error", default: true)
         tag = spec.attributes["tag"] ?? "latest"
-        if try spec.bool("cache-mounts", default: false) {
-            throw ValidationError("--cache-to \(text): cache-mounts=true is not supported by kiln yet (see docs/CACHE.md)")
-        }
+        includeCacheMounts = try spec.bool("cache-mounts", default: false)
         switch spec.type {
         case "registry":
             guard let ref = spec.attributes["ref"], !ref.isEmpty else { throw ValidationError("--cache-to \(text): type=registry needs ref=REPOSITORY[:TAG]") }
@@ -96,8 +96,9 @@ struct CacheExportFlag {
 
     /// Writes the cache; a failure is a warning unless `ignore-error=false`.
     func export(_ builder: Builder, result: BuildResult, service: ImageService) async throws {
-        let entries = builder.cacheEntries(allStages: allStages, result: result)
+        var entries = builder.cacheEntries(allStages: allStages, result: result)
         do {
+            if includeCacheMounts, !isInline { entries += try builder.cacheMountEntries() }
             switch kind {
             case .registry(let reference):
                 try await service.pushCache(entries, to: reference, format: format, remoteBlobs: builder.lazyBlobSources)

@@ -130,6 +130,34 @@ final class CacheExportTests: XCTestCase {
         }
     }
 
+    func testCacheMountsTravelWithCacheMountsTrue() throws {
+        let (_, proxy) = try startRegistryAndProxy()
+        let host = "127.0.0.1:\(proxy)"
+        let ctx = scratch.appendingPathComponent("ctx-mounts")
+        try FileManager.default.createDirectory(at: ctx, withIntermediateDirectories: true)
+        // The build arg changes the RUN's key, so store B runs it: only the cache mount can carry
+        // the downloaded file over.
+        try Data("""
+            FROM \(host)/busybox:latest
+            ARG V
+            RUN --mount=type=cache,id=downloads,target=/cache sh -c 'if [ -f /cache/pkg ]; then echo FOUND-$((1+1)) $(cat /cache/pkg); else echo EMPTY-$((1+1)); echo pkg-data > /cache/pkg; fi; echo $V'
+            """.utf8).write(to: ctx.appendingPathComponent("Dockerfile"))
+        let cacheRef = "\(host)/cache/mounts:c"
+        let first = try build(scratch.appendingPathComponent("c1").path, ctx,
+                              ["--build-arg", "V=1", "--cache-to", "type=registry,ref=\(cacheRef),mode=max,cache-mounts=true"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("EMPTY-2"), first.stderr)
+        let second = try build(scratch.appendingPathComponent("c2").path, ctx, ["--build-arg", "V=2", "--cache-from", "type=registry,ref=\(cacheRef)"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stderr.contains("FOUND-2 pkg-data"), second.stderr)
+        // Without cache-mounts=true nothing of the mount travels.
+        let plainRef = "\(host)/cache/mounts:plain"
+        let third = try build(scratch.appendingPathComponent("c3").path, ctx, ["--build-arg", "V=3", "--cache-to", "type=registry,ref=\(plainRef),mode=max"])
+        XCTAssertEqual(third.status, 0, third.stderr)
+        let fourth = try build(scratch.appendingPathComponent("c4").path, ctx, ["--build-arg", "V=4", "--cache-from", "type=registry,ref=\(plainRef)"])
+        XCTAssertTrue(fourth.stderr.contains("EMPTY-2"), fourth.stderr)
+    }
+
     func testSecretValueIsInNoPushedBlobAndAnotherStoreRunsTheSecretStepAgain() throws {
         let (registry, proxy) = try startRegistryAndProxy()
         let host = "127.0.0.1:\(proxy)"
