@@ -33,6 +33,10 @@ public struct BuildOptions: Sendable {
     public var ssh: [String: SSHSpec] = [:]
     /// `--cache-from IMAGE`: local images whose layers a step may reuse (see `CacheFromImages`).
     public var cacheFrom: [CacheFromImage] = []
+    /// `--cache-from type=registry|local|inline`: imported BuildKit-layout cache entries (``ImportedCacheIndex``).
+    public var cacheImports = ImportedCacheIndex()
+    /// `--cache-to` given: COPY/ADD steps also compute their alias keys (``CopyAlias``) for the export.
+    public var recordsCacheAliases = false
     /// `--add-host`: /etc/hosts lines (`IP\tHOST`) of every RUN step.
     public var extraHosts: [String] = []
 

@@ -25,8 +25,24 @@ extension Builder {
             for m in mounts { m.unmount() }
             try? FileManager.default.removeItem(at: scratch)
         }
+        // A copy from a stage: its alias key needs no file of either filesystem (``CopyAlias``).
+        let stageSource = try op.from.flatMap { raw in
+            StagePlan.stageIndex(try expand(raw, state, range), stages: program.stages, before: stageIndex).flatMap { finished[$0] }
+        }
+        let stageAlias = stageSource.flatMap { source in
+            op.link || !(options.recordsCacheAliases || hasLazyLayers(state.snapshots) || hasLazyLayers(source.snapshots)) ? nil
+                : CopyAlias.stageKey(op, state: state, source: source, history: history, sources: sources, destination: destination)
+        }
+        if let stageAlias, let key = options.cacheImports.aliases[stageAlias],
+           try appendCachedLayer(key, history: history, state: &state, step: step, title: title) {
+            lazyLayers.recordAlias(stageAlias, key)
+            return
+        }
+        // Layers below taken lazily from an imported cache are fetched only when the copy's alias
+        // key misses (``CopyAlias``): planning against the image's filesystem needs their files.
+        let lazyBelow = hasLazyLayers(state.snapshots)
         // The image's current filesystem (destination checks, --chown names).
-        let destinationRoot = try trace.phaseSync("mount", step: title) { try mountDestination(state, scratch: scratch, mounts: &mounts) }
+        var destinationRoot = lazyBelow ? nil : try trace.phaseSync("mount", step: title) { try mountDestination(state, scratch: scratch, mounts: &mounts) }
         // Where the sources come from (heredoc sources are planned on their own, below).
         var tree: CopySourceTree?
         var planSources = sources
@@ -38,6 +54,7 @@ extension Builder {
             var lowers: [URL] = []
             var contextTree: CopySourceTree?
             if let index = StagePlan.stageIndex(from, stages: program.stages, before: stageIndex), let source = finished[index] {
+                try await materializeLazy(source.snapshots)
                 lowers = source.snapshots
                 fromKey = "stage:" + source.cacheKey
             } else if let named = namedContext(for: from) {
@@ -89,44 +106,64 @@ extension Builder {
         }
         // BuildKit links (merges a layer made on scratch, without /etc/passwd) only without --chmod.
         let link = op.link && op.chmod == nil
-        let owner = try chownOwner(op, state, range, rootfs: destinationRoot, linked: link)
         let mode = try chmodMode(op, state, range)
         let isURL = fromKey == "url"
-        let planRoot = link ? nil : destinationRoot
-        var plans: [CopyPlan] = []
-        try FileManager.default.createDirectory(at: scratch.appendingPathComponent("unpack"), withIntermediateDirectories: true)
-        let planStarted = DispatchTime.now().uptimeNanoseconds
-        do {
-            if let tree {
-                let request = CopyRequest(sources: planSources, destination: destination, workingDirectory: state.workingDirectory,
+        let (planTree, planPaths, planState) = (tree, planSources, state)
+        let makePlans = { (root: String?, owner: (uid: UInt32, gid: UInt32)?, unpack: URL) throws -> [CopyPlan] in
+            var plans: [CopyPlan] = []
+            try FileManager.default.createDirectory(at: unpack, withIntermediateDirectories: true)
+            if let planTree {
+                let request = CopyRequest(sources: planPaths, destination: destination, workingDirectory: planState.workingDirectory,
                                           owner: owner, mode: mode ?? (isURL ? 0o600 : nil), isAdd: op.isAdd && !isURL,
                                           excludePatterns: op.excludes, parents: op.parents)
-                plans.append(try CopyPlanner.plan(request, from: tree, destinationRoot: planRoot,
-                                                  scratch: scratch.appendingPathComponent("unpack").path))
+                plans.append(try CopyPlanner.plan(request, from: planTree, destinationRoot: root, scratch: unpack.path))
             }
             if !op.contents.isEmpty {
-                let heredocs = try writeHeredocSources(op, state: state, into: scratch.appendingPathComponent("heredoc"))
+                let heredocs = try self.writeHeredocSources(op, state: planState, into: scratch.appendingPathComponent("heredoc"))
                 // Each inline document is a 0644 file of its own, copied after the path sources.
                 let request = CopyRequest(sources: heredocs.sources, destination: destination,
-                                          workingDirectory: state.workingDirectory, owner: owner, mode: mode)
-                plans.append(try CopyPlanner.plan(request, from: heredocs.tree, destinationRoot: planRoot,
-                                                  scratch: scratch.appendingPathComponent("unpack").path))
+                                          workingDirectory: planState.workingDirectory, owner: owner, mode: mode)
+                plans.append(try CopyPlanner.plan(request, from: heredocs.tree, destinationRoot: root, scratch: unpack.path))
             }
+            return plans
+        }
+        func keyParts(_ plans: [CopyPlan], owner: (uid: UInt32, gid: UInt32)?) -> [String] {
+            [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))",
+             plans.map(\.sourceDigest.description).joined(separator: "\n"), op.excludes.joined(separator: "\n"), "\(op.parents)"]
+        }
+        let aliasKey = stageAlias ?? (link || !(lazyBelow || options.recordsCacheAliases) ? nil
+            : CopyAlias.key(op, state: state, parts: { owner in keyParts(try makePlans(nil, owner, scratch.appendingPathComponent("unpack-alias")), owner: owner) },
+                            owner: { try self.chownOwner(op, state, range, rootfs: nil, linked: false) }))
+        if lazyBelow && !link {
+            if let aliasKey, let key = options.cacheImports.aliases[aliasKey],
+               try appendCachedLayer(key, history: history, state: &state, step: step, title: title) {
+                lazyLayers.recordAlias(aliasKey, key)
+                return
+            }
+            try await materializeLazy(state.snapshots)
+            destinationRoot = try trace.phaseSync("mount", step: title) { try mountDestination(state, scratch: scratch, mounts: &mounts) }
+        }
+        let owner = try chownOwner(op, state, range, rootfs: destinationRoot, linked: link)
+        let planRoot = link ? nil : destinationRoot
+        let plans: [CopyPlan]
+        let planStarted = DispatchTime.now().uptimeNanoseconds
+        do {
+            plans = try makePlans(planRoot, owner, scratch.appendingPathComponent("unpack"))
         } catch let error as BuildError {
             throw error
         } catch {
             throw BuildError.at(range, "\(error)")
         }
         trace.record("plan", step: title, start: planStarted)
-        let digest = plans.map(\.sourceDigest.description).joined(separator: "\n")
-        let parts = [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))",
-                     digest, op.excludes.joined(separator: "\n"), "\(op.parents)"]
+        let parts = keyParts(plans, owner: owner)
         let entries = CopyHistory.merge(plans.map(\.entries))
         if link {
             try await commitLinkedLayer(entries, key: BuildCache.key("link", parts + [state.workingDirectory]), history: history,
                                         state: &state, step: step, started: started, title: title)
         } else {
-            try await commitLayer(entries, key: BuildCache.key(state.cacheKey, parts), history: history, state: &state,
+            let key = BuildCache.key(state.cacheKey, parts)
+            if let aliasKey { lazyLayers.recordAlias(aliasKey, key) }
+            try await commitLayer(entries, key: key, history: history, state: &state,
                                   step: step, started: started, title: title)
         }
     }
@@ -234,7 +271,7 @@ extension Builder {
             found = BuildCache.Record(layer: layer, diffID: diffID)
             cache.save(key, found!)
         }
-        guard let record = found else { return false }
+        guard let record = found else { return try appendImportedLayer(key, history: history, state: &state, step: step, title: title) }
         try committer.append(record.layer, diffID: record.diffID, to: &state, step: title)
         progress.cached(step)
         state.record(history, emptyLayer: false, layerCreated: record.created)

@@ -46,6 +46,7 @@ extension Builder {
                                  + (sandboxHostname.map { ["hostname", $0] } ?? [])
                                  + (mounts.isEmpty ? [] : ["mount-stubs-removed"]))
         if try appendCachedLayer(key, history: history, state: &state, step: step, title: title) { return }
+        try await materializeLazy(state.snapshots)  // layers taken from an imported cache
         // Proxy build args reach the process without an ARG line, out of the cache key and history.
         env += Self.proxyEnvironment(options.buildArgs, present: env)
         let dir = try committer.scratchDirectory("run")

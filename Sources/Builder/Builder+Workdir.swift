@@ -16,6 +16,8 @@ extension Builder {
         let step = progress.begin(title)
         let started = Date()
         let key = BuildCache.key(state.cacheKey, [history, state.config.config.user ?? ""])
+        if try appendCachedLayer(key, history: history, state: &state, step: step) { return }
+        try await materializeLazy(state.snapshots)  // layers taken from an imported cache
         let snapshots = state.snapshots
         let user = state.config.config.user
         try await commitLayer(try self.workdirEntries(path, lowers: snapshots, user: user, range: range),

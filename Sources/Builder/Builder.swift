@@ -38,6 +38,8 @@ public final class Builder: @unchecked Sendable {
     let contextChecksums: FileChecksumCache
     /// The private network RUN steps share (started at the first RUN that needs it).
     let network: BuildNetwork
+    /// Layers taken from a `--cache-from type=…` import and not fetched yet (``LazyLayers``).
+    let lazyLayers = LazyLayers()
 
     public init(options: BuildOptions, images: ImageService, progress: BuildProgress) {
         self.options = options

@@ -227,6 +227,7 @@ extension Builder {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
                 _ = chmod(path, mode_t(m.effectiveMode ?? 0o755))
                 _ = chown(path, m.uid ?? 0, m.gid ?? 0)
+                await self.restoreCacheMount(base, into: path)  // --cache-from …,cache-mounts=true
             } else {
                 // Seeded from a stage or image path on first use (BuildKit: the cache starts as that snapshot).
                 let seed = try await self.bindSource(m, index: index, dir: dir, prepared: prepared, range: range)
@@ -241,6 +242,7 @@ extension Builder {
             }
         }
         prepared.leases.append(lease)
+        if lease.path.hasSuffix("/" + base) { lazyLayers.noteCacheMount(base, path: lease.path) }
         return lease
     }
 
@@ -262,6 +264,7 @@ extension Builder {
             var lowers: [URL] = []
             var directory: String?
             if let i = StagePlan.stageIndex(m.from, stages: program.stages, before: program.stages.count), let s = finished[i] {
+                try await materializeLazy(s.snapshots)
                 lowers = s.snapshots
             } else if let named = namedContext(for: m.from) {
                 switch try await namedContextSource(named, scratch: dir, range: range) {

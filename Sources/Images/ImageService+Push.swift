@@ -17,13 +17,17 @@ extension ImageService {
     /// The image's blobs are held against a concurrent prune for the rest of the process.
     /// Throws `RegistryError`, `StoreError`, `ExportCompressionError`.
     @discardableResult
-    public func push(_ image: LocalImage, to reference: ImageReference, compression: ExportCompression = .default) async throws -> Digest {
+    ///
+    /// `remoteBlobs`: layers not in the store (taken from an imported build cache without fetching
+    /// them) and the repository holding each: mounted from there within one registry, else copied.
+    public func push(_ image: LocalImage, to reference: ImageReference, compression: ExportCompression = .default,
+                     remoteBlobs: [Digest: RemoteBlob] = [:]) async throws -> Digest {
         let image = try exported(image, compression: compression)
         let host = reference.registryHost, repository = reference.repository
         // Held while uploading: a concurrent retag + prune in another process must not delete them.
         try store.hold(blobs: [image.manifestDescriptor.digest, image.configDescriptor.digest] + image.manifest.layers.map(\.digest))
         for blob in [image.manifestDescriptor, image.configDescriptor] + image.manifest.layers
-        where !store.contains(blob.digest) && !(blob.urls?.isEmpty == false) {
+        where !store.contains(blob.digest) && !(blob.urls?.isEmpty == false) && remoteBlobs[blob.digest] == nil {
             throw ImagesError(.incomplete, "blob \(blob.digest) of image \(image.shortID()) is not in the store (removed meanwhile?); nothing was pushed")
         }
         let mountSources = try await mountCandidates(host: host, excluding: repository)
@@ -41,7 +45,11 @@ extension ImageService {
                         self.progress.report(.finished(layer.digest, .skipped))
                         return
                     }
-                    let outcome = try await self.pushBlob(layer, host: host, repository: repository, mountFrom: mountSources[layer.digest], reporting: true)
+                    let outcome = if !self.store.contains(layer.digest), let remote = remoteBlobs[layer.digest] {
+                        try await self.pushRemoteBlob(layer, from: remote, host: host, repository: repository)
+                    } else {
+                        try await self.pushBlob(layer, host: host, repository: repository, mountFrom: mountSources[layer.digest], reporting: true)
+                    }
                     self.progress.report(.finished(layer.digest, outcome))
                 }
             }

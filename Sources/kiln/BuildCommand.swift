@@ -77,6 +77,9 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: .customLong("cache-from"), help: ArgumentHelp("Images to consider as cache sources (pulled when missing)", valueName: "stringArray"))
     var cacheFrom: [String] = []
 
+    @Option(name: .customLong("cache-to"), help: ArgumentHelp("Cache export destinations (e.g., \"type=registry,ref=REG/REPO:TAG,mode=max\", \"type=local,dest=DIR\", \"type=inline\")", valueName: "stringArray"))
+    var cacheTo: [String] = []
+
     @Argument(help: ArgumentHelp("The build context: a directory, or - for a Dockerfile or tar on stdin", valueName: "PATH | -"))
     var context: String
 
@@ -135,10 +138,16 @@ struct BuildCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         options.extraHosts = AddHosts.hostsLines(try AddHosts.parse(addHost, privateNetwork: false, status: 1))
-        for name in cacheFrom where name.contains("type=") || name.contains(",") {
-            printError("ERROR: --cache-from \(name): BuildKit cache imports (type=…) are not supported; give an image name")
+        let cacheExports: [CacheExportFlag]
+        do {
+            let compression = try self.compression.resolved()
+            cacheExports = try cacheTo.map { try CacheExportFlag(parsing: $0, compression: compression) }
+            try CacheImportFlag.validate(cacheFrom)
+        } catch {
+            printError("ERROR: \(error)")
             throw ExitCode(1)
         }
+        options.recordsCacheAliases = !cacheExports.isEmpty
         options.target = target
         options.noCache = noCache
         options.tracePath = trace
@@ -159,9 +168,11 @@ struct BuildCommand: AsyncParsableCommand {
                 defer { reporter.finish() }
                 var options = options
                 options.namedContexts = try await BuildContextFlags.load(namedContexts, store: service.store)
-                options.cacheFrom = try await CacheFromFlag.load(cacheFrom, platform: options.platform, service: service)
+                options.cacheImports = await CacheImportFlag.load(cacheFrom.filter(CacheImportFlag.isSpec), service: service)
+                options.cacheFrom = try await CacheFromFlag.load(cacheFrom.filter { !CacheImportFlag.isSpec($0) }, platform: options.platform,
+                                                                 service: service, imports: &options.cacheImports)
                 let builder = Builder(options: options, images: service, progress: reporter)
-                let result: BuildResult
+                var result: BuildResult
                 do {
                     result = try await builder.build()
                 } catch let error as BuildError {
@@ -171,8 +182,21 @@ struct BuildCommand: AsyncParsableCommand {
                                + ImageCommandSupport.diskFullHint(error, store: service.store.location.root.path))
                     throw ExitCode(1)
                 }
+                if cacheExports.contains(where: \.isInline) {
+                    result = try InlineCacheExport.apply(result, entries: builder.cacheEntries(allStages: false, result: result), service: service)
+                    builder.recordCacheUse(for: result.id)
+                }
+                // Layers taken from an imported cache stay remote when the image only goes to a registry.
+                if !(push && outputs.isEmpty) { try await builder.fetchLazyLayers(of: result) }
                 try await Self.export(result, tags: tags, outputs: outputs, push: push, compression: compression,
-                                      service: service, reporter: reporter)
+                                      service: service, reporter: reporter, remoteBlobs: builder.lazyBlobSources)
+                do {
+                    for spec in cacheExports { try await spec.export(builder, result: result, service: service) }
+                } catch let error as CacheExportError {
+                    reporter.finish()
+                    printError("ERROR: \(error)")
+                    throw ExitCode(1)
+                }
                 return result
             }
         }
@@ -188,7 +212,8 @@ struct BuildCommand: AsyncParsableCommand {
 
     /// BuildKit's last step, `exporting to image` (writing, naming, outputs), then one step per push.
     static func export(_ result: BuildResult, tags: [ImageReference], outputs: [BuildOutputSpec], push: Bool,
-                       compression: ExportCompression, service: ImageService, reporter: BuildProgress) async throws {
+                       compression: ExportCompression, service: ImageService, reporter: BuildProgress,
+                       remoteBlobs: [Digest: RemoteBlob] = [:]) async throws {
         let step = reporter.begin("exporting to image")
         let written = Date()
         reporter.status(step, BuildStatus(id: "writing image \(result.id.description)", started: written, completed: written))
@@ -209,7 +234,7 @@ struct BuildCommand: AsyncParsableCommand {
             guard let image = try await service.localImage(reference.description) else { continue }
             let pushing = reporter.begin("pushing \(reference.familiar) with docker")
             let digest = try await BuildProgress.$currentStep.withValue(pushing) {
-                try await service.push(image, to: reference, compression: compression)
+                try await service.push(image, to: reference, compression: compression, remoteBlobs: remoteBlobs)
             }
             let now = Date()
             reporter.status(pushing, BuildStatus(id: "pushing \(reference.familiar): digest: \(digest)", started: now, completed: now))

@@ -150,6 +150,10 @@ final class PruneAndDiskUsageTests: RunTestCase {
         // An image that cannot be had is a warning; the build goes on.
         let missing = try buildOutput("kiln-test/warned:1", "FROM \(Self.busybox)\nRUN true\n", flags: "--cache-from 127.0.0.1:1/nope:1")
         XCTAssertTrue(missing.contains("WARNING: --cache-from 127.0.0.1:1/nope:1: cannot use it as a cache source"), missing)
-        try buildOutput("kiln-test/bad:1", "FROM \(Self.busybox)\n", flags: "--cache-from type=registry,ref=x", status: 1)
+        // A BuildKit cache import that cannot be reached is a warning too (docs/CACHE.md); an
+        // unknown cache type is an error before anything runs.
+        let unreachable = try buildOutput("kiln-test/warned:2", "FROM \(Self.busybox)\n", flags: "--cache-from type=registry,ref=127.0.0.1:1/nope:c")
+        XCTAssertTrue(unreachable.contains("WARNING: --cache-from type=registry,ref=127.0.0.1:1/nope:c: not used as a build cache"), unreachable)
+        try buildOutput("kiln-test/bad:1", "FROM \(Self.busybox)\n", flags: "--cache-from type=gha,scope=x", status: 1)
     }
 }
