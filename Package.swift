@@ -59,7 +59,9 @@ let package = Package(
             "ConfinedFS",
         ]),
         // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs.
-        .target(name: "ContainerRuntime", dependencies: ["ConfinedFS"]),
+        .target(name: "ContainerRuntime", dependencies: ["ConfinedFS", "CUserNamespace"]),
+        // fork + unshare(CLONE_NEWUSER) + exec for rootless kiln (the child runs only async-signal-safe calls).
+        .target(name: "CUserNamespace"),
         // A container's user-space network (pasta): outbound connectivity and published ports, no host firewall.
         .target(name: "ContainerNetwork"),
         // Moving images between the store and archives: docker save/load format, OCI archives, import of a rootfs tar.

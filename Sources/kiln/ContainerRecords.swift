@@ -83,7 +83,7 @@ struct ContainerStore {
 
     /// The runtime's own state folder (shared with RUN steps).
     static func runtimeRoot(_ location: StoreLocation) -> String {
-        location.stateDirectory.appendingPathComponent("runc").path
+        location.runtimeStateDirectory().path
     }
 
     func folder(_ id: String) -> URL { directory.appendingPathComponent(id) }
