@@ -8,6 +8,11 @@ public struct UserNamespaceMap: Sendable, Equatable {
     public var uids: [SubordinateIDs.Mapping]
     public var gids: [SubordinateIDs.Mapping]
 
+    public init(uids: [SubordinateIDs.Mapping], gids: [SubordinateIDs.Mapping]) {
+        self.uids = uids
+        self.gids = gids
+    }
+
     public static let current = UserNamespaceMap(
         uids: parse((try? String(contentsOfFile: "/proc/self/uid_map", encoding: .utf8)) ?? ""),
         gids: parse((try? String(contentsOfFile: "/proc/self/gid_map", encoding: .utf8)) ?? ""))
