@@ -61,7 +61,10 @@ unset KILN_ROOT
 
 echo "== $user ($MODE): load, build, same image IDs"
 as_user "$KILN" load -q -i "$work/base.tar" >/dev/null
-as_user "$KILN" build --progress plain -t kiln-demo/web:1 "$work/web" 2>&1 | tail -3
+out=$(as_user "$KILN" build --progress plain -t kiln-demo/web:1 "$work/web" 2>&1)
+[ "$(head -1 <<<"$out")" = "#0 isolation: rootless (runc in kiln's user namespace)" ] || { echo "FAIL: first line: $out" >&2; exit 1; }
+if as_user "$KILN" build -q --isolation oci "$work/web" >/dev/null 2>&1; then echo "FAIL: --isolation oci was not refused" >&2; exit 1; fi
+echo "first progress line names the rootless isolation; --isolation oci refused"
 user_web=$(as_user "$KILN" inspect --format '{{.Id}}' kiln-demo/web:1)
 [ -d "$work/home/.local/share/kiln/blobs" ] || { echo "FAIL: the user's store is not ~/.local/share/kiln" >&2; exit 1; }
 [ "$user_web" = "$root_web" ] || { echo "FAIL: web image $user_web, root's $root_web" >&2; exit 1; }

@@ -50,3 +50,22 @@ final class SubordinateIDsTests: XCTestCase {
         XCTAssertEqual(UserNamespaceEntry.state(environment: ["_KILN_USERNS": "unavailable:EPERM"]), .unavailable("EPERM"))
     }
 }
+
+/// `kiln build --isolation`: auto picks what works, an unavailable one is refused, never degraded.
+final class IsolationTests: XCTestCase {
+    func testAutoPicksTheStrongestAvailable() {
+        XCTAssertEqual(try Isolation.resolve("auto", state: .hostRoot).get(), .oci)
+        XCTAssertEqual(try Isolation.resolve("auto", state: .inside(ranged: true)).get(), .rootless)
+        XCTAssertThrowsError(try Isolation.resolve("auto", state: .unavailable("EPERM")).get())
+    }
+
+    func testUnavailableIsRefused() {
+        XCTAssertThrowsError(try Isolation.resolve("oci", state: .inside(ranged: false)).get()) { error in
+            XCTAssertTrue("\(error)".contains("needs root"), "\(error)")
+        }
+        XCTAssertThrowsError(try Isolation.resolve("rootless", state: .unavailable("EPERM")).get())
+        XCTAssertThrowsError(try Isolation.resolve("chroot", state: .hostRoot).get())
+        XCTAssertThrowsError(try Isolation.resolve("vm", state: .hostRoot).get())
+        XCTAssertEqual(try Isolation.resolve("rootless", state: .inside(ranged: true)).get(), .rootless)
+    }
+}
