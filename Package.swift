@@ -74,7 +74,9 @@ let package = Package(
         ]),
         // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs. Keeps no
         // container records (Containers does).
-        .target(name: "ContainerRuntime", dependencies: ["ConfinedFS", "ErrorReporting"]),
+        .target(name: "ContainerRuntime", dependencies: ["ConfinedFS", "CUserNamespace", "ErrorReporting"]),
+        // fork + unshare(CLONE_NEWUSER) + exec for rootless kiln (the child runs only async-signal-safe calls).
+        .target(name: "CUserNamespace"),
         // A container's user-space network (pasta): outbound connectivity and published ports, no host firewall.
         // Knows no container records.
         .target(name: "ContainerNetwork"),
@@ -120,6 +122,8 @@ let package = Package(
         .testTarget(name: "ContainerNetworkTests", dependencies: ["ContainerNetwork"]),
         // The Containers module called directly: records, lookup, the engine's errors (no binary).
         .testTarget(name: "ContainersTests", dependencies: ["Containers", "ContainerRuntime", "ImageSpec", "ImageStore", "TestVectors"]),
+        // Rootless kiln: subordinate-id maps, and a new unprivileged user building and running the web example.
+        .testTarget(name: "RootlessTests", dependencies: ["ContainerRuntime", "TestVectors"]),
         // kiln run/ps/logs/stop/kill/rm/exec/port through the built binary (busybox fixture, runc).
         .testTarget(name: "RunTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "TestVectors"]),
         // kiln audit over images built by kiln from crafted Dockerfiles (busybox fixture) and the Debian base.

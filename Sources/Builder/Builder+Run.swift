@@ -84,7 +84,7 @@ extension Builder {
         var stubs: [String] = [], mountStubs: [String] = []
         do {
             let runner = ContainerRunner(runtime: try OCIRuntime.detect(),
-                                         stateDirectory: store.location.stateDirectory.appendingPathComponent("runc").path)
+                                         stateDirectory: store.location.runtimeStateDirectory().path)
             // Not `runStep`: Docker 20.10 keeps the mount targets RUN created (e.g. /etc on
             // scratch) in the layer; --mount targets are removed as current BuildKit does (RunMountStubs).
             let rootfs = dir.appendingPathComponent("rootfs").path

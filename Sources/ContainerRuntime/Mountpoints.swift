@@ -79,7 +79,9 @@ extension ContainerRunner {
     private static func removeUnchangedCopyUp(_ path: String, upper: ConfinedRoot, lowers: [ConfinedRoot]) {
         guard let handle = try? upper.open(path, followFinal: false), let copy = try? handle.stat(),
               copy.st_mode & S_IFMT == S_IFDIR else { return }
-        if let opaque = try? handle.xattr("trusted.overlay.opaque"), !opaque.isEmpty { return }
+        for prefix in ["trusted.overlay.", "user.overlay."] {
+            if let opaque = try? handle.xattr(prefix + "opaque"), !opaque.isEmpty { return }
+        }
         for lower in lowers.reversed() {
             guard let info = (try? lower.lstat(path)) ?? nil else { continue }
             if info.st_mode & S_IFMT == S_IFDIR, info.st_mode == copy.st_mode,

@@ -117,6 +117,8 @@ public final class OverlayMount: Sendable {
     private static func optionString(lowers: [String], upper: String?, work: String?) -> String {
         var options = "lowerdir=" + lowers.joined(separator: ":")
         if let upper, let work { options += ",upperdir=\(upper),workdir=\(work)" }
+        // In rootless kiln's user namespace overlayfs keeps its metadata in user.overlay.* xattrs.
+        if !UserNamespaceMap.current.isInitial { options += ",userxattr" }
         return options
     }
 

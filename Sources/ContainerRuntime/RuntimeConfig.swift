@@ -50,6 +50,17 @@ enum RuntimeConfig {
         "/sys/firmware", "/sys/devices/virtual/powercap",
     ]
 
+    /// /sys: a new sysfs as root; in rootless kiln's user namespace, where runc cannot mount a sysfs,
+    /// a recursive bind of the host's (as `runc spec --rootless` does; the network devices listed
+    /// under /sys/class/net are then the host's, not the container's).
+    static func sysMount(readOnly: Bool) -> [String: Any] {
+        let access = readOnly ? "ro" : "rw"
+        if UserNamespaceMap.current.isInitial {
+            return ["destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", access]]
+        }
+        return ["destination": "/sys", "type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", access]]
+    }
+
     static let readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
 
     /// Where the generated /etc files go inside the container, by file name in the bundle.
@@ -145,12 +156,12 @@ enum RuntimeConfig {
             ["destination": "/dev", "type": "tmpfs", "source": "tmpfs",
              "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]],
             ["destination": "/dev/pts", "type": "devpts", "source": "devpts",
-             "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]],
+             "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]
+                + (UserNamespaceMap.current.mapsGroup(5) ? ["gid=5"] : [])],
             ["destination": "/dev/shm", "type": "tmpfs", "source": "shm",
              "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]],
             ["destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]],
-            ["destination": "/sys", "type": "sysfs", "source": "sysfs",
-             "options": ["nosuid", "noexec", "nodev", spec.security.insecure ? "rw" : "ro"]],
+            sysMount(readOnly: !spec.security.insecure),
         ]
         for file in etcMounts(spec.etcFiles) {
             list.append(["destination": targets.destination(file.target), "type": "bind", "source": etcDirectory + "/" + file.name,

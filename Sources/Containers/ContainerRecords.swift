@@ -122,7 +122,7 @@ public struct ContainerStore: Sendable {
 
     /// The runtime's own state folder (shared with RUN steps).
     public static func runtimeRoot(_ location: StoreLocation) -> String {
-        location.stateDirectory.appendingPathComponent("runc").path
+        location.runtimeStateDirectory().path
     }
 
     public func folder(_ id: String) -> URL { directory.appendingPathComponent(id) }

@@ -26,7 +26,7 @@ public struct StoreLocation: Sendable, Hashable {
     public static func resolve(
         explicit: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        isRoot: Bool = geteuid() == 0
+        isRoot: Bool = StoreLocation.runsAsHostRoot
     ) throws -> StoreLocation {
         if let explicit, !explicit.isEmpty {
             return StoreLocation(root: URL(fileURLWithPath: explicit))
@@ -44,6 +44,24 @@ public struct StoreLocation: Sendable, Hashable {
             return StoreLocation(root: URL(fileURLWithPath: home).appendingPathComponent(".local/share/kiln"))
         }
         throw StoreError(.invalidRoot, "cannot choose a store root: HOME is not set; pass --root or set KILN_ROOT")
+    }
+
+    /// Whether this process is the host's root: euid 0 outside kiln's rootless user namespace (whose
+    /// re-executed process carries `_KILN_USERNS`, see ContainerRuntime's `UserNamespaceEntry`).
+    public static var runsAsHostRoot: Bool {
+        geteuid() == 0 && ProcessInfo.processInfo.environment["_KILN_USERNS"] == nil
+    }
+
+    /// Where the OCI runtime keeps its state for containers and RUN steps of this store: the store's
+    /// `kiln/runc` for root; `$XDG_RUNTIME_DIR/kiln/runc` for a plain user when that directory exists
+    /// (a tmpfs cleared at logout, as Podman uses), else the store's.
+    public func runtimeStateDirectory(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                      isRoot: Bool = StoreLocation.runsAsHostRoot) -> URL {
+        if !isRoot, let runtime = environment["XDG_RUNTIME_DIR"], runtime.hasPrefix("/"),
+           FileManager.default.fileExists(atPath: runtime) {
+            return URL(fileURLWithPath: runtime).appendingPathComponent("kiln/runc")
+        }
+        return stateDirectory.appendingPathComponent("runc")
     }
 
     // MARK: - Names inside the root

@@ -11,7 +11,8 @@ public struct LayerApplyOptions: Sendable, Equatable {
         /// layers put there. For extracting a whole image into one directory.
         case delete
         /// Converted to overlayfs markers: a 0/0 character device for `.wh.NAME`, the
-        /// `trusted.overlay.opaque=y` xattr for an opaque directory. For unpacking a layer
+        /// `trusted.overlay.opaque=y` xattr for an opaque directory (`user.overlay.opaque` in
+        /// a user namespace, see `OverlayXattrs`). For unpacking a layer
         /// into its own (empty) overlay snapshot directory.
         case overlayMarkers
     }
@@ -322,8 +323,9 @@ extension ApplySession {
                 try remove(name, in: dir.fd, entry: entry)
             }
         case .overlayMarkers:
-            let status = setxattr("/proc/self/fd/\(dir.fd)", "trusted.overlay.opaque", "y", 1, 0)
-            guard status == 0 else { throw LayerArchiveError.system("set trusted.overlay.opaque") }
+            let name = OverlayXattrs.prefix + "opaque"
+            let status = setxattr("/proc/self/fd/\(dir.fd)", name, "y", 1, 0)
+            guard status == 0 else { throw LayerArchiveError.system("set \(name)") }
         }
     }
 }

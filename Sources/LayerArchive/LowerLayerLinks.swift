@@ -44,7 +44,8 @@ extension ApplySession {
         for end in stride(from: parent.count, through: 1, by: -1) {
             if let dir = try? root.openDirectory(Array(parent.prefix(end)), create: false, entry: entry) {
                 var flag: UInt8 = 0
-                if fgetxattr(dir.fd, "trusted.overlay.opaque", &flag, 1) == 1, flag == UInt8(ascii: "y") { opaqueOnTheWay = true }
+                for prefix in OverlayXattrs.prefixes
+                where fgetxattr(dir.fd, prefix + "opaque", &flag, 1) == 1 && flag == UInt8(ascii: "y") { opaqueOnTheWay = true }
             }
         }
         guard let dir = try? root.openDirectory(parent, create: false, entry: entry) else {

@@ -12,7 +12,7 @@ enum Metadata {
                       report: inout LayerApplyReport, setTimes: Bool = true) throws {
         if options.preserveOwnership {
             let (uid, gid) = try ids(header)
-            guard fchown(fd, uid, gid) == 0 else { throw LayerArchiveError.system("chown") }
+            guard fchown(fd, uid, gid) == 0 else { throw chownError(uid, gid) }
         }
         guard fchmod(fd, mode_t(header.mode & 0o7777)) == 0 else { throw LayerArchiveError.system("chmod") }
         for (name, value) in sortedXattrs(header, &report) {
@@ -25,13 +25,24 @@ enum Metadata {
         }
     }
 
+    /// A failed chown; EINVAL in a user namespace means the owner is not mapped there (rootless kiln
+    /// without a subordinate id range), which the message says, with the fix.
+    static func chownError(_ uid: uid_t, _ gid: gid_t) -> LayerArchiveError {
+        let code = errno
+        guard code == EINVAL, !OverlayXattrs.inInitialUserNamespace else { return LayerArchiveError.system("chown", code: code) }
+        return LayerArchiveError(.io, "cannot give a file owner \(uid):\(gid): that id is not mapped in kiln's rootless user "
+            + "namespace (no subordinate id range for this user: only uid and gid 0 exist there, so images with files "
+            + "owned by other users cannot be unpacked). Add a range as root: usermod --add-subuids 100000-165535 "
+            + "--add-subgids 100000-165535 USER, and install uidmap (newuidmap, newgidmap)")
+    }
+
     /// For entry `name` in directory `dir` (directories, symlinks, device nodes). Directory
     /// times are left to the caller (they are set after the directory's content).
     static func apply(_ header: TarHeader, dir: Int32, name: String, options: LayerApplyOptions,
                       report: inout LayerApplyReport) throws {
         if options.preserveOwnership {
             let (uid, gid) = try ids(header)
-            guard fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0 else { throw LayerArchiveError.system("chown") }
+            guard fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0 else { throw chownError(uid, gid) }
         }
         if header.type != .symlink {
             // The entry was just created by us as a non-symlink, so following is safe here.

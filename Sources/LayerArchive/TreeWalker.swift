@@ -93,7 +93,7 @@ struct TreeWalker {
         switch info.st_mode & S_IFMT {
         case S_IFREG:
             header.size = Int64(info.st_size)
-            if overlay, try Xattrs.get(path, "trusted.overlay.metacopy") != nil {
+            if overlay, try OverlayXattrs.get(path, "metacopy") != nil {
                 throw LayerArchiveError(.unsupported, "overlay metacopy file cannot be expressed in a layer; mount with metacopy=off", entry: path)
             }
         case S_IFDIR: header.type = .directory
@@ -130,7 +130,7 @@ struct TreeWalker {
         case .capabilitiesOnly:
             out["security.capability"] = try Xattrs.get(path, "security.capability")
         case .all:
-            for name in try Xattrs.list(path) where !name.hasPrefix("trusted.overlay.") {
+            for name in try Xattrs.list(path) where !OverlayXattrs.prefixes.contains(where: { name.hasPrefix($0) }) {
                 out[name] = try Xattrs.get(path, name)
             }
         }
@@ -139,10 +139,10 @@ struct TreeWalker {
 
     /// Whether an upper directory is opaque; throws for overlay features a layer cannot carry.
     private func overlayXattrs(_ path: String) throws -> Bool {
-        if try Xattrs.get(path, "trusted.overlay.redirect") != nil {
+        if try OverlayXattrs.get(path, "redirect") != nil {
             throw LayerArchiveError(.unsupported, "overlay redirect directory cannot be expressed in a layer; mount with redirect_dir=off", entry: path)
         }
-        return try Xattrs.get(path, "trusted.overlay.opaque") == Array("y".utf8)
+        return try OverlayXattrs.get(path, "opaque") == Array("y".utf8)
     }
 
     private func lstatInfo(_ path: String) throws -> stat {

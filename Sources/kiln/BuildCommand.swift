@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContainerRuntime
 import Builder
 import Foundation
 import ImageSpec
@@ -47,6 +48,9 @@ struct BuildCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Set type of progress output (auto, plain, tty, quiet, rawjson). Use plain to show container output", valueName: "string"))
     var progress: String = "auto"
+
+    @Option(help: ArgumentHelp("How RUN steps are isolated (auto, oci, rootless, chroot); an unavailable one is refused", valueName: "string"))
+    var isolation: String = "auto"
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Output destination (format: type=local,dest=path)", valueName: "stringArray"))
     var output: [String] = []
@@ -98,6 +102,14 @@ struct BuildCommand: AsyncParsableCommand {
         for entitlement in allow where !["network.host", "security.insecure"].contains(entitlement) {
             printError("ERROR: invalid entitlement \"\(entitlement)\" for --allow (known: network.host, security.insecure)")
             throw ExitCode(1)
+        }
+        switch Isolation.resolve(isolation, state: UserNamespaceEntry.state()) {
+        case .failure(let refusal):
+            printError("ERROR: \(refusal.message)")
+            throw ExitCode(1)
+        case .success(let chosen):
+            // Root's default build output is unchanged; otherwise the first line names the isolation.
+            if !quiet, chosen != .oci || isolation != "auto" { printError("#0 \(chosen.progressLine)") }
         }
         if push && tag.isEmpty {
             printError("ERROR: --push needs a name (-t)")

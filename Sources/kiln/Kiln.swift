@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContainerRuntime
 
 @main
 struct Kiln: AsyncParsableCommand {
@@ -24,4 +25,19 @@ struct Kiln: AsyncParsableCommand {
             ExecCommand.self, PortCommand.self, MonitorCommand.self, NetworkHookCommand.self,
         ]
     )
+
+    /// A plain user's kiln first re-executes itself in its own user namespace (UserNamespaceEntry).
+    static func main() async {
+        UserNamespaceEntry.reexecIfNeeded()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,0 +1,20 @@
+#ifndef KILN_USER_NAMESPACE_H
+#define KILN_USER_NAMESPACE_H
+#include <sys/types.h>
+
+/// Forks a child that enters a new user + mount namespace and then waits. Returns the child's pid
+/// (and in *control_fd the pipe that releases it), or -1 with errno set when the child could not
+/// enter the namespaces (the child has exited then). The caller writes the child's uid/gid maps
+/// (newuidmap/newgidmap on the pid), then calls kiln_userns_release.
+pid_t kiln_userns_spawn(const char *path, char *const argv[], char *const envp[], int *control_fd);
+
+/// Lets the child go on (go != 0: become uid/gid 0 in the namespace, make every mount a slave,
+/// exec `path`) or makes it exit with status 125 (go == 0). Closes control_fd.
+int kiln_userns_release(int control_fd, int go);
+
+/// Waits for the child, forwarding SIGTERM, SIGHUP and SIGUSR1/2 to it and ignoring SIGINT/SIGQUIT
+/// (a terminal sends those to the child itself). Returns the exit status, or 128 + the signal number
+/// that ended the child.
+int kiln_userns_wait(pid_t pid);
+
+#endif
