@@ -90,7 +90,7 @@ extension Builder {
         // BuildKit links (merges a layer made on scratch, without /etc/passwd) only without --chmod.
         let link = op.link && op.chmod == nil
         let owner = try chownOwner(op, state, range, rootfs: destinationRoot, linked: link)
-        let mode = try chmodMode(op, state, range)
+        let (mode, symbolicMode) = try chmodMode(op, state, range)
         let isURL = fromKey == "url"
         let planRoot = link ? nil : destinationRoot
         var plans: [CopyPlan] = []
@@ -99,8 +99,8 @@ extension Builder {
         do {
             if let tree {
                 let request = CopyRequest(sources: planSources, destination: destination, workingDirectory: state.workingDirectory,
-                                          owner: owner, mode: mode ?? (isURL ? 0o600 : nil), isAdd: op.isAdd && !isURL,
-                                          excludePatterns: op.excludes, parents: op.parents)
+                                          owner: owner, mode: mode ?? (isURL && symbolicMode == nil ? 0o600 : nil), isAdd: op.isAdd && (op.unpack ?? !isURL),
+                                          excludePatterns: op.excludes, parents: op.parents, symbolicMode: symbolicMode)
                 plans.append(try CopyPlanner.plan(request, from: tree, destinationRoot: planRoot,
                                                   scratch: scratch.appendingPathComponent("unpack").path))
             }
@@ -108,7 +108,8 @@ extension Builder {
                 let heredocs = try writeHeredocSources(op, state: state, into: scratch.appendingPathComponent("heredoc"))
                 // Each inline document is a 0644 file of its own, copied after the path sources.
                 let request = CopyRequest(sources: heredocs.sources, destination: destination,
-                                          workingDirectory: state.workingDirectory, owner: owner, mode: mode)
+                                          workingDirectory: state.workingDirectory, owner: owner, mode: mode,
+                                          symbolicMode: symbolicMode)
                 plans.append(try CopyPlanner.plan(request, from: heredocs.tree, destinationRoot: planRoot,
                                                   scratch: scratch.appendingPathComponent("unpack").path))
             }
@@ -119,8 +120,8 @@ extension Builder {
         }
         trace.record("plan", step: title, start: planStarted)
         let digest = plans.map(\.sourceDigest.description).joined(separator: "\n")
-        let parts = [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))",
-                     digest, op.excludes.joined(separator: "\n"), "\(op.parents)"]
+        let parts = [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))" + (symbolicMode ?? ""),
+                     digest, op.excludes.joined(separator: "\n"), "\(op.parents)"] + (op.unpack.map { ["unpack=\($0)"] } ?? [])
         let entries = CopyHistory.merge(plans.map(\.entries))
         if link {
             try await commitLinkedLayer(entries, key: BuildCache.key("link", parts + [state.workingDirectory]), history: history,
@@ -207,9 +208,10 @@ extension Builder {
         }
     }
 
-    /// `--chmod`'s octal mode, expanded; nil when not given.
-    func chmodMode(_ op: CopyOperands, _ state: StageState, _ range: SourceRange) throws -> UInt32? {
-        guard let raw = op.chmod else { return nil }
+    /// `--chmod`, expanded: an octal mode, or a symbolic one (`u+x`, `go-w`; Dockerfile 1.14,
+    /// frontend/dockerfile testChmodNonOctal); both nil when not given.
+    func chmodMode(_ op: CopyOperands, _ state: StageState, _ range: SourceRange) throws -> (octal: UInt32?, symbolic: String?) {
+        guard let raw = op.chmod else { return (nil, nil) }
         // Octal 0–07777 only, with BuildKit's message (frontend/dockerfile testCopyInvalidChmod:
         // `10000` and `64a` are errors naming the allowed range).
         let text = try expand(raw, state, range)
@@ -217,9 +219,9 @@ extension Builder {
         do { parsed = try Chmod.parse(text) } catch { throw BuildError.at(range, error.message) }
         switch parsed {
         case .octal(let mode):
-            return mode
+            return (mode, nil)
         case .symbolic(let spec):
-            throw BuildError.at(range, "symbolic --chmod=\(spec) is not supported by kiln yet (Dockerfile 1.14 syntax); use an octal mode")
+            return (nil, spec)
         }
     }
 
