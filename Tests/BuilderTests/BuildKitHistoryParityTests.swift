@@ -55,6 +55,14 @@ final class BuildKitHistoryParityTests: BuilderTestCase {
         XCTAssertEqual(lines.last, "RUN |3 foo=bar2 bar=123 baz=1 /bin/sh -c true # buildkit", "\(lines)")
     }
 
+    // dockerfile2llb dispatchArg (moby/buildkit 47a52a17, v0.14): ARG's history names the value in
+    // effect: an inherited global value, the build arg when given, else the expanded default.
+    func testArgHistoryNamesTheValueInEffect() async throws {
+        let dockerfile = "ARG G=global\nFROM scratch\nARG G\nARG D=def-$G\nARG B=def\nARG N\nARG X Y=y\n"
+        let (result, _) = try await build(dockerfile) { $0.buildArgs = ["B": "given"] }
+        XCTAssertEqual(createdBy(result), ["ARG G=global", "ARG D=def-global", "ARG B=given", "ARG N", "ARG X Y=y"])
+    }
+
     // convert_runmount.go dispatchRunMounts: `RUN --mount=from=NAME` of this stage or a later
     // one is an error, never a pull of an image called NAME (as testOutOfOrderStage for COPY).
     func testRunMountFromLaterStageIsAnError() async throws {
