@@ -54,13 +54,13 @@ extension Builder {
         }
         let destinationRoot = try mountDestination(state, scratch: scratch, mounts: &mounts)
         let owner = try chownOwner(op, state, range, rootfs: destinationRoot, linked: false)
-        let mode = try chmodMode(op, state, range)
+        let (mode, symbolicMode) = try chmodMode(op, state, range)
         let commitTimes = sourceDateEpoch != nil
         // BuildKit keys an annotated tag kept with its .git by the tag object, otherwise by the commit.
         let object = keepGitDir ? (resolved.tagObject ?? resolved.commit) : resolved.commit
         let key = BuildCache.key(state.cacheKey, [history, "git:" + object, GitFetcher.cleanSubdir(reference.subdir),
                                                   "keep=\(keepGitDir)", "mtime=\(commitTimes ? "commit" : "checkout")",
-                                                  "\(String(describing: owner))", "\(String(describing: mode))",
+                                                  "\(String(describing: owner))", "\(String(describing: mode))" + (symbolicMode ?? ""),
                                                   op.excludes.joined(separator: "\n")])
         if try appendCachedLayer(key, history: history, state: &state, step: step) { return }
         let tree: URL
@@ -70,7 +70,8 @@ extension Builder {
             throw BuildError.at(range, "\(error)")
         }
         let request = CopyRequest(sources: ["."], destination: destination, workingDirectory: state.workingDirectory,
-                                  owner: owner, mode: mode, isAdd: false, excludePatterns: op.excludes)
+                                  owner: owner, mode: mode, isAdd: false, excludePatterns: op.excludes,
+                                  symbolicMode: symbolicMode)
         let unpack = scratch.appendingPathComponent("unpack")
         try FileManager.default.createDirectory(at: unpack, withIntermediateDirectories: true)
         let plan: CopyPlan

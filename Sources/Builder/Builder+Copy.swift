@@ -106,7 +106,7 @@ extension Builder {
         }
         // BuildKit links (merges a layer made on scratch, without /etc/passwd) only without --chmod.
         let link = op.link && op.chmod == nil
-        let mode = try chmodMode(op, state, range)
+        let (mode, symbolicMode) = try chmodMode(op, state, range)
         let isURL = fromKey == "url"
         let (planTree, planPaths, planState) = (tree, planSources, state)
         let makePlans = { (root: String?, owner: (uid: UInt32, gid: UInt32)?, unpack: URL) throws -> [CopyPlan] in
@@ -114,22 +114,24 @@ extension Builder {
             try FileManager.default.createDirectory(at: unpack, withIntermediateDirectories: true)
             if let planTree {
                 let request = CopyRequest(sources: planPaths, destination: destination, workingDirectory: planState.workingDirectory,
-                                          owner: owner, mode: mode ?? (isURL ? 0o600 : nil), isAdd: op.isAdd && !isURL,
-                                          excludePatterns: op.excludes, parents: op.parents)
+                                          owner: owner, mode: mode ?? (isURL && symbolicMode == nil ? 0o600 : nil), isAdd: op.isAdd && (op.unpack ?? !isURL),
+                                          excludePatterns: op.excludes, parents: op.parents, symbolicMode: symbolicMode)
                 plans.append(try CopyPlanner.plan(request, from: planTree, destinationRoot: root, scratch: unpack.path))
             }
             if !op.contents.isEmpty {
                 let heredocs = try self.writeHeredocSources(op, state: planState, into: scratch.appendingPathComponent("heredoc"))
                 // Each inline document is a 0644 file of its own, copied after the path sources.
                 let request = CopyRequest(sources: heredocs.sources, destination: destination,
-                                          workingDirectory: planState.workingDirectory, owner: owner, mode: mode)
+                                          workingDirectory: planState.workingDirectory, owner: owner, mode: mode,
+                                          symbolicMode: symbolicMode)
                 plans.append(try CopyPlanner.plan(request, from: heredocs.tree, destinationRoot: root, scratch: unpack.path))
             }
             return plans
         }
         func keyParts(_ plans: [CopyPlan], owner: (uid: UInt32, gid: UInt32)?) -> [String] {
-            [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))",
+            [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))" + (symbolicMode ?? ""),
              plans.map(\.sourceDigest.description).joined(separator: "\n"), op.excludes.joined(separator: "\n"), "\(op.parents)"]
+                + (op.unpack.map { ["unpack=\($0)"] } ?? [])
         }
         let aliasKey = stageAlias ?? (link || !(lazyBelow || options.recordsCacheAliases) ? nil
             : CopyAlias.key(op, state: state, parts: { owner in keyParts(try makePlans(nil, owner, scratch.appendingPathComponent("unpack-alias")), owner: owner) },
@@ -244,9 +246,10 @@ extension Builder {
         }
     }
 
-    /// `--chmod`'s octal mode, expanded; nil when not given.
-    func chmodMode(_ op: CopyOperands, _ state: StageState, _ range: SourceRange) throws -> UInt32? {
-        guard let raw = op.chmod else { return nil }
+    /// `--chmod`, expanded: an octal mode, or a symbolic one (`u+x`, `go-w`; Dockerfile 1.14,
+    /// frontend/dockerfile testChmodNonOctal); both nil when not given.
+    func chmodMode(_ op: CopyOperands, _ state: StageState, _ range: SourceRange) throws -> (octal: UInt32?, symbolic: String?) {
+        guard let raw = op.chmod else { return (nil, nil) }
         // Octal 0–07777 only, with BuildKit's message (frontend/dockerfile testCopyInvalidChmod:
         // `10000` and `64a` are errors naming the allowed range).
         let text = try expand(raw, state, range)
@@ -254,9 +257,9 @@ extension Builder {
         do { parsed = try Chmod.parse(text) } catch { throw BuildError.at(range, error.message) }
         switch parsed {
         case .octal(let mode):
-            return mode
+            return (mode, nil)
         case .symbolic(let spec):
-            throw BuildError.at(range, "symbolic --chmod=\(spec) is not supported by kiln yet (Dockerfile 1.14 syntax); use an octal mode")
+            return (nil, spec)
         }
     }
 

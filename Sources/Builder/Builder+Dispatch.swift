@@ -8,7 +8,7 @@ extension Builder {
         let range = instruction.range
         switch instruction {
         case .run(let run):
-            try await dispatchRun(run, state: &state, title: title)
+            try await dispatchRun(run, state: &state, title: title, stageIndex: stageIndex)
         case .copy(let copy):
             try await dispatchCopy(CopyOperands(copy), state: &state, title: title, stageIndex: stageIndex)
         case .add(let add):
@@ -52,13 +52,20 @@ extension Builder {
                         expanded = try expand(raw, before, range)
                     }
                     defaultValue = expanded
-                    text += "=" + expanded
                 }
-                parts.append(text)
                 let value = options.buildArgs[decl.key] ?? defaultValue ?? global.value(of: decl.key)
+                // History names the value in effect: the build arg, else the default, else the
+                // global one (current BuildKit's dispatchArg, moby/buildkit 47a52a17, v0.14;
+                // Docker 20.10 wrote the default as written, or the bare name).
+                if let value { text += "=" + value }
+                parts.append(text)
                 if let value { state.setEnv(decl.key, value) }
-                state.buildArgs.removeAll { $0.name == decl.key }
-                state.buildArgs.append((decl.key, value))
+                // Declared again: keeps its first place (moby/buildkit#5505, RUN's history).
+                if let i = state.buildArgs.firstIndex(where: { $0.name == decl.key }) {
+                    state.buildArgs[i] = (decl.key, value)
+                } else {
+                    state.buildArgs.append((decl.key, value))
+                }
             }
             state.record("ARG " + parts.joined(separator: " "), emptyLayer: true)
         case .label(let label):

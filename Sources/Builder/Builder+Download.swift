@@ -34,6 +34,8 @@ extension Builder {
         var name = url.lastPathComponent
         if name.isEmpty || name == "/" { name = "index.html" }
         try data.write(to: directory.appendingPathComponent(name))
+        // BuildKit's http source writes the file 0600 (a symbolic --chmod starts from it).
+        _ = chmod(directory.appendingPathComponent(name).path, 0o600)
         return name
     }
 }

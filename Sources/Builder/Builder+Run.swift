@@ -7,7 +7,7 @@ import LayerArchive
 extension Builder {
     /// RUN: the command in a container over the parent's snapshots and a fresh upper directory,
     /// which becomes the layer.
-    func dispatchRun(_ run: RunInstruction, state: inout StageState, title: String) async throws {
+    func dispatchRun(_ run: RunInstruction, state: inout StageState, title: String, stageIndex: Int? = nil) async throws {
         let range = run.node.range
         let heredoc: RunHeredoc?
         do { heredoc = try RunHeredoc.resolve(run.command) } catch { throw BuildError.at(range, error.message) }
@@ -27,6 +27,7 @@ extension Builder {
             throw BuildError(error.message, range: error.range ?? range)
         }
         try validateMounts(mounts, range: range)
+        if let stageIndex { try checkMountsFromEarlierStages(mounts, stageIndex: stageIndex, range: range) }
         let noNetwork = options.networkNone || run.network == .none
         let hostNetwork = !noNetwork && (options.networkHost || run.network == .host)
         let insecure = run.security == .insecure

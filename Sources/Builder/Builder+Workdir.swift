@@ -4,8 +4,8 @@ import Foundation
 import LayerArchive
 
 extension Builder {
-    /// WORKDIR: sets the config's working directory and, as BuildKit in Docker 20.10, always
-    /// commits a layer that creates it (empty when it exists), owned by the current USER.
+    /// WORKDIR: sets the config's working directory and, as BuildKit, commits a layer that
+    /// creates it (empty when it exists), owned by the current USER; `/` adds no layer.
     func dispatchWorkdir(_ w: WorkdirInstruction, state: inout StageState, title: String) async throws {
         let range = w.node.range
         let raw = try expand(w.path, state, range)
@@ -13,6 +13,13 @@ extension Builder {
         let path = raw.hasPrefix("/") ? raw : Self.joinPath(state.workingDirectory, raw)
         state.config.config.workingDir = path
         let history = "WORKDIR \(path)"
+        // `/` always exists: no step and no layer (BuildKit's dispatchWorkdir; testExportedHistory
+        // expects `WORKDIR /` with empty_layer true).
+        if path == "/" {
+            state.record(history, emptyLayer: true)
+            state.cacheKey = BuildCache.key(state.cacheKey, [history])
+            return
+        }
         let step = progress.begin(title)
         let started = Date()
         let key = BuildCache.key(state.cacheKey, [history, state.config.config.user ?? ""])

@@ -11,6 +11,9 @@ struct CopyOperands {
     var checksum: String?
     /// `ADD --keep-git-dir`.
     var keepGitDir = false
+    /// `ADD --unpack`: nil extracts local archives only (BuildKit's default), true also
+    /// downloaded ones, false none.
+    var unpack: Bool?
     var excludes: [String]
     var parents: Bool
     /// `--link` (BuildKit ignores it when `--chmod` is given).
@@ -41,6 +44,7 @@ struct CopyOperands {
         chmod = add.chmod
         checksum = add.checksum
         keepGitDir = add.keepGitDir
+        unpack = add.unpack
         excludes = add.excludes
         parents = false
         link = add.link

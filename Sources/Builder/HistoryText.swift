@@ -74,16 +74,28 @@ enum HistoryText {
             + "\(goQuote(duration(h.startPeriod))) \(quotedRune(h.retries))}"
     }
 
-    /// `EXPOSE map[80/tcp:{} 443/tcp:{}]` (Go map order: sorted keys).
+    /// `EXPOSE [1234/udp 2375/tcp]`: current BuildKit's `EXPOSE %v` of the parsed port list, in
+    /// the instruction's (sorted) order, ranges expanded (moby/buildkit 98eab3257, Dockerfile
+    /// 1.19; testExportedHistory). Docker 20.10 printed the port map: `EXPOSE map[80/tcp:{}]`.
     static func expose(_ ports: [String]) -> String {
-        "EXPOSE map[" + Set(ports).sorted().map { "\($0):{}" }.joined(separator: " ") + "]"
+        "EXPOSE [" + ports.joined(separator: " ") + "]"
     }
 
-    /// BuildKit's `runCommandString`: `|N K=V … ` prefix for the stage's ARGs, then the args.
+    /// BuildKit's `runCommandString`: `|N K=V … ` prefix for the stage's ARGs, then the args. A
+    /// name declared again keeps its first place with its latest value (moby/buildkit#5505,
+    /// testExportedHistoryFlattenArgs: `ARG foo=bar`, `ARG bar=123`, `ARG foo=bar2` give
+    /// `|2 foo=bar2 bar=123`).
     static func run(_ args: [String], buildArgs: [(name: String, value: String?)], env: [String: String]) -> String {
         var parts: [String] = []
+        var index: [String: Int] = [:]
         for arg in buildArgs {
-            parts.append("\(arg.name)=\(env[arg.name] ?? arg.value ?? "")")
+            let text = "\(arg.name)=\(env[arg.name] ?? arg.value ?? "")"
+            if let i = index[arg.name] {
+                parts[i] = text
+            } else {
+                index[arg.name] = parts.count
+                parts.append(text)
+            }
         }
         if !parts.isEmpty { parts.insert("|\(parts.count)", at: 0) }
         return "RUN " + (parts + args).joined(separator: " ") + " # buildkit"

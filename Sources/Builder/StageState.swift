@@ -33,11 +33,11 @@ struct StageState: Sendable {
     }
 
     /// The state for `FROM` this stage: same image and variables (ARG values stay in the LLB
-    /// state, as in BuildKit) with the image config's Env applied over them again; no declared
-    /// ARGs, CMD not set.
+    /// state, as in BuildKit) with the image config's Env applied over them again; the declared
+    /// ARGs carry over into RUN's history (moby/buildkit c7c2f0e9, v0.15: "Initialize build args
+    /// from stage base"); CMD not set.
     func derived() -> StageState {
         var copy = self
-        copy.buildArgs = []
         copy.cmdSet = false
         for entry in config.config.env {
             let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -30,8 +30,10 @@ enum ArchiveUnpacker {
         return output
     }
 
-    /// Extracts the tar at `tar` into a new directory under `scratch`, owners kept, and returns it.
-    static func extract(_ tar: String, scratch: String) throws -> String {
+    /// Extracts the tar at `tar` into a new directory under `scratch`, owners kept, and returns it
+    /// with the paths the archive names itself (cleaned components joined by `/`): the other
+    /// directories there were made only to hold its entries.
+    static func extract(_ tar: String, scratch: String) throws -> (directory: String, named: Set<String>) {
         let directory = scratch + "/unpacked-\(UUID().uuidString)"
         guard mkdir(directory, 0o755) == 0 else { throw CopyError(.io, "cannot create \(directory): \(String(cString: strerror(errno)))") }
         do {
@@ -41,7 +43,24 @@ enum ArchiveUnpacker {
         } catch {
             throw CopyError(.io, "failed to extract archive: \(error)")
         }
-        return directory
+        var named = Set<String>()
+        do {
+            var reader = try TarReader(detectingCompressionOf: tar)
+            while let header = try reader.next() { named.insert(cleaned(header.path)) }
+        } catch {
+            throw CopyError(.io, "failed to read archive: \(error)")
+        }
+        return (directory, named)
+    }
+
+    /// An archive name as components below the extraction root (`./a//b/` is `a/b`, `..` stays inside).
+    static func cleaned(_ name: String) -> String {
+        var parts: [Substring] = []
+        for component in name.split(separator: "/") where component != "." {
+            if component == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(component)
+        }
+        return parts.joined(separator: "/")
     }
 
     /// Runs `bzip2`/`xz`/`zstd -dc` into `output`; false when the tool fails (not an archive).

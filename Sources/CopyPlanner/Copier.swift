@@ -27,7 +27,7 @@ struct Copier {
         }
         var target = Array(destination.dropLast())
         if sourceIsDirectory && destinationIsDirectory == nil { target = destination }
-        try layer.makeDirectories(try layer.resolve(target), owner: policy.createdOwner)
+        try layer.makeDirectories(try layer.resolve(target), owner: policy.createdOwner, mode: policy.createdMode)
         if sourceIsDirectory {
             try copyDirectory(sourcePath, relative: match.resolved, within: [], to: try layer.resolve(destination), overwriteMetadata: false)
         } else {

@@ -47,20 +47,20 @@ public enum CopyPlanner {
             }
         }
         let policy = OwnershipPolicy(chown: request.owner.map { (Int($0.uid), Int($0.gid)) }, zeroOwners: source.isContext,
-                                     mode: request.mode)
+                                     mode: request.mode, symbolic: try request.symbolicMode.map(SymbolicMode.init(parsing:)))
         let now = TarTime(seconds: Int64(time(nil)))
         var copier = Copier(view: view, policy: policy, exclude: exclude,
                             layer: PlannedLayer(destinationRoot: destinationRoot, now: now))
 
         if request.parents {
             for operand in request.sources {
-                try copier.layer.makeDirectories(try copier.layer.resolve(destination), owner: policy.createdOwner)
+                try copier.layer.makeDirectories(try copier.layer.resolve(destination), owner: policy.createdOwner, mode: policy.createdMode)
                 try copyParents(operand, into: destination, view: view, copier: &copier)
             }
         }
         for matches in operands where !matches.isEmpty {
             let ensured = intoDirectory ? destination : Array(destination.dropLast())
-            try copier.layer.makeDirectories(try copier.layer.resolve(ensured), owner: policy.createdOwner)
+            try copier.layer.makeDirectories(try copier.layer.resolve(ensured), owner: policy.createdOwner, mode: policy.createdMode)
             for match in matches {
                 let target = destination
                 if request.isAdd, let tar = try archive(match, view: view, scratch: scratch) {
@@ -84,23 +84,40 @@ public enum CopyPlanner {
     /// Extracts an archive and merges its tree into `target` (created as a directory).
     private static func unpack(_ tar: String, into target: [String], scratch: String, policy: OwnershipPolicy,
                                copier: inout Copier) throws {
-        let directory = try ArchiveUnpacker.extract(tar, scratch: scratch)
+        let (directory, named) = try ArchiveUnpacker.extract(tar, scratch: scratch)
         let resolved = try copier.layer.resolve(target)
-        try copier.layer.makeDirectories(resolved, owner: policy.createdOwner)
+        try copier.layer.makeDirectories(resolved, owner: policy.createdOwner, mode: policy.createdMode)
         let archivePolicy = OwnershipPolicy(chown: policy.chown, zeroOwners: false, mode: nil)
-        try merge(directory, into: resolved, policy: archivePolicy, layer: &copier.layer)
+        try merge(directory, relative: [], named: named, into: resolved, policy: archivePolicy, layer: &copier.layer)
     }
 
     /// Adds everything below `directory` at `target`, replacing what is there (as an archive
-    /// extraction does): directories keep their archive metadata even over existing ones.
-    private static func merge(_ directory: String, into target: [String], policy: OwnershipPolicy,
-                              layer: inout PlannedLayer) throws {
+    /// extraction does): directories keep their archive metadata even over existing ones. Each
+    /// entry's parent is resolved through the symlinks already there, confined to the image
+    /// (an absolute `var/run -> /run` leads `var/run/x` to `/run/x`), while the entry itself
+    /// replaces a symlink at its name; a directory the archive does not name (made only to hold
+    /// its entries) follows a symlink to a directory instead of replacing it (frontend/dockerfile
+    /// testDockerfileAddArchiveThroughAbsoluteSymlink; containerd's archive apply resolves
+    /// parents with `fs.RootPath`).
+    private static func merge(_ directory: String, relative: [String], named: Set<String>, into target: [String],
+                              policy: OwnershipPolicy, layer: inout PlannedLayer) throws {
         for name in try SourceHeaders.children(directory) {
             let path = directory + "/" + name
             guard let info = SourceHeaders.lstatInfo(path),
                   let entry = try SourceHeaders.entry(path: path, info: info, policy: policy) else { continue }
-            layer.add(target + [name], entry)
-            if SourceHeaders.isDirectory(info) { try merge(path, into: target + [name], policy: policy, layer: &layer) }
+            let parent = try layer.resolve(target)
+            let inner = relative + [name]
+            if SourceHeaders.isDirectory(info), !named.contains(inner.joined(separator: "/")) {
+                let followed = try layer.resolve(parent + [name])
+                if layer.kind(followed) == .directory {
+                    try merge(path, relative: inner, named: named, into: followed, policy: policy, layer: &layer)
+                    continue
+                }
+            }
+            layer.add(parent + [name], entry)
+            if SourceHeaders.isDirectory(info) {
+                try merge(path, relative: inner, named: named, into: parent + [name], policy: policy, layer: &layer)
+            }
         }
     }
 }

@@ -46,6 +46,9 @@ public struct CopyRequest: Sendable {
     public var owner: (uid: UInt32, gid: UInt32)?
     /// `--chmod` permission bits.
     public var mode: UInt32?
+    /// A symbolic `--chmod` (`u+x`, `go-w`, `a=rX`), applied to each entry's own bits; used
+    /// when `mode` is nil.
+    public var symbolicMode: String?
     /// `ADD`: a local tar archive (plain, gzip, bzip2, xz or zstd, told by content) is
     /// extracted into the destination instead of being copied.
     public var isAdd: Bool
@@ -56,7 +59,7 @@ public struct CopyRequest: Sendable {
 
     public init(sources: [String], destination: String, workingDirectory: String = "/",
                 owner: (uid: UInt32, gid: UInt32)? = nil, mode: UInt32? = nil, isAdd: Bool = false,
-                excludePatterns: [String] = [], parents: Bool = false) {
+                excludePatterns: [String] = [], parents: Bool = false, symbolicMode: String? = nil) {
         self.sources = sources
         self.destination = destination
         self.workingDirectory = workingDirectory
@@ -65,6 +68,7 @@ public struct CopyRequest: Sendable {
         self.isAdd = isAdd
         self.excludePatterns = excludePatterns
         self.parents = parents
+        self.symbolicMode = symbolicMode
     }
 }
 

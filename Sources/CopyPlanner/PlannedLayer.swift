@@ -65,16 +65,16 @@ struct PlannedLayer {
         }
     }
 
-    /// Creates the missing directories of an already resolved path (0755, `owner`, now), as
+    /// Creates the missing directories of an already resolved path (`mode`, `owner`, now), as
     /// `MkdirAll` does; an existing non-directory on the way fails.
-    mutating func makeDirectories(_ components: [String], owner: (uid: Int, gid: Int)) throws {
+    mutating func makeDirectories(_ components: [String], owner: (uid: Int, gid: Int), mode: UInt32 = 0o755) throws {
         guard !components.isEmpty else { return }
         for count in 1...components.count {
             let prefix = Array(components.prefix(count))
             switch kind(prefix) {
             case .directory: continue
             case .missing:
-                let header = TarHeader(path: prefix.joined(separator: "/"), type: .directory, mode: 0o755,
+                let header = TarHeader(path: prefix.joined(separator: "/"), type: .directory, mode: mode,
                                        uid: owner.uid, gid: owner.gid, modificationTime: now)
                 planned[prefix] = PlannedEntry(header: header)
             case .symlink, .other:

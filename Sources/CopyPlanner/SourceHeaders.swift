@@ -12,9 +12,14 @@ struct OwnershipPolicy {
     var zeroOwners: Bool
     /// `--chmod`: permission bits of every copied entry but symlinks.
     var mode: UInt32?
+    /// Symbolic `--chmod` (`go-w`, `u+x`): applied to each copied entry's own bits, symlinks excepted.
+    var symbolic: SymbolicMode? = nil
 
     /// The owner of directories the copy creates.
     var createdOwner: (uid: Int, gid: Int) { chown ?? (0, 0) }
+    /// The mode of directories the copy creates: an octal `--chmod`, else 0755 (current
+    /// BuildKit's fsutil `copy.Copy` makes missing parents with the copy's mode; testCopyChmod).
+    var createdMode: UInt32 { mode ?? 0o755 }
 }
 
 enum SourceHeaders {
@@ -25,8 +30,10 @@ enum SourceHeaders {
 
     static func isDirectory(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }
 
-    /// The planned entry for the file at `path` (described by `info`), or nil for a socket.
-    /// Times are the file's mtime in whole seconds; only `security.capability` is kept.
+    /// The planned entry for the file at `path` (described by `info`); nil for a type a layer
+    /// cannot hold. A socket becomes an empty regular file with its permission bits, as BuildKit
+    /// sends it (frontend/dockerfile testCopySocket). Times are the file's mtime in whole
+    /// seconds; only `security.capability` is kept.
     static func entry(path: String, info: stat, policy: OwnershipPolicy) throws -> PlannedEntry? {
         var header = TarHeader(path: "", type: .regular)
         switch info.st_mode & S_IFMT {
@@ -41,10 +48,14 @@ enum SourceHeaders {
             header.deviceMajor = kiln_major(UInt64(info.st_rdev))
             header.deviceMinor = kiln_minor(UInt64(info.st_rdev))
         case S_IFIFO: header.type = .fifo
+        case S_IFSOCK: header.size = 0
         default: return nil
         }
         header.mode = UInt32(info.st_mode & 0o7777)
         if let mode = policy.mode, header.type != .symlink { header.mode = mode & 0o7777 }
+        if policy.mode == nil, let symbolic = policy.symbolic, header.type != .symlink {
+            header.mode = symbolic.apply(to: header.mode, isDirectory: header.type == .directory)
+        }
         if let chown = policy.chown {
             (header.uid, header.gid) = chown
         } else if !policy.zeroOwners {
@@ -56,7 +67,8 @@ enum SourceHeaders {
         if header.type == .regular && info.st_nlink > 1 {
             inode = InodeKey(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         }
-        return PlannedEntry(header: header, contentPath: header.type == .regular ? path : nil, inode: inode)
+        let hasContent = header.type == .regular && info.st_mode & S_IFMT == S_IFREG
+        return PlannedEntry(header: header, contentPath: hasContent ? path : nil, inode: inode)
     }
 
     /// The names in a directory, sorted byte-wise.
