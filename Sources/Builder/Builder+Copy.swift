@@ -31,6 +31,7 @@ extension Builder {
         var tree: CopySourceTree?
         var planSources = sources
         var fromKey = op.contents.isEmpty ? "context" : "heredoc"
+        var readsContext = false
         if sources.isEmpty {
             tree = nil
         } else if let rawFrom = op.from {
@@ -80,7 +81,8 @@ extension Builder {
             guard let context = options.contextDirectory else {
                 throw BuildError.at(range, "\(op.keyword) needs a build context, but none was given")
             }
-            let included = contextIncluded
+            let included = try contextIncluded
+            readsContext = true
             // The walk already decided which excluded directories are sent (kept).
             tree = CopySourceTree(root: context, isContext: true, excluded: { path in
                 guard let included else { return false }
@@ -93,40 +95,61 @@ extension Builder {
         let mode = try chmodMode(op, state, range)
         let isURL = fromKey == "url"
         let planRoot = link ? nil : destinationRoot
-        var plans: [CopyPlan] = []
         try FileManager.default.createDirectory(at: scratch.appendingPathComponent("unpack"), withIntermediateDirectories: true)
-        let planStarted = DispatchTime.now().uptimeNanoseconds
-        do {
-            if let tree {
-                let request = CopyRequest(sources: planSources, destination: destination, workingDirectory: state.workingDirectory,
-                                          owner: owner, mode: mode ?? (isURL ? 0o600 : nil), isAdd: op.isAdd && !isURL,
-                                          excludePatterns: op.excludes, parents: op.parents)
-                plans.append(try CopyPlanner.plan(request, from: tree, destinationRoot: planRoot,
-                                                  scratch: scratch.appendingPathComponent("unpack").path))
-            }
-            if !op.contents.isEmpty {
-                let heredocs = try writeHeredocSources(op, state: state, into: scratch.appendingPathComponent("heredoc"))
-                // Each inline document is a 0644 file of its own, copied after the path sources.
-                let request = CopyRequest(sources: heredocs.sources, destination: destination,
-                                          workingDirectory: state.workingDirectory, owner: owner, mode: mode)
-                plans.append(try CopyPlanner.plan(request, from: heredocs.tree, destinationRoot: planRoot,
-                                                  scratch: scratch.appendingPathComponent("unpack").path))
-            }
-        } catch let error as BuildError {
-            throw error
-        } catch {
-            throw BuildError.at(range, "\(error)")
+        let workingDirectory = state.workingDirectory
+        func plan<T>(_ make: () throws -> T) throws -> T {
+            do { return try make() } catch let error as BuildError { throw error } catch { throw BuildError.at(range, "\(error)") }
         }
-        trace.record("plan", step: title, start: planStarted)
-        let digest = plans.map(\.sourceDigest.description).joined(separator: "\n")
+        func planTree(_ tree: CopySourceTree) throws -> CopyPlan {
+            let request = CopyRequest(sources: planSources, destination: destination, workingDirectory: workingDirectory,
+                                      owner: owner, mode: mode ?? (isURL ? 0o600 : nil), isAdd: op.isAdd && !isURL,
+                                      excludePatterns: op.excludes, parents: op.parents)
+            return try plan { try CopyPlanner.plan(request, from: tree, destinationRoot: planRoot,
+                                                   scratch: scratch.appendingPathComponent("unpack").path) }
+        }
+        let planStarted = DispatchTime.now().uptimeNanoseconds
+        // The context's sources: their checksum from the memo when the context is as it was.
+        var treePlan: CopyPlan?
+        var treeDigest: String?
+        if let tree {
+            let memoKey = BuildCache.key(state.cacheKey, ["copy-plan", history, fromKey] + planSources
+                + [destination, workingDirectory, "\(String(describing: owner))", "\(String(describing: mode))",
+                   "\(op.isAdd)", "\(link)", "\(op.parents)"] + op.excludes)
+            var fingerprint: Digest?
+            if readsContext && cache.enabled { fingerprint = try contextScanner.scan().fingerprint }
+            if let fingerprint, let digest = planMemo.lookup(memoKey, fingerprint: fingerprint) {
+                treeDigest = digest
+            } else {
+                let made = try planTree(tree)
+                treePlan = made
+                treeDigest = made.sourceDigest.description
+                if let fingerprint { planMemo.save(memoKey, fingerprint: fingerprint, checksum: made.sourceDigest.description) }
+            }
+        }
+        var heredocPlan: CopyPlan?
+        if !op.contents.isEmpty {
+            let heredocs = try plan { try writeHeredocSources(op, state: state, into: scratch.appendingPathComponent("heredoc")) }
+            // Each inline document is a 0644 file of its own, copied after the path sources.
+            let request = CopyRequest(sources: heredocs.sources, destination: destination,
+                                      workingDirectory: state.workingDirectory, owner: owner, mode: mode)
+            heredocPlan = try plan { try CopyPlanner.plan(request, from: heredocs.tree, destinationRoot: planRoot,
+                                                          scratch: scratch.appendingPathComponent("unpack").path) }
+        }
+        trace.record(treePlan == nil && tree != nil ? "plan-memo" : "plan", step: title, start: planStarted)
+        let digest = ([treeDigest] + [heredocPlan?.sourceDigest.description]).compactMap { $0 }.joined(separator: "\n")
         let parts = [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))",
                      digest, op.excludes.joined(separator: "\n"), "\(op.parents)"]
-        let entries = CopyHistory.merge(plans.map(\.entries))
+        // Planned only when the layer is not in the cache (a memo hit has no entries yet).
+        let entries = { [self] () throws -> [LayerEntry] in
+            var made = treePlan
+            if made == nil, let tree { made = try trace.phaseSync("plan", step: title) { try planTree(tree) } }
+            return CopyHistory.merge([made, heredocPlan].compactMap { $0?.entries })
+        }
         if link {
-            try await commitLinkedLayer(entries, key: BuildCache.key("link", parts + [state.workingDirectory]), history: history,
+            try await commitLinkedLayer(try entries(), key: BuildCache.key("link", parts + [state.workingDirectory]), history: history,
                                         state: &state, step: step, started: started, title: title)
         } else {
-            try await commitLayer(entries, key: BuildCache.key(state.cacheKey, parts), history: history, state: &state,
+            try await commitLayer(try entries(), key: BuildCache.key(state.cacheKey, parts), history: history, state: &state,
                                   step: step, started: started, title: title)
         }
     }
