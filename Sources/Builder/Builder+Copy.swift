@@ -47,6 +47,7 @@ extension Builder {
         var tree: CopySourceTree?
         var planSources = sources
         var fromKey = op.contents.isEmpty ? "context" : "heredoc"
+        var readsContext = false
         if sources.isEmpty {
             tree = nil
         } else if let rawFrom = op.from {
@@ -97,7 +98,8 @@ extension Builder {
             guard let context = options.contextDirectory else {
                 throw BuildError.at(range, "\(op.keyword) needs a build context, but none was given")
             }
-            let included = contextIncluded
+            let included = try contextIncluded
+            readsContext = true
             // The walk already decided which excluded directories are sent (kept).
             tree = CopySourceTree(root: context, isContext: true, excluded: { path in
                 guard let included else { return false }
@@ -109,33 +111,37 @@ extension Builder {
         let (mode, symbolicMode) = try chmodMode(op, state, range)
         let isURL = fromKey == "url"
         let (planTree, planPaths, planState) = (tree, planSources, state)
-        let makePlans = { (root: String?, owner: (uid: UInt32, gid: UInt32)?, unpack: URL) throws -> [CopyPlan] in
-            var plans: [CopyPlan] = []
-            try FileManager.default.createDirectory(at: unpack, withIntermediateDirectories: true)
-            if let planTree {
-                let request = CopyRequest(sources: planPaths, destination: destination, workingDirectory: planState.workingDirectory,
-                                          owner: owner, mode: mode ?? (isURL && symbolicMode == nil ? 0o600 : nil), isAdd: op.isAdd && (op.unpack ?? !isURL),
-                                          excludePatterns: op.excludes, parents: op.parents, symbolicMode: symbolicMode)
-                plans.append(try CopyPlanner.plan(request, from: planTree, destinationRoot: root, scratch: unpack.path))
-            }
-            if !op.contents.isEmpty {
-                let heredocs = try self.writeHeredocSources(op, state: planState, into: scratch.appendingPathComponent("heredoc"))
-                // Each inline document is a 0644 file of its own, copied after the path sources.
-                let request = CopyRequest(sources: heredocs.sources, destination: destination,
-                                          workingDirectory: planState.workingDirectory, owner: owner, mode: mode,
-                                          symbolicMode: symbolicMode)
-                plans.append(try CopyPlanner.plan(request, from: heredocs.tree, destinationRoot: root, scratch: unpack.path))
-            }
-            return plans
+        func planned<T>(_ make: () throws -> T) throws -> T {
+            do { return try make() } catch let error as BuildError { throw error } catch { throw BuildError.at(range, "\(error)") }
         }
-        func keyParts(_ plans: [CopyPlan], owner: (uid: UInt32, gid: UInt32)?) -> [String] {
+        let planSourceTree = { (tree: CopySourceTree, root: String?, owner: (uid: UInt32, gid: UInt32)?, unpack: URL) throws -> CopyPlan in
+            try FileManager.default.createDirectory(at: unpack, withIntermediateDirectories: true)
+            let request = CopyRequest(sources: planPaths, destination: destination, workingDirectory: planState.workingDirectory,
+                                      owner: owner, mode: mode ?? (isURL && symbolicMode == nil ? 0o600 : nil), isAdd: op.isAdd && (op.unpack ?? !isURL),
+                                      excludePatterns: op.excludes, parents: op.parents, symbolicMode: symbolicMode)
+            return try CopyPlanner.plan(request, from: tree, destinationRoot: root, scratch: unpack.path)
+        }
+        let planHeredocs = { (root: String?, owner: (uid: UInt32, gid: UInt32)?, unpack: URL) throws -> CopyPlan? in
+            guard !op.contents.isEmpty else { return nil }
+            try FileManager.default.createDirectory(at: unpack, withIntermediateDirectories: true)
+            let heredocs = try self.writeHeredocSources(op, state: planState, into: scratch.appendingPathComponent("heredoc"))
+            // Each inline document is a 0644 file of its own, copied after the path sources.
+            let request = CopyRequest(sources: heredocs.sources, destination: destination,
+                                      workingDirectory: planState.workingDirectory, owner: owner, mode: mode,
+                                      symbolicMode: symbolicMode)
+            return try CopyPlanner.plan(request, from: heredocs.tree, destinationRoot: root, scratch: unpack.path)
+        }
+        func keyParts(_ digests: [String], owner: (uid: UInt32, gid: UInt32)?) -> [String] {
             [history, fromKey, "\(String(describing: owner))", "\(String(describing: mode))" + (symbolicMode ?? ""),
-             plans.map(\.sourceDigest.description).joined(separator: "\n"), op.excludes.joined(separator: "\n"), "\(op.parents)"]
+             digests.joined(separator: "\n"), op.excludes.joined(separator: "\n"), "\(op.parents)"]
                 + (op.unpack.map { ["unpack=\($0)"] } ?? [])
         }
         let aliasKey = stageAlias ?? (link || !(lazyBelow || options.recordsCacheAliases) ? nil
-            : CopyAlias.key(op, state: state, parts: { owner in keyParts(try makePlans(nil, owner, scratch.appendingPathComponent("unpack-alias")), owner: owner) },
-                            owner: { try self.chownOwner(op, state, range, rootfs: nil, linked: false) }))
+            : CopyAlias.key(op, state: state, parts: { owner in
+                let unpack = scratch.appendingPathComponent("unpack-alias")
+                let plans = [try planTree.map { try planSourceTree($0, nil, owner, unpack) }, try planHeredocs(nil, owner, unpack)]
+                return keyParts(plans.compactMap { $0?.sourceDigest.description }, owner: owner)
+            }, owner: { try self.chownOwner(op, state, range, rootfs: nil, linked: false) }))
         if lazyBelow && !link {
             if let aliasKey, let key = options.cacheImports.aliases[aliasKey],
                try appendCachedLayer(key, history: history, state: &state, step: step, title: title) {
@@ -147,25 +153,42 @@ extension Builder {
         }
         let owner = try chownOwner(op, state, range, rootfs: destinationRoot, linked: link)
         let planRoot = link ? nil : destinationRoot
-        let plans: [CopyPlan]
+        let unpack = scratch.appendingPathComponent("unpack")
         let planStarted = DispatchTime.now().uptimeNanoseconds
-        do {
-            plans = try makePlans(planRoot, owner, scratch.appendingPathComponent("unpack"))
-        } catch let error as BuildError {
-            throw error
-        } catch {
-            throw BuildError.at(range, "\(error)")
+        // The context's sources: their checksum from the memo when the context is as it was.
+        var treePlan: CopyPlan?
+        var treeDigest: String?
+        if let planTree {
+            let memoKey = BuildCache.key(state.cacheKey, ["copy-plan", history, fromKey] + planSources
+                + [destination, state.workingDirectory, "\(String(describing: owner))", "\(String(describing: mode))" + (symbolicMode ?? ""),
+                   "\(op.isAdd)", "\(link)", "\(op.parents)"] + op.excludes + (op.unpack.map { ["unpack=\($0)"] } ?? []))
+            var fingerprint: Digest?
+            if readsContext && cache.enabled { fingerprint = try contextScanner.scan().fingerprint }
+            if let fingerprint, let digest = planMemo.lookup(memoKey, fingerprint: fingerprint) {
+                treeDigest = digest
+            } else {
+                let made = try planned { try planSourceTree(planTree, planRoot, owner, unpack) }
+                treePlan = made
+                treeDigest = made.sourceDigest.description
+                if let fingerprint { planMemo.save(memoKey, fingerprint: fingerprint, checksum: made.sourceDigest.description) }
+            }
         }
-        trace.record("plan", step: title, start: planStarted)
-        let parts = keyParts(plans, owner: owner)
-        let entries = CopyHistory.merge(plans.map(\.entries))
+        let heredocPlan = try planned { try planHeredocs(planRoot, owner, unpack) }
+        trace.record(treePlan == nil && planTree != nil ? "plan-memo" : "plan", step: title, start: planStarted)
+        let parts = keyParts([treeDigest, heredocPlan?.sourceDigest.description].compactMap { $0 }, owner: owner)
+        // Planned only when the layer is not in the cache (a memo hit has no entries yet).
+        let entries = { [self] () throws -> [LayerEntry] in
+            var made = treePlan
+            if made == nil, let planTree { made = try trace.phaseSync("plan", step: title) { try planned { try planSourceTree(planTree, planRoot, owner, unpack) } } }
+            return CopyHistory.merge([made, heredocPlan].compactMap { $0?.entries })
+        }
         if link {
-            try await commitLinkedLayer(entries, key: BuildCache.key("link", parts + [state.workingDirectory]), history: history,
+            try await commitLinkedLayer(try entries(), key: BuildCache.key("link", parts + [state.workingDirectory]), history: history,
                                         state: &state, step: step, started: started, title: title)
         } else {
             let key = BuildCache.key(state.cacheKey, parts)
             if let aliasKey { lazyLayers.recordAlias(aliasKey, key) }
-            try await commitLayer(entries, key: key, history: history, state: &state,
+            try await commitLayer(try entries(), key: key, history: history, state: &state,
                                   step: step, started: started, title: title)
         }
     }

@@ -128,7 +128,8 @@ extension Builder {
                              range: range, details: collector.lastLines(10))
         }
         let entries = try trace.phaseSync("diff", step: title) { try LayerDiff.entries(fromOverlayUpper: upper) }
-        let (layer, diffID) = try await committer.commit(entries, onto: &state, step: title)
+        // The upper directory is discarded after this: the snapshot takes its files by rename.
+        let (layer, diffID) = try await committer.commit(entries, onto: &state, step: title, discardable: upper)
         let record = BuildCache.Record(layer: layer, diffID: diffID)
         cache.save(key, record)
         progress.done(step, since: started)

@@ -30,12 +30,19 @@ public final class Builder: @unchecked Sendable {
     let finished = FinishedStages()
     /// `SOURCE_DATE_EPOCH` in seconds (build arg), nil when unset.
     let sourceDateEpoch: Int64?
+    /// The build context's walk (what `.dockerignore` lets through, the context's fingerprint),
+    /// made on first use.
+    var contextScanner = ContextScanner(root: nil, patterns: [])
     /// The context paths `.dockerignore` lets through (nil: nothing excluded), as BuildKit's
     /// context transfer (ContextWalker) sends them.
-    var contextIncluded: Set<String>?
+    var contextIncluded: Set<String>? {
+        get throws { try contextScanner.scan().included }
+    }
     /// Content digests of context files from earlier builds (`kiln/checksums.v2`), so an unchanged
     /// context is not read again to compute COPY cache keys.
     let contextChecksums: FileChecksumCache
+    /// Source checksums of earlier context COPY steps by the context's fingerprint (`kiln/cache/plans`).
+    let planMemo: CopyPlanMemo
     /// The private network RUN steps share (started at the first RUN that needs it).
     let network: BuildNetwork
     /// Layers taken from a `--cache-from type=…` import and not fetched yet (``LazyLayers``).
@@ -50,6 +57,7 @@ public final class Builder: @unchecked Sendable {
         self.committer = LayerCommitter(store: images.store, clampTime: sourceDateEpoch, trace: trace)
         self.cache = BuildCache(store: images.store, enabled: !options.noCache)
         self.network = BuildNetwork(store: images.store)
+        self.planMemo = CopyPlanMemo(directory: images.store.buildCacheDirectory.appendingPathComponent("plans"), enabled: !options.noCache)
         self.contextChecksums = FileChecksumCache(file: images.store.location.stateDirectory.appendingPathComponent("checksums.v2"))
     }
 
@@ -95,12 +103,14 @@ public final class Builder: @unchecked Sendable {
             throw BuildError("failed to read .dockerignore: \(error)")
         }
         if !patterns.isEmpty {
-            do {
-                contextIncluded = try LegacyContextWalk.included(root: context, matcher: try PatternMatcher(patterns))
-            } catch {
+            do { _ = try PatternMatcher(patterns) } catch {
                 throw BuildError("failed to read the build context with its .dockerignore: \(error)")
             }
         }
+        contextScanner = ContextScanner(root: context, patterns: patterns, trace: trace)
+        // With patterns, the walk's errors are the build's first (as before the scan was shared);
+        // without, the context is walked only when a step reads it.
+        if !patterns.isEmpty { _ = try contextScanner.scan() }
     }
 
     /// Builds one stage: its base, the base's ONBUILD triggers, then its instructions.

@@ -11,7 +11,7 @@ extension Builder {
     func contextMountDigest(_ source: String, range: SourceRange) throws -> String {
         guard let context = options.contextDirectory else { throw BuildError.at(range, "no build context for the bind mount") }
         let clean = try Self.cleanSource(source, range: range)
-        var tree = Self.contextTree(context, included: contextIncluded)
+        var tree = Self.contextTree(context, included: try contextIncluded)
         tree.checksumCache = contextChecksums
         let scratch = try committer.scratchDirectory("mount-key")
         defer { try? FileManager.default.removeItem(at: scratch) }

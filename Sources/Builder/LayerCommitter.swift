@@ -22,7 +22,11 @@ struct LayerCommitter {
     }
 
     /// Writes `entries` as a layer blob, ingests it, appends it to `state` and makes its snapshot.
-    func commit(_ entries: [LayerEntry], onto state: inout StageState, step: String = "") async throws -> (Descriptor, Digest) {
+    /// `discardable`: a folder whose files the caller gives up (a RUN's overlay upper directory);
+    /// the snapshot then takes their content by rename instead of writing it again
+    /// (``LayerApplyOptions/movableContent``).
+    func commit(_ entries: [LayerEntry], onto state: inout StageState, step: String = "",
+                discardable: String? = nil) async throws -> (Descriptor, Digest) {
         let started = DispatchTime.now().uptimeNanoseconds
         let (fd, temp) = try store.makeBlobTempFile("layer")
         let descriptor: Descriptor, digests: LayerDigests
@@ -35,12 +39,20 @@ struct LayerCommitter {
             throw error
         }
         trace?.record("commit", step: step, start: started)
-        try append(descriptor, diffID: digests.diffID, to: &state, step: step)
+        var movable: [String: String] = [:]
+        if let discardable {
+            let prefix = discardable.hasSuffix("/") ? discardable : discardable + "/"
+            for entry in entries where entry.header.type == .regular {
+                if let path = entry.contentPath, path.hasPrefix(prefix) { movable[entry.header.path] = path }
+            }
+        }
+        try append(descriptor, diffID: digests.diffID, to: &state, step: step, movableContent: movable)
         return (descriptor, digests.diffID)
     }
 
     /// Appends an existing layer (from the cache) and makes sure its snapshot exists.
-    func append(_ layer: Descriptor, diffID: Digest, to state: inout StageState, step: String = "") throws {
+    func append(_ layer: Descriptor, diffID: Digest, to state: inout StageState, step: String = "",
+                movableContent: [String: String] = [:]) throws {
         var diffIDs = state.config.rootfs.diffIDs
         diffIDs.append(diffID)
         let chainID = ChainID.compute(diffIDs: diffIDs)!
@@ -53,7 +65,7 @@ struct LayerCommitter {
             let temp = try store.prepareSnapshot(chainID)
             do {
                 let blob = try store.open(layer.digest)
-                _ = try LayerApplier(target: temp.path, options: LayerApplyOptions(whiteouts: .overlayMarkers))
+                _ = try LayerApplier(target: temp.path, options: LayerApplyOptions(whiteouts: .overlayMarkers, movableContent: movableContent))
                     .apply(blobFile: blob.path)
                 try store.commitSnapshot(chainID, from: temp)
             } catch {

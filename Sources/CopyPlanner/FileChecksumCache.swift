@@ -23,15 +23,23 @@ public final class FileChecksumCache: @unchecked Sendable {
 
     private let file: URL
     private let lock = NSLock()
-    private var records: [String: Record]
+    private var records: [String: Record] = [:]
+    private var loaded = false
     private var seen: Set<String> = []
     private var changed = false
     /// Entries beyond this are dropped on save (least recently seen first: those not used by this build).
     public var capacity = 500_000
 
-    /// Loads the cache at `file` (missing or unreadable: empty).
+    /// The cache at `file` (missing or unreadable: empty), read on first use: a build whose COPY
+    /// steps are all known by their context fingerprint never reads it.
     public init(file: URL) {
         self.file = file
+    }
+
+    /// Reads the file once; the lock must be held.
+    private func load() {
+        guard !loaded else { return }
+        loaded = true
         records = (try? Data(contentsOf: file)).map(Self.parse) ?? [:]
     }
 
@@ -90,6 +98,7 @@ public final class FileChecksumCache: @unchecked Sendable {
     func digest(of path: String, compute: (String) throws -> Digest) throws -> Digest {
         guard let stamp = Self.stamp(path) else { return try compute(path) }
         lock.lock()
+        load()
         seen.insert(path)
         if let record = records[path], record.stamp == stamp, let digest = Digest(record.digest) {
             lock.unlock()

@@ -66,13 +66,19 @@ extension ImageService {
         try await fetchLayers(manifest.layers, host: host, repository: repository)
         // As Docker's pull unpacks and checks each layer before the tag moves: a layer that is not
         // a complete stream of its diff_id (or exceeds KILN_MAX_LAYER_SIZE) tags nothing. Layers
-        // already unpacked into a snapshot were checked then.
+        // already unpacked into a snapshot were checked then. Each layer is decompressed once: into
+        // its snapshot, hashed on the way (what a build or run needs next). A layer that cannot be
+        // unpacked here (device nodes without the privilege, say) is only checked, as before.
         let limit = ImageLimits.maxLayerSize()
         let chainIDs = ChainID.computeAll(diffIDs: config.rootfs.diffIDs)
-        var verified = Set<Digest>()
-        for (i, layer) in manifest.layers.enumerated() where !store.hasSnapshot(chainIDs[i]) && verified.insert(layer.digest).inserted {
+        let lowers = chainIDs.map { store.snapshotPath($0).path }
+        for (i, layer) in manifest.layers.enumerated() where !store.hasSnapshot(chainIDs[i]) {
             try Task.checkCancellation()
-            try verifyStoredLayer(layer, diffID: config.rootfs.diffIDs[i], limit: limit)
+            do {
+                _ = try unpack(layer, diffID: config.rootfs.diffIDs[i], chainID: chainIDs[i], lowerLayers: Array(lowers.prefix(i)))
+            } catch {
+                try verifyStoredLayer(layer, diffID: config.rootfs.diffIDs[i], limit: limit)
+            }
         }
 
         var pending: Data? = manifestBytes

@@ -30,14 +30,23 @@ public struct LayerApplyOptions: Sendable, Equatable {
     /// overlay whiteout markers): a hardlink whose target is not in the target directory is
     /// resolved in their merged view and copied (see `LowerLayerLinks.swift`).
     public var lowerLayers: [String]
+    /// Files whose content a regular entry may take instead of writing it: entry path (as in
+    /// the archive, no leading `/`) → a file on the target's filesystem holding exactly that
+    /// content, which the apply may rename into place (the caller gives it up: a RUN's overlay
+    /// upper directory, discarded after its layer is written). Used only when the file is a
+    /// regular file of the entry's size with one link and ownership is preserved; its other
+    /// xattrs are removed and the entry's metadata set, so the result is the same as writing it.
+    public var movableContent: [String: String]
 
     public init(whiteouts: Whiteouts = .delete, preserveOwnership: Bool = geteuid() == 0,
-                skipUnpermittedDevices: Bool = true, skipRefusedXattrs: Bool = true, lowerLayers: [String] = []) {
+                skipUnpermittedDevices: Bool = true, skipRefusedXattrs: Bool = true, lowerLayers: [String] = [],
+                movableContent: [String: String] = [:]) {
         self.whiteouts = whiteouts
         self.preserveOwnership = preserveOwnership
         self.skipUnpermittedDevices = skipUnpermittedDevices
         self.skipRefusedXattrs = skipRefusedXattrs
         self.lowerLayers = lowerLayers
+        self.movableContent = movableContent
     }
 }
 
@@ -183,6 +192,10 @@ struct ApplySession {
         try clearSlot(dir, name, keepDirectory: header.type == .directory, entry: header.path)
         switch header.type {
         case .regular:
+            if let donor = options.movableContent[components.joined(separator: "/")],
+               try moveFile(header, from: donor, in: dir, name: name) {
+                return true
+            }
             try createFile(header, in: dir, name: name, &reader)
             return true
         case .directory:
@@ -221,6 +234,43 @@ struct ApplySession {
         try reader.copyContent(to: &file)
         report.contentBytes += header.size
         try Metadata.apply(header, fd: fd, options: options, report: &report)
+    }
+
+    /// Renames `donor` into place as the entry (see ``LayerApplyOptions/movableContent``); false
+    /// when it does not qualify or cannot be renamed here (then the content is written).
+    private mutating func moveFile(_ header: TarHeader, from donor: String, in dir: Int32, name: String) throws -> Bool {
+        guard options.preserveOwnership else { return false }
+        var info = stat()
+        guard lstat(donor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1,
+              Int64(info.st_size) == header.size, renameat(AT_FDCWD, donor, dir, name) == 0 else { return false }
+        let fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw LayerArchiveError.system("open moved file") }
+        let file = FileDescriptor(fd: fd)
+        defer { withExtendedLifetime(file) {} }
+        for xattr in try Self.xattrNames(fd) where header.xattrs[xattr] == nil {
+            guard fremovexattr(fd, xattr) == 0 else { throw LayerArchiveError.system("removexattr \(xattr)") }
+        }
+        report.contentBytes += header.size
+        try Metadata.apply(header, fd: fd, options: options, report: &report)
+        return true
+    }
+
+    private static func xattrNames(_ fd: Int32) throws -> [String] {
+        while true {
+            let size = flistxattr(fd, nil, 0)
+            if size < 0 {
+                if errno == ENOTSUP { return [] }
+                throw LayerArchiveError.system("flistxattr")
+            }
+            if size == 0 { return [] }
+            var buffer = [CChar](repeating: 0, count: size)
+            let got = flistxattr(fd, &buffer, size)
+            if got < 0 {
+                if errno == ERANGE { continue }
+                throw LayerArchiveError.system("flistxattr")
+            }
+            return buffer[0..<got].split(separator: 0).map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        }
     }
 
     private func createHardlink(_ header: TarHeader, in dir: Int32, name: String) throws {

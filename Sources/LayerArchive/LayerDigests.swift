@@ -52,8 +52,6 @@ public enum LayerCompression: Sendable, Equatable {
     case none
     /// gzip at a zlib level (-1 = default, 6), on the calling thread.
     case gzip(level: Int32)
-    /// gzip compressed by `workers` threads in pigz-style blocks (`ParallelGzipCompressor`).
-    case parallelGzip(level: Int32, workers: Int)
 
     public static let gzip = LayerCompression.gzip(level: -1)
 }
@@ -68,7 +66,6 @@ public final class LayerBlobSink<Blob: ByteSink>: ByteSink {
         /// Uncompressed: the blob is the tar, hashed once (blob digest = diffID).
         case plain(Blob)
         case gzip(GzipCompressor<DigestingSink<Blob>>)
-        case parallel(ParallelGzipCompressor<DigestingSink<Blob>>)
     }
 
     private var tarDigest = DigestingSink(DiscardingSink())
@@ -78,8 +75,6 @@ public final class LayerBlobSink<Blob: ByteSink>: ByteSink {
         switch compression {
         case .none: stage = .plain(blob)
         case .gzip(let level): stage = .gzip(try GzipCompressor(sink: DigestingSink(blob), level: level))
-        case .parallelGzip(let level, let workers):
-            stage = .parallel(try ParallelGzipCompressor(sink: DigestingSink(blob), level: level, workers: workers))
         }
     }
 
@@ -90,7 +85,6 @@ public final class LayerBlobSink<Blob: ByteSink>: ByteSink {
             try sink.write(bytes)
             stage = .plain(sink)
         case .gzip(let compressor): try compressor.write(bytes)
-        case .parallel(let compressor): try compressor.write(bytes)
         }
     }
 
@@ -101,7 +95,6 @@ public final class LayerBlobSink<Blob: ByteSink>: ByteSink {
             let diffID = tarDigest.digest
             return LayerDigests(blobDigest: diffID, blobSize: tarDigest.count, diffID: diffID, uncompressedSize: tarDigest.count)
         case .gzip(let compressor): try compressor.finish()
-        case .parallel(let compressor): try compressor.finish()
         }
         let blobSide = blobDigest!
         return LayerDigests(blobDigest: blobSide.digest, blobSize: blobSide.count,
@@ -112,7 +105,6 @@ public final class LayerBlobSink<Blob: ByteSink>: ByteSink {
         switch stage {
         case .plain: return nil
         case .gzip(let compressor): return compressor.sink
-        case .parallel(let compressor): return compressor.sink
         }
     }
 

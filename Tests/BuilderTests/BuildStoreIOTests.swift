@@ -51,6 +51,7 @@ final class BuildStoreIOTests: BuilderTestCase {
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(5)],
                                               ofItemAtPath: context.appendingPathComponent("a.txt").path)
         let second = try await traced(dockerfile)
+        usleep(250_000)  // the context's last change ages past the fingerprint's settle window (ContextScan)
         let third = try await traced(dockerfile)
         XCTAssertEqual(first.id, second.id)
         XCTAssertEqual(first.manifestDescriptor, second.manifestDescriptor)
@@ -58,8 +59,9 @@ final class BuildStoreIOTests: BuilderTestCase {
         let after = try storeListing()
         let changed = Set(before.keys).union(after.keys).filter { before[$0] != after[$0] && !$0.hasPrefix("kiln/tmp") }
         // The touched file's checksum record is rewritten once (its stamp changed: the file is read
-        // again), in its folder; nothing else.
-        XCTAssertEqual(changed.subtracting(["kiln/checksums.v2", "kiln"]), [], "changed: \(changed.sorted())")
+        // again), in its folder, and the COPY steps' memos under the new context fingerprint; nothing else.
+        let expected = changed.filter { $0 == "kiln/checksums.v2" || $0 == "kiln" || $0 == "kiln/cache" || $0.hasPrefix("kiln/cache/plans") }
+        XCTAssertEqual(changed.subtracting(expected), [], "changed: \(changed.sorted())")
         let listingAfterThird = try storeListing()
         _ = try await traced(dockerfile)
         XCTAssertEqual(try storeListing().filter { !$0.key.hasPrefix("kiln/tmp") },

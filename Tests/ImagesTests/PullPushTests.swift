@@ -23,6 +23,10 @@ final class PullPushTests: ImagesTestCase {
             XCTAssertTrue(service.store.contains(blob.digest))
         }
         XCTAssertEqual(Set(progress.outcomes().values), [.downloaded])
+        // Each layer was decompressed once, into its snapshot (its diff ID checked on the way).
+        for chainID in ChainID.computeAll(diffIDs: result.image.config.rootfs.diffIDs) {
+            XCTAssertTrue(service.store.hasSnapshot(chainID), "no snapshot \(chainID) after the pull")
+        }
 
         // Found by reference (familiar and full), by ID, by ID prefix with and without sha256:.
         let id = result.image.id

@@ -1,0 +1,147 @@
+import ContextFilter
+import Foundation
+import ImageSpec
+
+/// One pass over the build context that gives what `.dockerignore` lets through (Docker 20.10's
+/// rule, see ``LegacyContextWalk``) and a fingerprint of the context's state: a digest over the
+/// `lstat` identity (path, type and mode, owner, size, mtime, ctime, inode, device, link count)
+/// of every path the walk visits, directories included.
+///
+/// Any change a COPY could see changes the fingerprint: writing, chmod, chown, xattrs or a new link
+/// change a file's ctime; adding, removing or renaming an entry changes its directory's mtime and
+/// ctime. So a COPY step whose inputs and context fingerprint are those of an earlier build has the
+/// same source checksum (``CopyPlanMemo``), and a no-op rebuild costs a readdir per directory and an
+/// lstat per entry — no file is opened, no layer entry made, nothing hashed but the stamps.
+///
+/// A fingerprint is only given when it can be trusted: a path whose ctime is less than
+/// ``ContextScan/settleNanoseconds`` before the walk started (or later) makes the scan
+/// unsettled (nil fingerprint), since a second change in the same filesystem clock tick would keep
+/// the same times (git's "racily clean" entries).
+struct ContextScan {
+    /// Paths `.dockerignore` lets through; nil when there are no patterns.
+    var included: Set<String>?
+    /// nil when the context changed while (or just before) it was walked, or could not be walked.
+    var fingerprint: Digest?
+
+    /// Filesystem times come from a coarse clock (a jiffy or so behind); this is far above it.
+    static let settleNanoseconds: Int64 = 100_000_000
+
+    /// Walks `root`. With `matcher`, excluded paths are left out exactly as ``LegacyContextWalk``
+    /// leaves them out, and a walk error is thrown; without, a walk error only drops the fingerprint.
+    static func scan(root: String, matcher: PatternMatcher?) throws -> ContextScan {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let started = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+        var walk = Walk(root: root, matcher: matcher, settledBefore: started - settleNanoseconds)
+        walk.hasher.update(Array("kiln-context-scan 1\n\(root)\n".utf8))
+        if let matcher {
+            for pattern in matcher.patterns { walk.hasher.update(Array("\(pattern.isExclusion ? "!" : "")\(pattern.text)\n".utf8)) }
+        }
+        do {
+            var info = stat()
+            guard stat(root, &info) == 0 else { throw ContextWalkError.io(path: root, errno: errno) }
+            walk.stamp("", info)
+            try walk.directory("")
+        } catch {
+            if matcher != nil { throw error }
+            return ContextScan(included: nil, fingerprint: nil)
+        }
+        return ContextScan(included: matcher == nil ? nil : walk.included,
+                           fingerprint: walk.settled ? walk.hasher.finalize() : nil)
+    }
+
+    private struct Walk {
+        let root: String
+        let matcher: PatternMatcher?
+        let exceptions: [String]
+        let settledBefore: Int64
+        var included = Set<String>()
+        var hasher = Digester()
+        var settled = true
+
+        init(root: String, matcher: PatternMatcher?, settledBefore: Int64) {
+            self.root = root
+            self.matcher = matcher
+            self.exceptions = matcher?.patterns.filter(\.isExclusion).map { $0.text + "/" } ?? []
+            self.settledBefore = settledBefore
+        }
+
+        mutating func stamp(_ path: String, _ info: stat) {
+            let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+            let ctime = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+            if ctime >= settledBefore { settled = false }
+            let line = "\(path)\u{0}\(info.st_mode) \(info.st_uid) \(info.st_gid) \(info.st_size) \(mtime) \(ctime) "
+                + "\(info.st_ino) \(info.st_dev) \(info.st_nlink)\n"
+            hasher.update(Array(line.utf8))
+        }
+
+        mutating func directory(_ relative: String) throws {
+            let absolute = relative.isEmpty ? root : root + "/" + relative
+            for name in try Self.names(absolute) {
+                let path = relative.isEmpty ? name : relative + "/" + name
+                var info = stat()
+                guard lstat(root + "/" + path, &info) == 0 else { continue }
+                let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+                if let matcher, try matcher.matches(path) {
+                    guard isDirectory, exceptions.contains(where: { $0.hasPrefix(path + "/") }) else { continue }
+                }
+                if matcher != nil { included.insert(path) }
+                stamp(path, info)
+                if isDirectory { try directory(path) }
+            }
+        }
+
+        /// The names in a directory, sorted (the fingerprint must not depend on readdir's order).
+        static func names(_ path: String) throws -> [String] {
+            guard let dir = opendir(path) else { throw ContextWalkError.io(path: path, errno: errno) }
+            defer { closedir(dir) }
+            var names: [String] = []
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                if name == "." || name == ".." || name.isEmpty { continue }
+                names.append(name)
+            }
+            return names.sorted()
+        }
+    }
+}
+
+/// The build context's scan, made once per build on first use (stages ask from parallel tasks).
+final class ContextScanner: @unchecked Sendable {
+    private let root: String?
+    private let patterns: [String]
+    private let trace: BuildTrace?
+    private let lock = NSLock()
+    private var result: Result<ContextScan, Error>?
+
+    init(root: String?, patterns: [String], trace: BuildTrace? = nil) {
+        self.root = root
+        self.patterns = patterns
+        self.trace = trace
+    }
+
+    /// The scan; throws ``BuildError`` when the `.dockerignore` walk fails.
+    func scan() throws -> ContextScan {
+        try lock.withLock {
+            if let result { return try result.get() }
+            let made: Result<ContextScan, Error>
+            let started = DispatchTime.now().uptimeNanoseconds
+            defer { trace?.record("context-scan", step: "build", start: started) }
+            if let root {
+                made = Result {
+                    do {
+                        return try ContextScan.scan(root: root, matcher: patterns.isEmpty ? nil : try PatternMatcher(patterns))
+                    } catch {
+                        throw BuildError("failed to read the build context with its .dockerignore: \(error)")
+                    }
+                }
+            } else {
+                made = .success(ContextScan(included: nil, fingerprint: nil))
+            }
+            result = made
+            return try made.get()
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import ImageSpec
+
+/// The source checksums of earlier COPY/ADD steps from the build context, so an unchanged step
+/// needs neither a walk of its sources nor a layer plan to find its cache key.
+///
+/// One small file per step identity (`kiln/cache/plans/<step key>`: the step's inputs — the stage's
+/// cache key, operands, flags — without the context), holding the ``ContextScan`` fingerprint the
+/// checksum was computed under and the checksum: `"<fingerprint> <checksum>\n"`. A memo is used only
+/// when the fingerprint is the current one, so a stale memo costs nothing but a miss; it is written
+/// only when it changes (a no-op rebuild writes nothing). Not a cache of layers: the layer is still
+/// looked up by its ``BuildCache`` key, and planned in full when that record is gone.
+struct CopyPlanMemo {
+    let directory: URL
+    let enabled: Bool
+
+    /// The remembered checksum of step `key` under `fingerprint`, or nil.
+    func lookup(_ key: String, fingerprint: Digest) -> String? {
+        guard enabled, let data = try? Data(contentsOf: directory.appendingPathComponent(key)) else { return nil }
+        let fields = String(decoding: data, as: UTF8.self).split(separator: " ", maxSplits: 1)
+        guard fields.count == 2, fields[0] == fingerprint.description, fields[1].hasSuffix("\n") else { return nil }
+        return String(fields[1].dropLast())
+    }
+
+    /// Remembers `checksum` for step `key` under `fingerprint` (atomically; a failure only costs a
+    /// plan next time). `checksum` must not hold a newline.
+    func save(_ key: String, fingerprint: Digest, checksum: String) {
+        guard enabled, !checksum.contains("\n") else { return }
+        let data = Data("\(fingerprint) \(checksum)\n".utf8)
+        let file = directory.appendingPathComponent(key)
+        if (try? Data(contentsOf: file)) == data { return }
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let temp = directory.appendingPathComponent(".\(key).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        guard (try? data.write(to: temp)) != nil else { return }
+        if rename(temp.path, file.path) != 0 { try? FileManager.default.removeItem(at: temp) }
+    }
+}

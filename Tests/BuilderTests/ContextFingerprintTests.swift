@@ -1,0 +1,91 @@
+import Builder
+import Foundation
+import XCTest
+
+/// A context COPY whose context is unchanged takes its source checksum from the memo (trace phase
+/// `plan-memo`, no walk of its sources, no layer plan); any change a COPY could see — content (even
+/// with size and mtime put back), a new file, a mode — plans again and gives the new layer.
+final class ContextFingerprintTests: BuilderTestCase {
+    /// Builds with a trace; returns the image ID and the trace's phase names of the COPY step.
+    private func traced(_ dockerfile: String) async throws -> (id: String, phases: Set<String>, result: BuildResult) {
+        let trace = root.appendingPathComponent("trace-\(UUID().uuidString).json").path
+        var options = BuildOptions(dockerfileText: dockerfile, contextDirectory: context.path)
+        options.tracePath = trace
+        let result = try await Builder(options: options, images: service, progress: BuildProgress(mode: .quiet)).build()
+        let events = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: trace))) as? [[String: Any]])
+        let phases = events.filter { (($0["args"] as? [String: Any])?["step"] as? String)?.contains("COPY") == true }
+            .compactMap { $0["name"] as? String }
+        return (result.id.description, Set(phases), result)
+    }
+
+    /// Lets the context's last change age past the scan's settle window (a change in the same
+    /// filesystem clock tick as a scan is never trusted to a fingerprint).
+    private func settle() {
+        usleep(250_000)
+    }
+
+    private let dockerfile = "FROM scratch\nCOPY . /app/\n"
+
+    func testUnchangedContextUsesTheMemoAndChangesPlanAgain() async throws {
+        try write("a.txt", "alpha\n")
+        try write("dir/b.txt", "bravo\n")
+        settle()
+        let first = try await traced(dockerfile)
+        XCTAssertTrue(first.phases.contains("plan"), "\(first.phases)")
+        let second = try await traced(dockerfile)
+        XCTAssertEqual(second.id, first.id)
+        XCTAssertTrue(second.phases.contains("plan-memo"), "\(second.phases)")
+        XCTAssertFalse(second.phases.contains("plan"), "a no-op rebuild planned the COPY: \(second.phases)")
+
+        // Same size, mtime put back: only the ctime tells.
+        let path = context.appendingPathComponent("dir/b.txt").path
+        let mtime = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)
+        try write("dir/b.txt", "BRAVO\n")
+        try FileManager.default.setAttributes([.modificationDate: mtime], ofItemAtPath: path)
+        settle()
+        let third = try await traced(dockerfile)
+        XCTAssertNotEqual(third.id, first.id)
+        XCTAssertTrue(third.phases.contains("plan"), "\(third.phases)")
+        XCTAssertEqual(try file("app/dir/b.txt", in: third.result), "BRAVO\n")
+
+        // A new file in a directory.
+        try write("dir/c.txt", "charlie\n")
+        settle()
+        let fourth = try await traced(dockerfile)
+        XCTAssertEqual(try file("app/dir/c.txt", in: fourth.result), "charlie\n")
+        let fifth = try await traced(dockerfile)
+        XCTAssertEqual(fifth.id, fourth.id)
+        XCTAssertTrue(fifth.phases.contains("plan-memo"), "\(fifth.phases)")
+
+        // A mode.
+        XCTAssertEqual(chmod(context.appendingPathComponent("a.txt").path, 0o600), 0)
+        settle()
+        let sixth = try await traced(dockerfile)
+        XCTAssertNotEqual(sixth.id, fifth.id)
+        XCTAssertTrue(sixth.phases.contains("plan"), "\(sixth.phases)")
+    }
+
+    func testExcludedFileChangesKeepTheMemo() async throws {
+        try write(".dockerignore", "ignored.txt\n")
+        try write("a.txt", "alpha\n")
+        try write("ignored.txt", "one\n")
+        settle()
+        let first = try await traced(dockerfile)
+        XCTAssertNil(try file("app/ignored.txt", in: first.result))
+        try write("ignored.txt", "two, longer\n")
+        settle()
+        let second = try await traced(dockerfile)
+        XCTAssertEqual(second.id, first.id)
+        XCTAssertTrue(second.phases.contains("plan-memo"), "\(second.phases)")
+    }
+
+    func testNoCacheNeitherReadsNorWritesTheMemo() async throws {
+        try write("a.txt", "alpha\n")
+        settle()
+        var options = BuildOptions(dockerfileText: dockerfile, contextDirectory: context.path)
+        options.noCache = true
+        _ = try await Builder(options: options, images: service, progress: BuildProgress(mode: .quiet)).build()
+        let plans = service.store.buildCacheDirectory.appendingPathComponent("plans").path
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: plans)) ?? [], [])
+    }
+}
