@@ -29,6 +29,8 @@ PACKAGES=(
   busybox-static   # scripts/demo.sh: the demo's own base image (scripts/make-base-image.sh)
   python3-venv     # AuditTests: a venv for the SPDX/CycloneDX schema validators (pip-installed there; skipped when pip fails)
   debootstrap      # AuditTests, InteropTests: shared/tools/debian-base makes the Debian base image
+  qemu-user-static # kiln setup-binfmt: emulators for foreign-architecture RUN steps (MultiPlatformBuildTests)
+  binfmt-support   # registers qemu-user-static's handlers where binfmt_misc is mounted at install time
 )
 
 missing=()

@@ -23,15 +23,6 @@ extension Builder {
         return (key, context)
     }
 
-    /// The stages a named context replaces (their instructions do not run).
-    var replacedStages: Set<Int> {
-        var result = Set<Int>()
-        for (i, stage) in program.stages.enumerated() {
-            if let name = stage.name, namedContext(for: name.lowercased()) != nil { result.insert(i) }
-        }
-        return result
-    }
-
     /// A named context as the files COPY --from and RUN --mount read. `scratch` keeps the work
     /// directory for git checkouts alive until the step ends.
     func namedContextSource(_ named: (key: String, context: NamedContext), scratch: URL, range: SourceRange?) async throws -> NamedContextSource {
@@ -164,7 +155,7 @@ extension Builder {
     func namedContextState(_ named: (key: String, context: NamedContext), label: String, range: SourceRange) async throws -> StageState {
         let step = progress.begin("[\(label)] [context \(named.key)] load")
         let started = Date()
-        let scratchConfig = ImageConfig(platform: options.platform,
+        let scratchConfig = ImageConfig(platform: buildPlan.platform,
                                         config: ContainerConfig(env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], workingDir: "/"))
         var image: LocalImage?
         if case .image(let ref) = named.context {

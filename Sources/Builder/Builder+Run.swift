@@ -47,6 +47,8 @@ extension Builder {
                                  + (sandboxHostname.map { ["hostname", $0] } ?? [])
                                  + (mounts.isEmpty ? [] : ["mount-stubs-removed"]))
         if try appendCachedLayer(key, history: history, state: &state, step: step, title: title) { return }
+        // A foreign architecture runs through QEMU (binfmt_misc); without a handler, say which is missing.
+        do { try BinfmtHandlers().checkRunnable(state.config.platform) } catch let error as BuildError { throw BuildError(error.message, range: range) }
         try await materializeLazy(state.snapshots)  // layers taken from an imported cache
         // Proxy build args reach the process without an ARG line, out of the cache key and history.
         env += Self.proxyEnvironment(options.buildArgs, present: env)

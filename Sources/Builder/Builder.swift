@@ -9,8 +9,10 @@ import ShellWords
 
 /// Builds a Dockerfile into an image in the content store, the way Docker 20.10's BuildKit does.
 ///
+/// The executor of a ``BuildPlan``: parse and plan happen before it exists, so the program, the
+/// global scope and the stage graph are constants here.
 /// `@unchecked Sendable`: stages build in parallel tasks (``buildStages()``). Everything but the
-/// finished stages is set before they start and only read afterwards; finished stages live in
+/// finished stages is set in `init` and only read afterwards; finished stages live in
 /// ``FinishedStages`` behind its lock.
 public final class Builder: @unchecked Sendable {
     let options: BuildOptions
@@ -19,20 +21,26 @@ public final class Builder: @unchecked Sendable {
     var store: ContentStore { images.store }
     let committer: LayerCommitter
     let cache: BuildCache
-    /// Base images resolved by this build, by reference (``resolveImage(_:range:)``).
-    let resolvedImages = ResolvedImages()
+    /// Base images resolved by this build, by reference (``resolveImage(_:range:)``); shared by the
+    /// plans of a multi-platform build.
+    let resolvedImages: ResolvedImages
+    /// The stages built once for the plans of a multi-platform build, and each stage's key there.
+    let shared: SharedStages?
+    let stageKeys: [Int: String]
     /// `--trace`: phase timings (off without a file).
     let trace: BuildTrace
-    var program = DockerfileProgram()
-    var global = GlobalScope()
-    var plan: StagePlan!
+    /// What this build runs (one target platform).
+    let buildPlan: BuildPlan
+    let program: DockerfileProgram
+    let global: GlobalScope
+    let plan: StagePlan
     /// Finished stages by index (a stage task reads only the stages it depends on).
     let finished = FinishedStages()
     /// `SOURCE_DATE_EPOCH` in seconds (build arg), nil when unset.
     let sourceDateEpoch: Int64?
     /// The build context's walk (what `.dockerignore` lets through, the context's fingerprint),
     /// made on first use.
-    var contextScanner = ContextScanner(root: nil, patterns: [])
+    let contextScanner: ContextScanner
     /// The context paths `.dockerignore` lets through (nil: nothing excluded), as BuildKit's
     /// context transfer (ContextWalker) sends them.
     var contextIncluded: Set<String>? {
@@ -48,12 +56,34 @@ public final class Builder: @unchecked Sendable {
     /// Layers taken from a `--cache-from type=…` import and not fetched yet (``LazyLayers``).
     let lazyLayers = LazyLayers()
 
-    public init(options: BuildOptions, images: ImageService, progress: BuildProgress) {
+    /// Parses and plans `options` for its platform (``BuildPlan``), then makes the executor.
+    /// Throws ``BuildError``.
+    public convenience init(options: BuildOptions, images: ImageService, progress: BuildProgress) throws {
+        _ = try options.sourceDateEpoch()  // an invalid value is an error before anything runs
+        try self.init(plan: BuildPlan(options: options), options: options, images: images, progress: progress)
+    }
+
+    /// The executor of `plan`; reads the context's `.dockerignore`. Throws ``BuildError``.
+    public convenience init(plan: BuildPlan, options: BuildOptions, images: ImageService, progress: BuildProgress) throws {
+        try self.init(plan: plan, options: options, images: images, progress: progress, shared: nil)
+    }
+
+    /// `shared`: the stages this plan may have in common with the other plans of a multi-platform build.
+    init(plan: BuildPlan, options: BuildOptions, images: ImageService, progress: BuildProgress, shared: SharedStages?) throws {
+        self.shared = shared
+        self.resolvedImages = shared?.resolvedImages ?? ResolvedImages()
+        self.stageKeys = try shared.map { _ in try plan.stageKeys(options: options) } ?? [:]
         self.options = options
         self.images = images
         self.progress = progress
-        self.sourceDateEpoch = try? options.sourceDateEpoch()
-        self.trace = BuildTrace(path: options.tracePath)
+        self.buildPlan = plan
+        self.program = plan.program
+        self.global = plan.global
+        self.plan = plan.stages
+        self.sourceDateEpoch = try options.sourceDateEpoch()
+        let trace = BuildTrace(path: options.tracePath)
+        self.trace = trace
+        self.contextScanner = try trace.phaseSync("context-filter", step: "build") { try Self.contextScanner(options, trace: trace) }
         self.committer = LayerCommitter(store: images.store, clampTime: sourceDateEpoch, trace: trace)
         self.cache = BuildCache(store: images.store, enabled: !options.noCache)
         self.network = BuildNetwork(store: images.store)
@@ -63,22 +93,8 @@ public final class Builder: @unchecked Sendable {
 
     /// Runs the build. Throws ``BuildError`` (with the instruction's range when known).
     public func build() async throws -> BuildResult {
-        _ = try options.sourceDateEpoch()  // an invalid value is an error before anything runs
         store.removeAbandonedScratch()  // what a killed build left, mounts included
         defer { network.stop() }
-        do {
-            program = try DockerfileProgram.parse(options.dockerfileText)
-        } catch {
-            throw BuildError(error.message, range: error.range)
-        }
-        let platform = PlatformArgs(target: Self.platformArgValue(options.platform),
-                                    targetStage: options.target ?? program.stages.last?.name?.lowercased())
-        global = GlobalScope(buildArgs: options.buildArgs, platform: platform, escapeToken: program.directives.escape)
-        for meta in program.metaArgs {
-            do { try global.declare(meta.args) } catch { throw BuildError.at(meta.node.range, "\(error)") }
-        }
-        plan = try StagePlan(program: program, global: global, target: options.target, replaced: replacedStages)
-        try trace.phaseSync("context-filter", step: "build") { try loadIgnoreFile() }
         defer {
             trace.phaseSync("save-checksums", step: "build") { contextChecksums.save() }
             trace.write()
@@ -93,8 +109,9 @@ public final class Builder: @unchecked Sendable {
         return result
     }
 
-    private func loadIgnoreFile() throws {
-        guard let context = options.contextDirectory else { return }
+    /// The context's scanner, with the `.dockerignore` patterns it applies.
+    private static func contextScanner(_ options: BuildOptions, trace: BuildTrace) throws -> ContextScanner {
+        guard let context = options.contextDirectory else { return ContextScanner(root: nil, patterns: []) }
         let dockerfile = options.dockerfilePath.map { URL(fileURLWithPath: $0) }
         let patterns: [String]
         do {
@@ -107,15 +124,19 @@ public final class Builder: @unchecked Sendable {
                 throw BuildError("failed to read the build context with its .dockerignore: \(error)")
             }
         }
-        contextScanner = ContextScanner(root: context, patterns: patterns, trace: trace)
+        let scanner = ContextScanner(root: context, patterns: patterns, trace: trace)
         // With patterns, the walk's errors are the build's first (as before the scan was shared);
         // without, the context is walked only when a step reads it.
-        if !patterns.isEmpty { _ = try contextScanner.scan() }
+        if !patterns.isEmpty { _ = try scanner.scan() }
+        return scanner
     }
 
     /// Builds one stage: its base, the base's ONBUILD triggers, then its instructions.
     func buildStage(_ index: Int) async throws -> StageState {
-        try await BuildTrace.$stage.withValue(index) { try await buildStageSteps(index) }
+        if let shared, let key = stageKeys[index] {
+            return try await shared.stage(key) { try await BuildTrace.$stage.withValue(index) { try await self.buildStageSteps(index) } }
+        }
+        return try await BuildTrace.$stage.withValue(index) { try await buildStageSteps(index) }
     }
 
     private func buildStageSteps(_ index: Int) async throws -> StageState {
@@ -170,7 +191,10 @@ public final class Builder: @unchecked Sendable {
     private func stepTitles(_ index: Int) -> StepTitles {
         let name = plan.baseNames[index]
         let fromImage = plan.baseStage[index] == nil && name.lowercased() != "scratch"
-        return StepTitles(program: program, stageIndex: index, baseIsImage: fromImage)
+        var titles = StepTitles(program: program, stageIndex: index, baseIsImage: fromImage)
+        // A multi-platform build names the stage's platform in its titles, as BuildKit does.
+        if shared != nil { titles.platform = (try? stagePlatform(index)).map(Self.platformArgValue) }
+        return titles
     }
 
     /// The state a stage starts from: scratch, an earlier stage, or an image.
@@ -225,7 +249,7 @@ public final class Builder: @unchecked Sendable {
         do { reference = try ImageReference(parsing: name) } catch {
             throw BuildError("failed to parse image reference \"\(name)\": \(error)", range: range)
         }
-        let platform: Platform = platform ?? options.platform
+        let platform: Platform = platform ?? buildPlan.platform
         let key = "\(reference.description) \(platform) \(explicit)"
         let task = resolvedImages.task(for: key) {
             Task { try await self.lookUpOrPull(reference, platform: platform, explicit: explicit) }
@@ -240,7 +264,7 @@ public final class Builder: @unchecked Sendable {
     private func lookUpOrPull(_ reference: ImageReference, platform: Platform, explicit: Bool) async throws -> LocalImage {
         let range: SourceRange? = nil
         if !options.pull, let local = try await images.localImage(reference.description),
-           !explicit || Self.samePlatform(local.config.platform, platform),
+           !(explicit || shared != nil || !Self.samePlatform(platform, .host)) || Self.samePlatform(local.config.platform, platform),
            try images.holdComplete(local) {
             return local
         }

@@ -8,15 +8,19 @@ import ImageSpec
 /// `--platform=darwin/ppc64le` runs on the build platform and sees TARGETPLATFORM=darwin/ppc64le).
 extension Builder {
     func stagePlatform(_ index: Int) throws -> Platform {
-        let stage = program.stages[index]
-        guard let raw = stage.platform else { return options.platform }
+        try Self.stagePlatform(index, plan: buildPlan)
+    }
+
+    static func stagePlatform(_ index: Int, plan: BuildPlan) throws -> Platform {
+        let stage = plan.program.stages[index]
+        guard let raw = stage.platform else { return plan.platform }
         let text: String
         do {
-            text = try global.lexer.processWord(raw, env: global.environment)
+            text = try plan.global.lexer.processWord(raw, env: plan.global.environment)
         } catch {
             throw BuildError.at(stage.range, "\(error)")
         }
-        guard !text.isEmpty else { return options.platform }
+        guard !text.isEmpty else { return plan.platform }
         do {
             return try Platform(parsing: text)
         } catch {
@@ -26,7 +30,7 @@ extension Builder {
 
     /// The value of TARGETPLATFORM for a platform, as containerd's `platforms.Format` of a
     /// normalised platform prints it (`linux/arm64`, not `linux/arm64/v8`).
-    static func platformArgValue(_ platform: Platform) -> String {
+    public static func platformArgValue(_ platform: Platform) -> String {
         let p = platform.normalized()
         if p.architecture == "arm64", p.variant == "v8" { return "\(p.os)/\(p.architecture)" }
         return p.description

@@ -24,7 +24,7 @@ extension Builder {
     /// (pointing at its instruction): the other stages are cancelled (a running container is
     /// killed) and awaited before it is thrown.
     func buildStages() async throws {
-        let plan = self.plan!
+        let plan = self.plan
         try await withThrowingTaskGroup(of: (Int, StageState).self) { group in
             var started = Set<Int>()
             var done = Set<Int>()

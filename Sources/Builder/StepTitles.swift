@@ -17,6 +17,8 @@ struct StepTitles {
     /// `nil` for a single-stage build.
     let stageName: String?
     let total: Int
+    /// The stage's platform (`linux/arm64`), shown first in a multi-platform build; nil otherwise.
+    var platform: String?
     private(set) var index = 0
 
     init(program: DockerfileProgram, stageIndex: Int, baseIsImage: Bool) {
@@ -66,7 +68,7 @@ struct StepTitles {
         index += 1
         let width = String(total).count
         let number = String(repeating: " ", count: max(0, width - String(index).count)) + String(index)
-        return "[" + (stageName.map { $0 + " " } ?? "") + "\(number)/\(total)] " + text
+        return "[" + (platform.map { $0 + " " } ?? "") + (stageName.map { $0 + " " } ?? "") + "\(number)/\(total)] " + text
     }
 
     /// The instruction's text as a step title: first word upper-cased, variables expanded with `env`.

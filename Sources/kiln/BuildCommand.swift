@@ -58,7 +58,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the image ID to the file", valueName: "string"))
     var iidfile: String?
 
-    @Option(help: ArgumentHelp("Set platform if server is multi-platform capable", valueName: "string"))
+    @Option(help: ArgumentHelp("Set target platform(s) for build: one, or several separated by commas (linux/amd64,linux/arm64) for one image index", valueName: "string"))
     var platform: String?
 
     @Flag(help: "Push the image to its registry after the build (every -t name)")
@@ -167,15 +167,16 @@ struct BuildCommand: AsyncParsableCommand {
         options.networkNone = network == "none"
         options.networkHost = network == "host"
         options.allowInsecure = allow.contains("security.insecure")
-        if let platform { options.platform = try PullCommand.parsePlatform(platform) }
+        let platforms = try platform.map(Self.parsePlatforms) ?? []
+        if platforms.count == 1 { options.platform = platforms[0] }
         let tags = try tag.map { try ImageCommandSupport.reference($0) }
         let compression = try self.compression.resolved()
         let mode = try BuildProgressMode.parse(progress, quiet: quiet)
         let reporter = BuildProgress(display: mode.display())
-        let result: BuildResult
+        let id: Digest
         do {
             defer { reporter.finish() }
-            result = try await ImageCommandSupport.withService(store, progress: reporter) { service in
+            id = try await ImageCommandSupport.withService(store, progress: reporter) { service in
                 // The terminal view stops drawing before anything prints an error.
                 defer { reporter.finish() }
                 var options = options
@@ -183,9 +184,18 @@ struct BuildCommand: AsyncParsableCommand {
                 options.cacheImports = await CacheImportFlag.load(cacheFrom.filter(CacheImportFlag.isSpec), service: service)
                 options.cacheFrom = try await CacheFromFlag.load(cacheFrom.filter { !CacheImportFlag.isSpec($0) }, platform: options.platform,
                                                                  service: service, imports: &options.cacheImports)
-                let builder = Builder(options: options, images: service, progress: reporter)
                 var result: BuildResult
+                let builder: Builder
                 do {
+                    if platforms.count > 1 {
+                        // One plan per platform, one image index (BuildCommand+Platforms.swift).
+                        let built = try await MultiPlatformBuild(options: options, platforms: platforms).build(images: service, progress: reporter)
+                        try await Self.exportIndex(built, tags: tags, outputs: outputs, push: push, compression: compression,
+                                                   service: service, reporter: reporter)
+                        if !cacheExports.isEmpty { printError("WARNING: --cache-to is not supported with several platforms yet; no cache exported") }
+                        return built.index.digest
+                    }
+                    builder = try Builder(options: options, images: service, progress: reporter)
                     result = try await builder.build()
                 } catch let error as BuildError {
                     reporter.failRunning(error.message)
@@ -209,14 +219,14 @@ struct BuildCommand: AsyncParsableCommand {
                     printError("ERROR: \(error)")
                     throw ExitCode(1)
                 }
-                return result
+                return result.id
             }
         }
         if let iidfile {
-            try Data(result.id.description.utf8).write(to: URL(fileURLWithPath: iidfile))
+            try Data(id.description.utf8).write(to: URL(fileURLWithPath: iidfile))
         }
         if mode == .quiet {
-            printOut(result.id.description)
+            printOut(id.description)
         } else if mode == .plain {
             printError(String(format: "Build finished in %.1fs", reporter.totalSeconds))
         }

@@ -13,6 +13,7 @@ struct Kiln: AsyncParsableCommand {
             AuditCommand.self,
             DebugCommand.self,
             BuildCommand.self,
+            SetupBinfmtCommand.self, ManifestCommand.self,
             PullCommand.self, PushCommand.self, ImagesCommand.self, TagCommand.self, RmiCommand.self,
             InspectCommand.self, HistoryCommand.self, LoginCommand.self, LogoutCommand.self,
             SystemCommand.self, PruneCommand.self,

@@ -17,6 +17,9 @@ struct RunCommand: AsyncParsableCommand {
     var rm = false
     @Flag(name: .shortAndLong, help: "Run container in background and print container ID")
     var detach = false
+    @Option(help: ArgumentHelp("Set platform if server is multi-platform capable (a foreign one runs through QEMU: kiln setup-binfmt)", valueName: "string"))
+    var platform: String?
+
     @Option(help: "Assign a name to the container")
     var name: String?
     @Option(name: .shortAndLong, help: ArgumentHelp("Set environment variables (never stored)", valueName: "list"))
@@ -77,6 +80,10 @@ struct RunCommand: AsyncParsableCommand {
         let location = try store.location()
         // The image and its snapshots.
         let (image, lowerDirs) = try await Self.dockerStatus { try await ImageCommandSupport.withService(store) { service -> (LocalImage, [String]) in
+            if let platform {
+                let image = try await RunPlatformImage.resolve(imageName, platform: try PullCommand.parsePlatform(platform), service: service)
+                return (image, try await service.snapshots(for: image).map(\.path))
+            }
             var found = try await service.localImage(imageName)
             if found == nil, ImageService.looksLikeImageID(imageName) {
                 // An image ID names a local image only: never a pull of repository "sha256".

@@ -1,0 +1,146 @@
+import Foundation
+import TestVectors
+import XCTest
+
+/// Issue 19 through the kiln binary: `kiln build --platform linux/amd64,linux/arm64` of a RUN-using
+/// Dockerfile over shared/fixtures/busybox-multi (amd64 + arm64, pushed to a local registry) gives one
+/// OCI image index — in the store, in the registry (`--push`) and in the `-o type=oci` archive —
+/// whose arm64 image ran its RUN under QEMU (`uname -m` = aarch64), whose build-platform stage
+/// ran once, and whose images are the single-platform builds' images (same manifest and image ID,
+/// SOURCE_DATE_EPOCH set so that two stores can agree).
+final class MultiPlatformBuildTests: XCTestCase {
+    nonisolated(unsafe) static var registryPort: Int?
+    var scratch: URL!
+    var kiln: String { KilnProcess.executable.path }
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-multi-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    override class func tearDown() {
+        if let port = registryPort {
+            _ = try? HostileInputTests.runProcess(Vectors.shared.appendingPathComponent("tools/local-registry").path, ["stop", "\(port)"])
+        }
+        super.tearDown()
+    }
+
+    func testTwoPlatformBuildMakesOneIndexOfTheSingleBuildsImages() throws {
+        // The emulator: registered by `kiln setup-binfmt` (root) from Debian's qemu-user-static.
+        let setup = try run(["setup-binfmt"])
+        XCTAssertEqual(setup.status, 0, "kiln setup-binfmt: \(setup.stdout)\(setup.stderr)")
+        let port = try registry()
+        let base = "127.0.0.1:\(port)/fixture/busybox-multi:latest"
+        let context = scratch.appendingPathComponent("ctx")
+        try FileManager.default.createDirectory(at: context, withIntermediateDirectories: true)
+        try Data("""
+            FROM --platform=$BUILDPLATFORM \(base) AS tool
+            RUN echo "tool built on $(uname -m)" > /tool
+            FROM \(base)
+            ARG TARGETPLATFORM
+            ARG BUILDPLATFORM
+            ARG TARGETARCH
+            COPY --from=tool /tool /tool
+            RUN uname -m > /arch && echo "$TARGETPLATFORM $TARGETARCH from $BUILDPLATFORM" > /platforms
+            """.utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        let store = scratch.appendingPathComponent("store").path
+        let name = "127.0.0.1:\(port)/kiln-multi:test"
+        let archive = scratch.appendingPathComponent("multi.tar").path
+        let build = try run(["build", "--root", store, "--progress", "plain", "--platform", "linux/amd64,linux/arm64",
+                             "--build-arg", "SOURCE_DATE_EPOCH=1700000000", "-t", name, "--push",
+                             "-o", "type=oci,dest=\(archive)", context.path])
+        XCTAssertEqual(build.status, 0, build.stderr)
+        let log = build.stderr
+        XCTAssertEqual(log.components(separatedBy: "RUN echo \"tool built on").count - 1, 1,
+                       "the build-platform stage is one stage for both platforms: \(log)")
+        XCTAssertTrue(log.contains("[linux/arm64 stage-1 3/3] RUN uname -m"), log)
+
+        // The index in the store.
+        let inspect = try run(["manifest", "inspect", "--root", store, name])
+        XCTAssertEqual(inspect.status, 0, inspect.stderr)
+        let index = try json(inspect.stdout)
+        XCTAssertEqual(index["mediaType"] as? String, "application/vnd.oci.image.index.v1+json")
+        let entries = try XCTUnwrap(index["manifests"] as? [[String: Any]])
+        XCTAssertEqual(entries.compactMap { ($0["platform"] as? [String: Any])?["architecture"] as? String }, ["amd64", "arm64"])
+
+        // Each image, run on its platform (arm64 through QEMU).
+        for (platform, machine, arch) in [("linux/amd64", "x86_64", "amd64"), ("linux/arm64", "aarch64", "arm64")] {
+            let shown = try run(["run", "--rm", "--root", store, "--platform", platform, name, "cat", "/arch", "/platforms", "/tool"])
+            XCTAssertEqual(shown.status, 0, shown.stderr)
+            XCTAssertEqual(shown.stdout, "\(machine)\n\(platform) \(arch) from linux/amd64\ntool built on x86_64\n")
+        }
+
+        // The registry has the index (pushed with its images).
+        let pushed = try HostileInputTests.runProcess("/usr/bin/curl", ["-sf", "-H", "Accept: application/vnd.oci.image.index.v1+json",
+                                                                        "http://127.0.0.1:\(port)/v2/kiln-multi/manifests/test"])
+        XCTAssertEqual(pushed.status, 0, pushed.stderr)
+        let remote = try json(pushed.stdout)
+        XCTAssertEqual(remote["mediaType"] as? String, "application/vnd.oci.image.index.v1+json")
+        let remoteEntries = try XCTUnwrap(remote["manifests"] as? [[String: Any]])
+        XCTAssertEqual(remoteEntries.count, 2)
+        for entry in remoteEntries {
+            let digest = try XCTUnwrap(entry["digest"] as? String)
+            let manifest = try HostileInputTests.runProcess("/usr/bin/curl", ["-sf", "-o", "/dev/null", "-H", "Accept: application/vnd.oci.image.manifest.v1+json",
+                                                                              "http://127.0.0.1:\(port)/v2/kiln-multi/manifests/\(digest)"])
+            XCTAssertEqual(manifest.status, 0, "image \(digest) of the pushed index is in the registry")
+        }
+
+        // The OCI archive: index.json names the index, which lists both images.
+        let unpacked = scratch.appendingPathComponent("oci")
+        try FileManager.default.createDirectory(at: unpacked, withIntermediateDirectories: true)
+        XCTAssertEqual(try HostileInputTests.runProcess("/bin/tar", ["-xf", archive, "-C", unpacked.path]).status, 0)
+        let top = try json(String(contentsOf: unpacked.appendingPathComponent("index.json"), encoding: .utf8))
+        let topEntry = try XCTUnwrap((top["manifests"] as? [[String: Any]])?.first)
+        XCTAssertEqual(topEntry["mediaType"] as? String, "application/vnd.oci.image.index.v1+json")
+        let archived = try json(blob(unpacked, topEntry["digest"] as? String))
+        let archivedEntries = try XCTUnwrap(archived["manifests"] as? [[String: Any]])
+        XCTAssertEqual(archivedEntries.count, 2)
+        var imageIDs: [String: String] = [:]
+        for entry in archivedEntries {
+            let arch = try XCTUnwrap((entry["platform"] as? [String: Any])?["architecture"] as? String)
+            let manifest = try json(blob(unpacked, entry["digest"] as? String))
+            imageIDs[arch] = (manifest["config"] as? [String: Any])?["digest"] as? String
+        }
+
+        // Single-platform builds in another store make the same images.
+        let single = scratch.appendingPathComponent("single").path
+        for arch in ["amd64", "arm64"] {
+            let iid = scratch.appendingPathComponent("iid-\(arch)").path
+            let one = try run(["build", "--root", single, "-q", "--platform", "linux/\(arch)", "--build-arg", "SOURCE_DATE_EPOCH=1700000000",
+                               "--iidfile", iid, context.path])
+            XCTAssertEqual(one.status, 0, one.stderr)
+            XCTAssertEqual(try String(contentsOfFile: iid, encoding: .utf8), imageIDs[arch], "linux/\(arch): the same image ID")
+        }
+    }
+
+    private func blob(_ layout: URL, _ digest: String?) throws -> String {
+        let hex = try XCTUnwrap(digest?.split(separator: ":").last)
+        return try String(contentsOf: layout.appendingPathComponent("blobs/sha256/\(hex)"), encoding: .utf8)
+    }
+
+    private func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
+    }
+
+    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try HostileInputTests.runProcess(kiln, arguments)
+    }
+
+    /// A seeded local registry (shared/tools/local-registry) on a free port, once per run.
+    private func registry() throws -> Int {
+        if let port = Self.registryPort { return port }
+        let found = try HostileInputTests.runProcess("/usr/bin/python3", ["-c", "import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])"])
+        let port = Int(found.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let tool = Vectors.shared.appendingPathComponent("tools/local-registry").path
+        let started = try HostileInputTests.runProcess(tool, ["start", "\(port)"])
+        guard started.status == 0, try HostileInputTests.runProcess(tool, ["seed", "\(port)"]).status == 0 else {
+            throw XCTSkip("local registry unavailable: \(started.stderr)")
+        }
+        Self.registryPort = port
+        return port
+    }
+}
