@@ -40,7 +40,7 @@ let package = Package(
         // libzstd, as a system library (libzstd-dev): zstd layers (push/save --compression zstd, pulls).
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Streaming tar read/write, gzip, zstd, OCI layer semantics (whiteouts), confined layer apply, layer diffs.
-        .target(name: "LayerArchive", dependencies: ["CZlib", "CDeflate", "CZstd", "ImageSpec", "ConfinedFS", "CConfinedFS"]),
+        .target(name: "LayerArchive", dependencies: ["CZlib", "CDeflate", "CZstd", "ImageSpec"]),
         // The on-disk content store: an OCI image layout with verified ingest, references, snapshots, GC.
         .target(name: "ImageStore", dependencies: ["ImageSpec"]),
         // Compressed variants of uncompressed store layers for images leaving the machine (push, save):
