@@ -23,7 +23,7 @@ extension Builder {
         var mounts: [RootMount] = []
         defer {
             for m in mounts { m.unmount() }
-            try? FileManager.default.removeItem(at: scratch)
+            try? TreeRemoval.remove(scratch.path)  // an ADDed archive's names may be longer than PATH_MAX
         }
         // The image's current filesystem (destination checks, --chown names).
         let destinationRoot = try trace.phaseSync("mount", step: title) { try mountDestination(state, scratch: scratch, mounts: &mounts) }
