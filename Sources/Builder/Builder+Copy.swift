@@ -23,7 +23,7 @@ extension Builder {
         var mounts: [RootMount] = []
         defer {
             for m in mounts { m.unmount() }
-            try? FileManager.default.removeItem(at: scratch)
+            try? TreeRemoval.remove(scratch.path)  // an ADDed archive's names may be longer than PATH_MAX
         }
         // A copy from a stage: its alias key needs no file of either filesystem (``CopyAlias``).
         let stageSource = try op.from.flatMap { raw in

@@ -37,13 +37,16 @@ public final class StartedContainer: Sendable {
     public let runtimePID: Int32
     let runner: ContainerRunner
     let bundle: ContainerBundle
+    /// Kills and deletes the container should the process that started it die first (SIGKILL).
+    let guardian: DeathGuard?
     private let exit = ExitRecord()
 
-    init(id: String, child: ChildProcess, runner: ContainerRunner, bundle: ContainerBundle) {
+    init(id: String, child: ChildProcess, runner: ContainerRunner, bundle: ContainerBundle, guardian: DeathGuard?) {
         self.id = id
         self.runtimePID = child.pid
         self.runner = runner
         self.bundle = bundle
+        self.guardian = guardian
         let exit = self.exit
         let thread = Thread {
             let code = child.waitBlocking()
@@ -78,6 +81,7 @@ public final class StartedContainer: Sendable {
         exit.done.signal()
         runner.deleteContainer(id)
         bundle.remove()
+        guardian?.dismiss()
         return exitStatus ?? 255
     }
 }
@@ -98,16 +102,23 @@ extension ContainerRunner {
     /// the runtime starts in a new session with it as controlling terminal and relays it) or, when
     /// nil, the given descriptors themselves are the runtime's terminal side (kiln's own).
     /// `newProcessGroup` keeps terminal signals (^C) away from the runtime, so the caller forwards them.
+    ///
+    /// The container lives no longer than this process: should it die before `wait()` returns (SIGKILL, a
+    /// crash), a `DeathGuard` kills and deletes the container, removes the bundle and lazily unmounts
+    /// `unmountOnDeath` (the root filesystem), so a container never runs on unrecorded (issue 14).
     public func start(_ spec: ContainerSpec, id: String, bundleParent: String, stdin: Int32? = nil,
                       stdout: Int32? = nil, stderr: Int32? = nil, terminal: String? = nil,
-                      newProcessGroup: Bool = false) throws -> StartedContainer {
+                      newProcessGroup: Bool = false, unmountOnDeath: [String] = []) throws -> StartedContainer {
         let bundle = try ContainerBundle.create(spec, parent: bundleParent, configThroughPipe: true)
+        let guardian = DeathGuard.start(runtime: runtime, stateDirectory: stateDirectory, id: id, bundle: bundle.path,
+                                        unmount: unmountOnDeath)
         do {
             let child = try ChildProcess.spawn(runtime.path, ["--root", stateDirectory, "run", "--bundle", bundle.path, id],
                                                stdin: stdin, stdout: stdout, stderr: stderr, terminal: terminal,
                                                newProcessGroup: newProcessGroup)
-            return StartedContainer(id: id, child: child, runner: self, bundle: bundle)
+            return StartedContainer(id: id, child: child, runner: self, bundle: bundle, guardian: guardian)
         } catch {
+            guardian?.dismiss()
             bundle.remove()
             throw error
         }

@@ -59,6 +59,9 @@ public struct ContainerSession {
         } catch {
             return fail("\(error)", 125, ready: ready)
         }
+        // Should kiln die first, its death guard unmounts the root filesystem and the network namespace
+        // file (pasta then ends by itself).
+        let unmountOnDeath = [rootfs, folder.appendingPathComponent("network/netns").path]
         let log = ContainerLog(path: containers.logFile(record.id).path)
         let errors = ErrorCapture()
         var pumps: [Thread] = []
@@ -70,13 +73,14 @@ public struct ContainerSession {
             if record.tty && foreground && hasTerminal {
                 // The runtime relays kiln's own terminal (raw mode, window size) itself.
                 started = try runner.start(spec, id: record.id, bundleParent: folder.path,
-                                           stdin: record.interactive ? 0 : nil, stdout: 1, stderr: 2)
+                                           stdin: record.interactive ? 0 : nil, stdout: 1, stderr: 2, unmountOnDeath: unmountOnDeath)
             } else if record.tty {
                 // No terminal to relay (detached, or kiln's output redirected): a pseudo-terminal
                 // of kiln's own, whose output goes to the log (and kiln's stdout).
                 let terminal = try TerminalPair()
                 pumps.append(pump(terminal.master, to: foreground ? 1 : nil, log: log, stream: "stdout", errors: nil))
-                started = try runner.start(spec, id: record.id, bundleParent: folder.path, terminal: terminal.slavePath)
+                started = try runner.start(spec, id: record.id, bundleParent: folder.path, terminal: terminal.slavePath,
+                                           unmountOnDeath: unmountOnDeath)
             } else {
                 let out = try DetachedProcess.pipe(), err = try DetachedProcess.pipe()
                 var stdin: Int32? = nil
@@ -90,7 +94,8 @@ public struct ContainerSession {
                 pumps.append(pump(err.read, to: foreground ? 2 : nil, log: log, stream: "stderr", errors: errors))
                 closeAfterStart += [out.write, err.write]
                 started = try runner.start(spec, id: record.id, bundleParent: folder.path, stdin: stdin,
-                                           stdout: out.write, stderr: err.write, newProcessGroup: foreground)
+                                           stdout: out.write, stderr: err.write, newProcessGroup: foreground,
+                                           unmountOnDeath: unmountOnDeath)
             }
         } catch {
             return fail("failed to start the container: \(error)", 125, ready: ready)

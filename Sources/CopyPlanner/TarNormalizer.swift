@@ -1,3 +1,4 @@
+import ImageSpec
 import LayerArchive
 
 /// Copies an uncompressed tar stream block by block, leaving out entries whose name is
@@ -7,14 +8,21 @@ import LayerArchive
 ///
 /// Headers are judged by LayerArchive's `TarBlock`, as `TarReader` judges them: a later header
 /// with a bad checksum, or a size that is negative or absurd (base-256 2^63-1), is a clear
-/// `CopyError` naming the entry, never an arithmetic trap.
+/// `CopyError` naming the entry, never an arithmetic trap. Once the first header was read, the
+/// stream is an archive: a decompression error later on (a truncated gzip) is a `CopyError` too, not
+/// a reason to copy the file as it is; and more than `limit` bytes (`KILN_MAX_LAYER_SIZE`, a
+/// decompression bomb) stop the copy with a `CopyError` naming the limit.
 struct TarNormalizer {
     private var source: any ByteSource
     private var buffer: [UInt8] = []
     private var offset = 0
+    private let limit: Int64?
+    private var total: Int64 = 0
+    private var isArchive = false
 
-    init(_ source: any ByteSource) {
+    init(_ source: any ByteSource, limit: Int64? = ImageLimits.maxLayerSize()) {
         self.source = source
+        self.limit = limit
     }
 
     /// Writes the normalised stream to `sink`; false (having written nothing of note) when
@@ -32,6 +40,7 @@ struct TarNormalizer {
             if first {
                 guard (try? TarBlock.verifyChecksum(block)) != nil else { return false }
                 first = false
+                isArchive = true
             }
             let typeflag = block[156]
             let contentBlocks: Int64
@@ -60,8 +69,17 @@ struct TarNormalizer {
 
     private mutating func readBlock() throws -> [UInt8]? {
         while buffer.count - offset < 512 {
-            let chunk = try source.read(upTo: 64 * 1024)
+            let chunk: [UInt8]
+            do {
+                chunk = try source.read(upTo: 64 * 1024)
+            } catch let error as LayerArchiveError where isArchive {
+                throw CopyError(.io, "failed to extract archive: \(error)")
+            }
             if chunk.isEmpty { break }
+            total += Int64(chunk.count)
+            if let limit, total > limit {
+                throw CopyError(.io, "failed to extract archive: \(ImageLimits.layerTooLarge("the archive", limit: limit))")
+            }
             buffer.removeFirst(offset)
             offset = 0
             buffer += chunk

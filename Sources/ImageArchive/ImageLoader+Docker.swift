@@ -51,10 +51,10 @@ extension ImageLoader {
         let compression = CompressionSniffer.detect(head)
         if compression == .gzip {
             // Already compressed: keep the blob as it is.
-            var source = try uncompressedLayer(path: path, mediaType: .ociLayerGzip)
-            var sink = DiscardingSink()
-            let (actual, _) = try pump(&source, into: &sink)
+            let source = try uncompressedLayer(path: path, mediaType: .ociLayerGzip)
+            let (actual, _) = try check(name, files).run(source)
             try check(actual, diffID, name, files)
+            var sink = DiscardingSink()
             var raw = try tarCall { try FileDescriptor.open(reading: path) }
             let (digest, size) = try pump(&raw, into: &sink)
             let descriptor = Descriptor(mediaType: .ociLayerGzip, digest: digest, size: size)
@@ -71,14 +71,18 @@ extension ImageLoader {
         defer { unlink(temp) }
         let blob = FileDescriptor(fd: fd)
         let sink = try tarCall { try LayerBlobSink(blob: blob, compression: .none) }
-        var plain = try tarCall { try FileDescriptor.open(reading: path) }
-        var writer = sink
-        _ = try pump(&plain, into: &writer)
+        let plain = try tarCall { try FileDescriptor.open(reading: path) }
+        _ = try check(name, files).run(AnyByteSource(plain), copy: { try sink.write($0) })
         let digests = try tarCall { try sink.finish() }
         try check(digests.diffID, diffID, name, files)
         let descriptor = digests.descriptor(mediaType: .ociLayer)
         try await storeCallAsync { try await store.ingest(expected: descriptor, contentsOf: URL(fileURLWithPath: temp)) }
         return descriptor
+    }
+
+    /// The entry check of layer file `name` (``LayerStreamCheck``), within `KILN_MAX_LAYER_SIZE`.
+    private func check(_ name: String, _ files: ArchiveFiles) -> LayerStreamCheck {
+        LayerStreamCheck(what: "layer \(name) in \(files.source)", limit: ImageLimits.maxLayerSize())
     }
 
     private func check(_ actual: Digest, _ expected: Digest, _ name: String, _ files: ArchiveFiles) throws {

@@ -58,10 +58,12 @@ extension ImageLoader {
             let (_, plain) = try CompressionSniffer.decompressing(input)
             let tee = TeeSource(base: AnyByteSource(plain), sink: sink, limit: ImageLimits.maxLayerSize(), what: source)
             var reader = TarReader(tee)
-            while try reader.next() != nil {}
+            try LayerEntryRules.checkAll(&reader)  // an entry an unpack would refuse is refused now
             // The layer is the whole stream, including anything after the end-of-archive blocks.
             while try !tee.read(upTo: 256 * 1024).isEmpty {}
             digests = try sink.finish()
+        } catch let error as LayerArchiveError where error.kind == .unsafeEntry {
+            throw ArchiveError(.unsafeArchive, "\(source) holds an entry kiln refuses to unpack", cause: "\(error)")
         } catch let error as LayerArchiveError {
             throw ArchiveError(error.kind == .unsupported ? .unsupported : .invalidArchive, "\(source) is not a readable tar archive", cause: "\(error)")
         }

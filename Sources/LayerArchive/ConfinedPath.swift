@@ -20,7 +20,7 @@ let O_PATH: Int32 = 0o10000000
 ///   stops at the root. So `a -> /etc` then `a/passwd` means `<root>/etc/passwd`, never the
 ///   host's. At most 40 symlinks are followed per lookup (`ELOOP` otherwise).
 /// - The last component is never followed: callers create, replace or link the entry itself.
-final class ConfinedRoot {
+final class LayerRoot {
     /// An `O_PATH` descriptor of the root directory.
     let fd: Int32
     let path: String

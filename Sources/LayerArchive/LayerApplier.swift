@@ -77,7 +77,7 @@ public struct LayerApplyReport: Sendable, Equatable {
 ///   redirect it), which only kiln's own whiteout conversion may do.
 ///
 /// Safety — nothing outside the target is ever created, changed, linked or deleted:
-/// - Paths are **confined** like a chroot (see `ConfinedRoot`): absolute names and symlinks met
+/// - Paths are **confined** like a chroot (see `LayerRoot`): absolute names and symlinks met
 ///   along a path (`a -> /etc`, then `a/passwd`) resolve inside the target.
 /// - Names whose `..` climbs above the target (`../x`, `a/../../x`) are **rejected** with
 ///   `.unsafeEntry`, for entries and for hardlink targets alike. Whiteouts naming `.`, `..` or
@@ -97,7 +97,7 @@ public struct LayerApplier: Sendable {
     /// Applies the uncompressed tar read by `reader`.
     @discardableResult
     public func apply<Source: ByteSource>(_ reader: inout TarReader<Source>) throws -> LayerApplyReport {
-        var session = try ApplySession(root: ConfinedRoot(path: target), options: options)
+        var session = try ApplySession(root: LayerRoot(path: target), options: options)
         while let header = try reader.next() {
             do {
                 try session.apply(header, &reader)
@@ -125,7 +125,7 @@ public struct LayerApplier: Sendable {
 
 /// The state of one apply: the confined root, what this layer created, deferred directory times.
 struct ApplySession {
-    let root: ConfinedRoot
+    let root: LayerRoot
     let options: LayerApplyOptions
     var report = LayerApplyReport()
     /// Cleaned paths created by this layer, which its opaque markers must not remove.
@@ -135,13 +135,13 @@ struct ApplySession {
     /// anything is removed, since only a removal can change what existing components resolve to.
     private var cachedParent: (components: [String], dir: FileDescriptor)?
 
-    init(root: ConfinedRoot, options: LayerApplyOptions) {
+    init(root: LayerRoot, options: LayerApplyOptions) {
         self.root = root
         self.options = options
     }
 
     mutating func apply<Source: ByteSource>(_ header: TarHeader, _ reader: inout TarReader<Source>) throws {
-        let components = try ConfinedRoot.cleanComponents(header.path)
+        let components = try LayerRoot.cleanComponents(header.path)
         guard let base = components.last else {
             guard header.type == .directory else {
                 throw LayerArchiveError(.unsafeEntry, "a non-directory entry names the target directory itself")
@@ -274,7 +274,7 @@ struct ApplySession {
     }
 
     private func createHardlink(_ header: TarHeader, in dir: Int32, name: String) throws {
-        let target = try ConfinedRoot.cleanComponents(header.linkName)
+        let target = try LayerRoot.cleanComponents(header.linkName)
         guard let targetName = target.last else {
             throw LayerArchiveError(.unsafeEntry, "hardlink to the target directory itself")
         }

@@ -16,7 +16,7 @@ extension ApplySession {
     func linkFromLowerLayers(_ target: [String], in dir: Int32, name: String, entry: String) throws -> Bool {
         guard let targetName = target.last else { return false }
         for lower in options.lowerLayers.reversed() {
-            guard let lowerRoot = try? ConfinedRoot(path: lower) else { continue }
+            guard let lowerRoot = try? LayerRoot(path: lower) else { continue }
             switch try lookUp(targetName, parent: Array(target.dropLast()), in: lowerRoot, entry: entry) {
             case .missing: continue
             case .hidden: return false
@@ -38,7 +38,7 @@ extension ApplySession {
         case hidden
     }
 
-    private func lookUp(_ name: String, parent: [String], in root: ConfinedRoot, entry: String) throws -> LowerLookup {
+    private func lookUp(_ name: String, parent: [String], in root: LayerRoot, entry: String) throws -> LowerLookup {
         // An opaque directory on the way hides everything lower layers have under it.
         var opaqueOnTheWay = false
         for end in stride(from: parent.count, through: 1, by: -1) {
@@ -65,7 +65,7 @@ extension ApplySession {
         guard fstatat(sourceDir, sourceName, &info, AT_SYMLINK_NOFOLLOW) == 0 else { throw LayerArchiveError.system("stat hardlink target") }
         switch info.st_mode & S_IFMT {
         case S_IFLNK:
-            let target = try ConfinedRoot.readLink(sourceDir, sourceName, entry: entry)
+            let target = try LayerRoot.readLink(sourceDir, sourceName, entry: entry)
             guard symlinkat(target, dir, name) == 0 else { throw LayerArchiveError.system("symlink") }
             if options.preserveOwnership { _ = fchownat(dir, name, info.st_uid, info.st_gid, AT_SYMLINK_NOFOLLOW) }
         case S_IFREG:
