@@ -66,13 +66,15 @@ let package = Package(
         .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "LayerVariants", "DockerfileSyntax", "ShellWords"]),
         // `kiln audit`: reads an image's layers once each and reports secrets, wasted space, risky settings and an SBOM. Never writes to the store.
         .target(name: "Audit", dependencies: ["ImageSpec", "LayerArchive", "ImageStore", "BuildChecks"]),
+        // `kiln build --sbom/--provenance`: in-toto statements (SPDX SBOM, SLSA provenance) in attestation manifests of an image index, as BuildKit lays them out.
+        .target(name: "Attestations", dependencies: ["ImageSpec", "ImageStore", "BuildChecks"]),
         .executableTarget(
             name: "kiln",
             dependencies: [
                 "ContainerNetwork",
                 "DockerfileSyntax", "ShellWords", "ContextFilter", "BuildChecks",
                 "ImageSpec", "ImageStore", "Images", "Distribution", "Builder", "LayerArchive", "ImageArchive",
-                "ContainerRuntime", "LayerVariants", "Audit",
+                "ContainerRuntime", "LayerVariants", "Audit", "Attestations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -98,7 +100,7 @@ let package = Package(
         // kiln run/ps/logs/stop/kill/rm/exec/port through the built binary (busybox fixture, runc).
         .testTarget(name: "RunTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "TestVectors"]),
         // kiln audit over images built by kiln from crafted Dockerfiles (busybox fixture) and the Debian base.
-        .testTarget(name: "AuditTests", dependencies: ["Audit", "ImageArchive", "ImageSpec", "ImageStore", "LayerArchive", "TestVectors"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Attestations", "ImageArchive", "ImageSpec", "ImageStore", "LayerArchive", "TestVectors"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "TestVectors"]),
         .testTarget(name: "BuilderTests", dependencies: [
             "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "Distribution", "TestVectors",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Attestations
 import Builder
 import Foundation
 import ImageSpec
@@ -11,6 +12,7 @@ struct BuildCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var compression: CompressionOptions
+    @OptionGroup var attestations: AttestOptions
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Name of the Dockerfile (default: PATH/Dockerfile)", valueName: "string"))
     var file: String?
@@ -81,9 +83,12 @@ struct BuildCommand: AsyncParsableCommand {
     var context: String
 
     func run() async throws {
+        let startedOn = Date()
         let outputs: [BuildOutputSpec]
+        let attest: AttestationRequest
         do {
             outputs = try output.map(BuildOutputSpec.init(parsing:))
+            attest = try attestations.request()
         } catch {
             printError("ERROR: \(error)")
             throw ExitCode(1)
@@ -171,7 +176,11 @@ struct BuildCommand: AsyncParsableCommand {
                                + ImageCommandSupport.diskFullHint(error, store: service.store.location.root.path))
                     throw ExitCode(1)
                 }
-                try await Self.export(result, tags: tags, outputs: outputs, push: push, compression: compression,
+                // --sbom/--provenance: the image leaves as an index with its attestations (BuildKit's layout).
+                let top = attest.isEmpty ? nil : try BuildAttestations.attach(
+                    result, request: attest, invocation: .init(options: options, startedOn: startedOn), tags: tags,
+                    compression: compression, service: service)
+                try await Self.export(result, image: top, tags: tags, outputs: outputs, push: push, compression: compression,
                                       service: service, reporter: reporter)
                 return result
             }
@@ -187,21 +196,24 @@ struct BuildCommand: AsyncParsableCommand {
     }
 
     /// BuildKit's last step, `exporting to image` (writing, naming, outputs), then one step per push.
-    static func export(_ result: BuildResult, tags: [ImageReference], outputs: [BuildOutputSpec], push: Bool,
+    /// `image`: what to name, export and push when it is not the built manifest itself (an index
+    /// holding it and its attestations).
+    static func export(_ result: BuildResult, image: Descriptor? = nil, tags: [ImageReference], outputs: [BuildOutputSpec], push: Bool,
                        compression: ExportCompression, service: ImageService, reporter: BuildProgress) async throws {
+        let top = image ?? result.manifestDescriptor
         let step = reporter.begin("exporting to image")
         let written = Date()
         reporter.status(step, BuildStatus(id: "writing image \(result.id.description)", started: written, completed: written))
         for reference in tags {
             // A no-op rebuild writes nothing: a tag that already names the image is left as it is.
-            if try service.store.resolve(reference)?.digest != result.manifestDescriptor.digest {
-                try await service.store.tag(reference, result.manifestDescriptor)
+            if try service.store.resolve(reference)?.digest != top.digest {
+                try await service.store.tag(reference, top)
             }
             let now = Date()
             reporter.status(step, BuildStatus(id: "naming to \(reference.description)", started: now, completed: now))
         }
         for spec in outputs {
-            try await spec.write(result, service: service, tags: tags, compression: compression)
+            try await spec.write(result, image: top, service: service, tags: tags, compression: compression)
         }
         reporter.done(step)
         guard push else { return }
@@ -209,7 +221,8 @@ struct BuildCommand: AsyncParsableCommand {
             guard let image = try await service.localImage(reference.description) else { continue }
             let pushing = reporter.begin("pushing \(reference.familiar) with docker")
             let digest = try await BuildProgress.$currentStep.withValue(pushing) {
-                try await service.push(image, to: reference, compression: compression)
+                top.mediaType.isIndex ? try await service.pushIndex(top, to: reference)
+                    : try await service.push(image, to: reference, compression: compression)
             }
             let now = Date()
             reporter.status(pushing, BuildStatus(id: "pushing \(reference.familiar): digest: \(digest)", started: now, completed: now))
