@@ -89,6 +89,8 @@ let package = Package(
         .target(name: "ImageArchive", dependencies: ["ImageSpec", "ImageStore", "LayerArchive", "LayerVariants", "DockerfileSyntax", "ShellWords", "Images", "ErrorReporting"]),
         // `kiln audit`: reads an image's layers once each and reports secrets, wasted space, risky settings and an SBOM. Never writes to the store.
         .target(name: "Audit", dependencies: ["ImageSpec", "LayerArchive", "ImageStore", "BuildChecks"]),
+        // `kiln build --sbom/--provenance`: in-toto statements (SPDX SBOM, SLSA provenance) in attestation manifests of an image index, as BuildKit lays them out.
+        .target(name: "Attestations", dependencies: ["ImageSpec", "ImageStore", "BuildChecks"]),
         // The command line: argument parsing, output formatting, exit codes, and the thin entry points of
         // `kiln __monitor` and `kiln __network-hook`. Holds no engine logic (containers, image lookup, walks).
         .executableTarget(
@@ -97,7 +99,7 @@ let package = Package(
                 "ContainerNetwork",
                 "DockerfileSyntax", "ShellWords", "ContextFilter", "BuildChecks",
                 "ImageSpec", "ImageStore", "Images", "Distribution", "Builder", "LayerArchive", "ImageArchive",
-                "ContainerRuntime", "LayerVariants", "Audit", "Containers",
+                "ContainerRuntime", "LayerVariants", "Audit", "Containers", "Attestations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -127,7 +129,7 @@ let package = Package(
         // kiln run/ps/logs/stop/kill/rm/exec/port through the built binary (busybox fixture, runc).
         .testTarget(name: "RunTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "TestVectors"]),
         // kiln audit over images built by kiln from crafted Dockerfiles (busybox fixture) and the Debian base.
-        .testTarget(name: "AuditTests", dependencies: ["Audit", "ImageArchive", "ImageSpec", "ImageStore", "LayerArchive", "TestVectors"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Attestations", "ImageArchive", "ImageSpec", "ImageStore", "LayerArchive", "TestVectors"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "Images", "Distribution", "TestVectors"]),
         .testTarget(name: "BuilderTests", dependencies: [
             "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "Distribution", "TestVectors",

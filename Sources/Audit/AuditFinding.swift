@@ -113,6 +113,9 @@ public struct AuditReport: Sendable, Codable {
     public var waste: WasteSummary
     public var largestFiles: [FileSize]
     public var packages: [Package]
+    /// The attestations attached to the image in its index (`kiln build --sbom/--provenance`);
+    /// nil when the image is not in an index with attestations.
+    public var attestations: [AttachedAttestation]? = nil
 
     /// The findings at or above `severity`.
     public func findings(atLeast severity: AuditSeverity) -> [AuditFinding] {
@@ -124,5 +127,20 @@ public struct AuditReport: Sendable, Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
+    }
+}
+
+/// An in-toto statement attached to the audited image (BuildKit's attestation layout), summarised.
+public struct AttachedAttestation: Sendable, Codable, Hashable {
+    public var predicateType: String
+    /// The statement's layer digest.
+    public var digest: String
+    /// For an SPDX or CycloneDX SBOM: how many packages it lists (the image itself not counted).
+    public var packages: Int?
+
+    public init(predicateType: String, digest: String, packages: Int?) {
+        self.predicateType = predicateType
+        self.digest = digest
+        self.packages = packages
     }
 }

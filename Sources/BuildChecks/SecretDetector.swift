@@ -18,6 +18,12 @@ public enum SecretDetector {
     public static let minimumLength = 8
     public static let minimumEntropy = 3.0
 
+    /// Whether a variable name has a `_`-delimited sensitive word (`API_TOKEN`, `DB_PASSWORD`), as
+    /// BuildKit's SecretsUsedInArgOrEnv check decides: its value is then treated as a secret.
+    public static func isSensitiveName(_ name: String) -> Bool {
+        SecretRules.isSensitiveKey(name)
+    }
+
     /// All hits in one line, left to right, without overlaps.
     public static func scan(line: String) -> [SecretHit] {
         let scalars = Array(line.unicodeScalars)

@@ -57,6 +57,8 @@ public struct BuildResult: Sendable {
     public var config: ImageConfig
     /// The final stage's merged root filesystem layers (base first), for `type=local` output.
     public var snapshots: [URL]
+    /// The images the build used (FROM, COPY --from), for its provenance.
+    public var baseImages: [BaseImageUse] = []
     /// The image ID (config digest).
     public var id: Digest { configDescriptor.digest }
 }

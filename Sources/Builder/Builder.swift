@@ -102,9 +102,10 @@ public final class Builder: @unchecked Sendable {
         try await buildStages()
         var final = finished[plan.target]!
         for (key, value) in options.labels { final.config.config.labels[key] = value }
-        let result = try await trace.phase("image", step: "write image") {
+        var result = try await trace.phase("image", step: "write image") {
             try await ImageCommit(store: store, sourceDateEpoch: sourceDateEpoch, reuse: !options.noCache).write(final)
         }
+        result.baseImages = await baseImageUses()
         cache.recordBuild(of: result.id)
         return result
     }

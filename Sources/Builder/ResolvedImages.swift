@@ -16,4 +16,14 @@ final class ResolvedImages: @unchecked Sendable {
             return task
         }
     }
+
+    /// The lookups that succeeded, by key, in key order (waits for any still running).
+    func succeeded() async -> [(key: String, image: LocalImage)] {
+        let all = lock.withLock { tasks }
+        var result: [(key: String, image: LocalImage)] = []
+        for (key, task) in all.sorted(by: { $0.key < $1.key }) {
+            if let image = try? await task.value { result.append((key, image)) }
+        }
+        return result
+    }
 }

@@ -107,11 +107,17 @@ enum AuditInput {
                 throw ImagesError(.noSuchImage, "No such image: \(argument)")
             }
             let base = try await baseLayers(of: local, among: service.images())
-            return ImageAuditor.Subject(
+            let subject = ImageAuditor.Subject(
                 name: local.references.first?.familiar ?? argument, manifestDigest: local.manifestDescriptor.digest, manifest: local.manifest,
                 configDigest: local.configDescriptor.digest, config: local.config, baseLayers: base)
+            // The tag may name an index holding the image and its attestations (kiln build --sbom).
+            let asked = (try? ImageReference(parsing: argument)).flatMap { local.references.contains($0) ? $0 : nil }
+            let top = try (asked ?? local.references.first).flatMap { try contentStore.resolve($0) }
+            return (subject, top)
         }
-        return try ImageAuditor(store: contentStore).audit(subject)
+        var report = try ImageAuditor(store: contentStore).audit(subject.0)
+        report.attestations = try AuditAttestations.summaries(for: subject.0.manifestDigest!, in: subject.1, store: contentStore)
+        return report
     }
 
     /// An image service over `store` that never talks to a registry (its client is shut down after).
@@ -152,6 +158,8 @@ enum AuditInput {
         let subject = ImageAuditor.Subject(
             name: first.references.first?.familiar ?? path, manifestDigest: local.manifestDescriptor.digest, manifest: local.manifest,
             configDigest: local.configDescriptor.digest, config: local.config, baseLayers: nil)
-        return try ImageAuditor(store: store).audit(subject)
+        var report = try ImageAuditor(store: store).audit(subject)
+        report.attestations = try AuditAttestations.summaries(for: local.manifestDescriptor.digest, in: first.manifestDescriptor, store: store)
+        return report
     }
 }

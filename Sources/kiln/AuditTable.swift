@@ -10,6 +10,7 @@ enum AuditTable {
         lines.append("Layers: \(report.layers.count) (\(base)), packages: \(report.packages.count)")
         let counts = AuditSeverity.allCases.reversed().map { severity in "\(report.findings.filter { $0.severity == severity }.count) \(severity.rawValue)" }
         lines.append("Findings: \(report.findings.count) (\(counts.joined(separator: ", ")))")
+        lines += AuditAttestations.lines(report.attestations)
         lines.append("")
         if !report.findings.isEmpty {
             var table = TableWriter()

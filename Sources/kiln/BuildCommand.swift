@@ -1,4 +1,5 @@
 import ArgumentParser
+import Attestations
 import ContainerRuntime
 import Builder
 import Foundation
@@ -12,6 +13,7 @@ struct BuildCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var compression: CompressionOptions
+    @OptionGroup var attestations: AttestOptions
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Name of the Dockerfile (default: PATH/Dockerfile)", valueName: "string"))
     var file: String?
@@ -88,9 +90,12 @@ struct BuildCommand: AsyncParsableCommand {
     var context: String
 
     func run() async throws {
+        let startedOn = Date()
         let outputs: [BuildOutputSpec]
+        let attest: AttestationRequest
         do {
             outputs = try output.map(BuildOutputSpec.init(parsing:))
+            attest = try attestations.request()
         } catch {
             printError("ERROR: \(error)")
             throw ExitCode(1)
@@ -193,6 +198,7 @@ struct BuildCommand: AsyncParsableCommand {
                         try await Self.exportIndex(built, tags: tags, outputs: outputs, push: push, compression: compression,
                                                    service: service, reporter: reporter)
                         if !cacheExports.isEmpty { printError("WARNING: --cache-to is not supported with several platforms yet; no cache exported") }
+                        if !attest.isEmpty { printError("WARNING: --sbom/--provenance are not supported with several platforms yet; no attestation attached") }
                         return built.index.digest
                     }
                     builder = try Builder(options: options, images: service, progress: reporter)
@@ -209,8 +215,12 @@ struct BuildCommand: AsyncParsableCommand {
                     builder.recordCacheUse(for: result.id)
                 }
                 // Layers taken from an imported cache stay remote when the image only goes to a registry.
-                if !(push && outputs.isEmpty) { try await builder.fetchLazyLayers(of: result) }
-                try await Self.export(result, tags: tags, outputs: outputs, push: push, compression: compression,
+                if !(push && outputs.isEmpty) || !attest.isEmpty { try await builder.fetchLazyLayers(of: result) }
+                // --sbom/--provenance: the image leaves as an index with its attestations (BuildKit's layout).
+                let top = attest.isEmpty ? nil : try BuildAttestations.attach(
+                    result, request: attest, invocation: .init(options: options, startedOn: startedOn), tags: tags,
+                    compression: compression, service: service)
+                try await Self.export(result, image: top, tags: tags, outputs: outputs, push: push, compression: compression,
                                       service: service, reporter: reporter, remoteBlobs: builder.lazyBlobSources)
                 do {
                     for spec in cacheExports { try await spec.export(builder, result: result, service: service) }
@@ -233,22 +243,25 @@ struct BuildCommand: AsyncParsableCommand {
     }
 
     /// BuildKit's last step, `exporting to image` (writing, naming, outputs), then one step per push.
-    static func export(_ result: BuildResult, tags: [ImageReference], outputs: [BuildOutputSpec], push: Bool,
+    /// `image`: what to name, export and push when it is not the built manifest itself (an index
+    /// holding it and its attestations).
+    static func export(_ result: BuildResult, image: Descriptor? = nil, tags: [ImageReference], outputs: [BuildOutputSpec], push: Bool,
                        compression: ExportCompression, service: ImageService, reporter: BuildProgress,
                        remoteBlobs: [Digest: RemoteBlob] = [:]) async throws {
+        let top = image ?? result.manifestDescriptor
         let step = reporter.begin("exporting to image")
         let written = Date()
         reporter.status(step, BuildStatus(id: "writing image \(result.id.description)", started: written, completed: written))
         for reference in tags {
             // A no-op rebuild writes nothing: a tag that already names the image is left as it is.
-            if try service.store.resolve(reference)?.digest != result.manifestDescriptor.digest {
-                try await service.store.tag(reference, result.manifestDescriptor)
+            if try service.store.resolve(reference)?.digest != top.digest {
+                try await service.store.tag(reference, top)
             }
             let now = Date()
             reporter.status(step, BuildStatus(id: "naming to \(reference.description)", started: now, completed: now))
         }
         for spec in outputs {
-            try await spec.write(result, service: service, tags: tags, compression: compression)
+            try await spec.write(result, image: top, service: service, tags: tags, compression: compression)
         }
         reporter.done(step)
         guard push else { return }
@@ -256,7 +269,8 @@ struct BuildCommand: AsyncParsableCommand {
             guard let image = try await service.localImage(reference.description) else { continue }
             let pushing = reporter.begin("pushing \(reference.familiar) with docker")
             let digest = try await BuildProgress.$currentStep.withValue(pushing) {
-                try await service.push(image, to: reference, compression: compression, remoteBlobs: remoteBlobs)
+                top.mediaType.isIndex ? try await service.pushIndex(top, to: reference, compression: compression)
+                    : try await service.push(image, to: reference, compression: compression, remoteBlobs: remoteBlobs)
             }
             let now = Date()
             reporter.status(pushing, BuildStatus(id: "pushing \(reference.familiar): digest: \(digest)", started: now, completed: now))

@@ -9,9 +9,10 @@ import LayerVariants
 
 /// `type=docker`/`type=oci` outputs (an image archive) and `type=local` (the final filesystem).
 enum ImageOutput {
-    static func write(_ result: BuildResult, kind: BuildOutputSpec.Kind, service: ImageService,
+    /// `top`: the image manifest, or an index (written whole to an OCI archive).
+    static func write(_ top: Descriptor, kind: BuildOutputSpec.Kind, service: ImageService,
                       tags: [ImageReference], to dest: String, compression: ExportCompression) async throws {
-        let image = ArchiveImage(manifestDescriptor: result.manifestDescriptor, references: tags)
+        let image = ArchiveImage(manifestDescriptor: top, references: tags)
         try await ImageExporter(store: service.store).export([image], format: kind == .oci ? .oci : .docker, to: dest, compression: compression)
     }
 }

@@ -39,13 +39,14 @@ struct BuildOutputSpec {
         }
     }
 
-    func write(_ result: BuildResult, service: ImageService, tags: [ImageReference], compression: ExportCompression) async throws {
+    /// `image`: the descriptor archives hold (the built manifest, or an index holding it and its attestations).
+    func write(_ result: BuildResult, image: Descriptor? = nil, service: ImageService, tags: [ImageReference], compression: ExportCompression) async throws {
         guard let dest else { return }
         switch kind {
         case .image:
             return
         case .docker, .oci:
-            try await ImageOutput.write(result, kind: kind, service: service, tags: tags, to: dest, compression: self.compression ?? compression)
+            try await ImageOutput.write(image ?? result.manifestDescriptor, kind: kind, service: service, tags: tags, to: dest, compression: self.compression ?? compression)
         case .local:
             try LocalOutput.write(result, store: service.store, to: dest)
         }

@@ -26,6 +26,10 @@ struct PushCommand: AsyncParsableCommand {
                 throw ImagesError(.noSuchImage, "An image does not exist locally with the tag: \(reference.familiarName)")
             }
             if !quiet { printError("The push refers to repository [\(reference.name)]") }
+            // An index kiln holds whole (a build with --sbom/--provenance): every manifest, then the index.
+            if let top = try service.store.resolve(reference), service.isCompleteIndex(top) {
+                return (try await service.pushIndex(top, to: reference), top.size)
+            }
             let exported = try service.exported(local, compression: compression)
             let digest = try await service.push(exported, to: reference, compression: compression)
             return (digest, exported.manifestDescriptor.size)
