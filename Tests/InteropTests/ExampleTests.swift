@@ -61,7 +61,7 @@ final class ExampleTests: XCTestCase {
 
         // History.
         let dockerHistory = try shell.check("/usr/bin/docker history --no-trunc --format '{{.CreatedBy}}' kiln-example/nginx:docker")
-            .split(separator: "\n").map(String.init)
+            .split(separator: "\n").map(String.init).map(Self.currentExposeHistory)
         let kilnHistory = try shell.check("\(Shell.kiln) history --no-trunc --format json kiln-example/nginx:1")
             .split(separator: "\n").map { line -> String in
                 let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
@@ -154,5 +154,13 @@ final class ExampleTests: XCTestCase {
         let onlyA = a.filter { !b.contains($0) }.map { "kiln only:   \($0)" }
         let onlyB = b.filter { !a.contains($0) }.map { "docker only: \($0)" }
         return (onlyA + onlyB).prefix(40).joined(separator: "\n")
+    }
+
+    /// Docker 20.10 writes EXPOSE's history as Go's map (`EXPOSE map[80/tcp:{}]`); current BuildKit
+    /// (98eab3257), which kiln follows, as a list (`EXPOSE [80/tcp]`).
+    static func currentExposeHistory(_ line: String) -> String {
+        guard line.hasPrefix("EXPOSE map["), line.hasSuffix("]") else { return line }
+        let ports = line.dropFirst("EXPOSE map[".count).dropLast().split(separator: " ").map { $0.replacingOccurrences(of: ":{}", with: "") }
+        return "EXPOSE [\(ports.joined(separator: " "))]"
     }
 }
