@@ -15,7 +15,6 @@ final class DockerCraftedImageTests: AuditTestCase {
         try super.setUpWithError()
         try requireRoot()
         // Not yet seen passing on the shared machine (the first run hung before its first build): opt in.
-        guard ProcessInfo.processInfo.environment["KILN_ATTEST_E2E"] != nil else { throw XCTSkip("set KILN_ATTEST_E2E=1 to run (unverified end-to-end test)") }
         guard ProcessInfo.processInfo.environment["KILN_SKIP_DOCKER"] == nil else { throw XCTSkip("KILN_SKIP_DOCKER is set") }
         let running = try DebianBaseTests.sh("test -f /tmp/kiln-refdocker/pid && kill -0 $(cat /tmp/kiln-refdocker/pid)").status == 0
         let start = try DebianBaseTests.sh("\(Self.tools)/reference-docker start 2>/dev/null")
@@ -64,8 +63,15 @@ final class DockerCraftedImageTests: AuditTestCase {
     /// What must agree: rule, category, layer and path of each finding (settings findings aside,
     /// and the base layers that a docker-archive cannot tell apart).
     func key(_ report: AuditReport) -> [String] {
-        interesting(report).filter { $0.rule != "SetuidFile" }
+        comparable(report).filter { $0.rule != "SetuidFile" }
             .map { "\($0.rule) \($0.category.rawValue) layer=\($0.layer.map(String.init) ?? "-") \($0.path ?? "")" }.sorted()
+    }
+
+    /// The findings both engines can have: current BuildKit (v0.14, 47a52a17), which kiln follows,
+    /// writes an ARG's value into its history line (`ARG API_TOKEN=…`); Docker 20.10 writes the bare
+    /// name, so a finding on an ARG line (no layer) is kiln's alone.
+    func comparable(_ report: AuditReport) -> [AuditFinding] {
+        interesting(report).filter { !($0.layer == nil && $0.instruction?.hasPrefix("ARG ") == true) }
     }
 
     func testCraftedImagesAgreeWithDockerBuilds() async throws {
@@ -87,7 +93,7 @@ final class DockerCraftedImageTests: AuditTestCase {
             XCTAssertEqual(key(docker), key(kiln), "\(name): findings differ\nkiln:\n\(describe(interesting(kiln)))\ndocker:\n\(describe(interesting(docker)))")
             XCTAssertEqual(docker.waste.wastedBytes, kiln.waste.wastedBytes, "\(name): dive wasted bytes")
             XCTAssertEqual(docker.layers.map(\.hiddenBytes), kiln.layers.map(\.hiddenBytes), "\(name): hidden bytes per layer")
-            let instructions = zip(interesting(docker), interesting(kiln)).map { ($0.instruction ?? "", $1.instruction ?? "") }
+            let instructions = zip(comparable(docker), comparable(kiln)).map { ($0.instruction ?? "", $1.instruction ?? "") }
             for (fromDocker, fromKiln) in instructions { XCTAssertEqual(fromDocker, fromKiln, "\(name): the instruction named differs") }
             XCTAssertFalse(try KilnProcess.run(["audit", "--format", "json", root.appendingPathComponent("\(name)-docker.tar").path]).stdout.contains(CraftedImageTests.token))
         }
