@@ -20,6 +20,7 @@ final class ChrootIsolationTests: BuilderTestCase {
             RUN echo "$GREETING $COLOR $(cat a.txt) $(pwd)" > out.txt && id -u >> out.txt
             RUN mkdir -p /home/u && chown 1000:1000 /home/u && chmod 0750 /home/u && ln -s out.txt link \
                 && rm /bin/yes && echo gone
+            RUN ["touch", "exec-form"]
             USER 1000:1000
             RUN id -u > /home/u/uid.txt && id -g >> /home/u/uid.txt
             """
@@ -28,6 +29,7 @@ final class ChrootIsolationTests: BuilderTestCase {
         XCTAssertEqual(try file("work/deep/out.txt", in: chroot), "hi blue from context /work/deep\n0\n")
         XCTAssertEqual(try file("home/u/uid.txt", in: chroot), "1000\n1000\n")
         XCTAssertNil(try file("bin/yes", in: chroot))
+        XCTAssertEqual(try file("work/deep/exec-form", in: chroot), "")  // exec form: looked up in the image's PATH
         XCTAssertEqual(chroot.manifest.layers.count, oci.manifest.layers.count)
         let ociTree = try tree(oci), chrootTree = try tree(chroot)
         XCTAssertEqual(chrootTree.count, ociTree.count)
