@@ -39,6 +39,9 @@ public struct BuildOptions: Sendable {
     public var recordsCacheAliases = false
     /// `--add-host`: /etc/hosts lines (`IP\tHOST`) of every RUN step.
     public var extraHosts: [String] = []
+    /// `--isolation chroot`: RUN steps run in a chroot of their root filesystem, with no namespaces and no
+    /// OCI runtime (``ChrootRunner``); they share kiln's network.
+    public var chrootIsolation = false
 
     public init(dockerfileText: String, dockerfileName: String = "Dockerfile", dockerfilePath: String? = nil,
                 contextDirectory: String?) {

@@ -45,7 +45,8 @@ extension Builder {
                                  + (try mounts.map { try mountKey($0, range: range) })
                                  + (heredoc?.script.map { ["heredoc-script", $0.name, $0.data] } ?? [])
                                  + (sandboxHostname.map { ["hostname", $0] } ?? [])
-                                 + (mounts.isEmpty ? [] : ["mount-stubs-removed"]))
+                                 + (mounts.isEmpty ? [] : ["mount-stubs-removed"])
+                                 + (options.chrootIsolation ? ["isolation=chroot"] : []))
         if try appendCachedLayer(key, history: history, state: &state, step: step, title: title) { return }
         // A foreign architecture runs through QEMU (binfmt_misc); without a handler, say which is missing.
         do { try BinfmtHandlers().checkRunnable(state.config.platform) } catch let error as BuildError { throw BuildError(error.message, range: range) }
@@ -58,7 +59,9 @@ extension Builder {
         chmod(dir.path, 0o711)
         let network: ContainerRuntime.NetworkMode
         var resolvConf: String? = nil
-        if noNetwork {
+        if options.chrootIsolation {
+            network = .host  // no namespaces: the step shares kiln's network (ChrootRunner)
+        } else if noNetwork {
             network = .none
         } else if hostNetwork {
             network = .host
@@ -80,14 +83,16 @@ extension Builder {
         if let script = heredoc?.script {
             binds.append(try heredocScriptMount(script, dir: dir, range: range))
         }
+        if options.chrootIsolation, let refusal = Self.chrootRefusal(binds: binds, heredoc: heredoc?.script != nil) {
+            await prepared.release()
+            throw BuildError.at(range, refusal)
+        }
         let userSpec = state.config.config.user ?? ""
         let cwd = state.workingDirectory
         let collector = OutputCollector(progress: progress, step: step, redactor: redactor)
         let status: Int32
         var stubs: [String] = [], mountStubs: [String] = []
         do {
-            let runner = ContainerRunner(runtime: try OCIRuntime.detect(),
-                                         stateDirectory: store.location.runtimeStateDirectory().path)
             // Not `runStep`: Docker 20.10 keeps the mount targets RUN created (e.g. /etc on
             // scratch) in the layer; --mount targets are removed as current BuildKit does (RunMountStubs).
             let rootfs = dir.appendingPathComponent("rootfs").path
@@ -105,12 +110,20 @@ extension Builder {
                 }
                 if let resolvConf { spec.etcFiles.resolvConf = resolvConf }
                 if insecure { spec.security = .insecure }
-                stubs = ContainerRunner.missingMountpoints(spec).filter(Self.removedStubs.contains)
-                mountStubs = RunMountStubs.missing(binds.map(\.target), rootfs: rootfs)
-                status = try await trace.phase("container", step: title) {
-                    try await runner.run(spec, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
-                                         bundleParent: prepared.privateDirectory ?? dir.path,
-                                         unmountOnDeath: [rootfs], output: { collector.add($0) })
+                if options.chrootIsolation {
+                    status = try await trace.phase("chroot", step: title) {
+                        try await runChrooted(spec, output: { collector.add($0) })
+                    }
+                } else {
+                    let runner = ContainerRunner(runtime: try OCIRuntime.detect(),
+                                                 stateDirectory: store.location.runtimeStateDirectory().path)
+                    stubs = ContainerRunner.missingMountpoints(spec).filter(Self.removedStubs.contains)
+                    mountStubs = RunMountStubs.missing(binds.map(\.target), rootfs: rootfs)
+                    status = try await trace.phase("container", step: title) {
+                        try await runner.run(spec, id: "kiln-\(UInt64.random(in: 0...UInt64.max))",
+                                             bundleParent: prepared.privateDirectory ?? dir.path,
+                                             unmountOnDeath: [rootfs], output: { collector.add($0) })
+                    }
                 }
             } catch {
                 try? mount.unmount()

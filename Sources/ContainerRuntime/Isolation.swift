@@ -3,8 +3,10 @@
 /// - `oci`: runc in namespaces, as the host's root.
 /// - `rootless`: runc in namespaces inside kiln's own user namespace (a plain user, see
 ///   `UserNamespaceEntry`).
-/// - `chroot`: no namespaces, for kiln inside an unprivileged container (not implemented yet: refused).
-/// - `auto`: the strongest that works here.
+/// - `chroot`: no namespaces and no OCI runtime, for kiln inside an unprivileged container: RUN steps
+///   run in a chroot of the step's root filesystem (`ChrootRunner`); works for root too when asked for.
+/// - `auto`: the strongest that works here (oci or rootless; chroot only when neither does, and the
+///   first progress line says so: `autoChrootLine`).
 ///
 /// Never degrades: an isolation that is asked for and unavailable is refused with the reason.
 public enum Isolation: String, Sendable, CaseIterable {
@@ -27,8 +29,7 @@ public enum Isolation: String, Sendable, CaseIterable {
         switch requested {
         case "auto":
             if let available { return .success(available) }
-            return .failure(IsolationRefusal("no isolation is available: \(reason); the chroot isolation for unprivileged "
-                                             + "containers is not implemented yet"))
+            return .success(.chroot)
         case "oci", "rootless":
             let wanted = Isolation(rawValue: requested)!
             if wanted == available { return .success(wanted) }
@@ -40,10 +41,21 @@ public enum Isolation: String, Sendable, CaseIterable {
             }
             return .failure(IsolationRefusal("--isolation \(requested) is not available: \(reason)"))
         case "chroot":
-            return .failure(IsolationRefusal("--isolation chroot is not implemented yet"))
+            return .success(.chroot)
         default:
             return .failure(IsolationRefusal("unknown isolation \"\(requested)\" (use auto, oci, rootless or chroot)"))
         }
+    }
+
+    /// The first progress line when `auto` fell back to chroot in `state`: says why oci and rootless do not work.
+    public static func autoChrootLine(state: UserNamespaceEntry.State) -> String {
+        let why: String
+        switch state {
+        case .unavailable(let reason): why = "no user namespace could be made (\(reason))"
+        case .outside: why = "kiln is not in its user namespace"
+        case .hostRoot, .inside: why = "oci and rootless are available"
+        }
+        return "isolation: chroot (no namespaces; auto: neither oci nor rootless works here: \(why))"
     }
 
     /// The build's first progress line.

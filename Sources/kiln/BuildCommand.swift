@@ -108,13 +108,19 @@ struct BuildCommand: AsyncParsableCommand {
             printError("ERROR: invalid entitlement \"\(entitlement)\" for --allow (known: network.host, security.insecure)")
             throw ExitCode(1)
         }
-        switch Isolation.resolve(isolation, state: UserNamespaceEntry.state()) {
+        let namespaceState = UserNamespaceEntry.state()
+        let chosenIsolation: Isolation
+        switch Isolation.resolve(isolation, state: namespaceState) {
         case .failure(let refusal):
             printError("ERROR: \(refusal.message)")
             throw ExitCode(1)
         case .success(let chosen):
+            chosenIsolation = chosen
             // Root's default build output is unchanged; otherwise the first line names the isolation.
-            if !quiet, chosen != .oci || isolation != "auto" { printError("#0 \(chosen.progressLine)") }
+            if !quiet, chosen != .oci || isolation != "auto" {
+                let line = chosen == .chroot && isolation == "auto" ? Isolation.autoChrootLine(state: namespaceState) : chosen.progressLine
+                printError("#0 \(line)")
+            }
         }
         if push && tag.isEmpty {
             printError("ERROR: --push needs a name (-t)")
@@ -125,6 +131,7 @@ struct BuildCommand: AsyncParsableCommand {
         defer { input.cleanup() }
         var options = BuildOptions(dockerfileText: input.dockerfileText, dockerfileName: input.dockerfileName,
                                    dockerfilePath: input.dockerfilePath, contextDirectory: input.contextDirectory)
+        options.chrootIsolation = chosenIsolation == .chroot
         for arg in buildArgs {
             let parts = arg.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = String(parts[0])

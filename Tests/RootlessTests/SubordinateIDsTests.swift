@@ -56,7 +56,10 @@ final class IsolationTests: XCTestCase {
     func testAutoPicksTheStrongestAvailable() {
         XCTAssertEqual(try Isolation.resolve("auto", state: .hostRoot).get(), .oci)
         XCTAssertEqual(try Isolation.resolve("auto", state: .inside(ranged: true)).get(), .rootless)
-        XCTAssertThrowsError(try Isolation.resolve("auto", state: .unavailable("EPERM")).get())
+        // Neither oci nor rootless works (an unprivileged container): auto falls back to chroot and says why.
+        XCTAssertEqual(try Isolation.resolve("auto", state: .unavailable("EPERM")).get(), .chroot)
+        XCTAssertTrue(Isolation.autoChrootLine(state: .unavailable("EPERM")).contains("neither oci nor rootless works here"))
+        XCTAssertTrue(Isolation.autoChrootLine(state: .unavailable("EPERM")).contains("EPERM"))
     }
 
     func testUnavailableIsRefused() {
@@ -64,7 +67,9 @@ final class IsolationTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("needs root"), "\(error)")
         }
         XCTAssertThrowsError(try Isolation.resolve("rootless", state: .unavailable("EPERM")).get())
-        XCTAssertThrowsError(try Isolation.resolve("chroot", state: .hostRoot).get())
+        // chroot is there whenever asked for, root included.
+        XCTAssertEqual(try Isolation.resolve("chroot", state: .hostRoot).get(), .chroot)
+        XCTAssertEqual(try Isolation.resolve("chroot", state: .inside(ranged: false)).get(), .chroot)
         XCTAssertThrowsError(try Isolation.resolve("vm", state: .hostRoot).get())
         XCTAssertEqual(try Isolation.resolve("rootless", state: .inside(ranged: true)).get(), .rootless)
     }
