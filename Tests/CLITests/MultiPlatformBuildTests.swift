@@ -67,6 +67,15 @@ final class MultiPlatformBuildTests: XCTestCase {
         let entries = try XCTUnwrap(index["manifests"] as? [[String: Any]])
         XCTAssertEqual(entries.compactMap { ($0["platform"] as? [String: Any])?["architecture"] as? String }, ["amd64", "arm64"])
 
+        // `kiln images`: one entry for the tag, with its platforms in {{.Platform}}; the table stays Docker's.
+        let listed = try run(["images", "--root", store, "--format", "{{.Repository}}:{{.Tag}} {{.Platform}}"])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertEqual(listed.stdout.split(separator: "\n").filter { $0.contains("kiln-multi") },
+                       ["\(name) linux/amd64,linux/arm64"])
+        let table = try run(["images", "--root", store])
+        XCTAssertEqual(table.stdout.split(separator: "\n").first.map(String.init)?.split(separator: " ").filter { !$0.isEmpty },
+                       ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE"])
+
         // Each image, run on its platform (arm64 through QEMU).
         for (platform, machine, arch) in [("linux/amd64", "x86_64", "amd64"), ("linux/arm64", "aarch64", "arm64")] {
             let shown = try run(["run", "--rm", "--root", store, "--platform", platform, name, "cat", "/arch", "/platforms", "/tool"])
