@@ -76,6 +76,17 @@ final class MultiPlatformBuildTests: XCTestCase {
         XCTAssertEqual(table.stdout.split(separator: "\n").first.map(String.init)?.split(separator: " ").filter { !$0.isEmpty },
                        ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE"])
 
+        // `kiln inspect` of the tag: Docker's image document (host image) plus the index and its platforms.
+        let inspected = try run(["inspect", "--root", store, name])
+        XCTAssertEqual(inspected.status, 0, inspected.stderr)
+        let document = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [[String: Any]])?.first)
+        XCTAssertEqual(document["Architecture"] as? String, "amd64")
+        let shownIndex = try XCTUnwrap(document["Index"] as? [String: Any], inspected.stdout)
+        XCTAssertEqual(shownIndex["MediaType"] as? String, "application/vnd.oci.image.index.v1+json")
+        XCTAssertEqual((shownIndex["Manifests"] as? [[String: Any]])?.compactMap { $0["Platform"] as? String }, ["linux/amd64", "linux/arm64"])
+        let platformField = try run(["inspect", "--root", store, "--format", "{{range .Index.Manifests}}{{.Platform}} {{end}}", name])
+        XCTAssertEqual(platformField.stdout, "linux/amd64 linux/arm64 \n", platformField.stderr)
+
         // Each image, run on its platform (arm64 through QEMU).
         for (platform, machine, arch) in [("linux/amd64", "x86_64", "amd64"), ("linux/arm64", "aarch64", "arm64")] {
             let shown = try run(["run", "--rm", "--root", store, "--platform", platform, name, "cat", "/arch", "/platforms", "/tool"])
