@@ -87,6 +87,22 @@ final class MultiPlatformBuildTests: XCTestCase {
         let platformField = try run(["inspect", "--root", store, "--format", "{{range .Index.Manifests}}{{.Platform}} {{end}}", name])
         XCTAssertEqual(platformField.stdout, "linux/amd64 linux/arm64 \n", platformField.stderr)
 
+        // `kiln check --platform`: base images in the store against the build's platforms.
+        let checked = scratch.appendingPathComponent("check")
+        try FileManager.default.createDirectory(at: checked, withIntermediateDirectories: true)
+        try Data("FROM \(name)\nRUN true\nFROM --platform=linux/riscv64 \(name) AS other\n".utf8)
+            .write(to: checked.appendingPathComponent("Dockerfile"))
+        let lint = try run(["check", "--root", store, "--format", "json", "--platform", "linux/amd64,linux/arm64,linux/s390x", checked.path])
+        let lintText = lint.stdout + lint.stderr
+        XCTAssertTrue(lintText.contains("expected \\\"linux/s390x\\\"") || lintText.contains("expected \"linux/s390x\""), lintText)
+        XCTAssertTrue(lintText.contains("linux/riscv64"), lintText)
+        XCTAssertFalse(lintText.contains("expected \\\"linux/arm64\\\"") || lintText.contains("expected \"linux/arm64\""), lintText)
+        XCTAssertEqual(lintText.components(separatedBy: "InvalidBaseImagePlatform").count - 1, 2, lintText)
+        XCTAssertTrue(lintText.contains("FromPlatformFlagConstDisallowed"), lintText)
+        let clean = try run(["check", "--root", store, "--platform", "linux/amd64,linux/arm64", checked.path])
+        XCTAssertEqual((clean.stdout + clean.stderr).components(separatedBy: "InvalidBaseImagePlatform").count - 1, 1,
+                       "only the riscv64 stage: \(clean.stdout)\(clean.stderr)")
+
         // Each image, run on its platform (arm64 through QEMU).
         for (platform, machine, arch) in [("linux/amd64", "x86_64", "amd64"), ("linux/arm64", "aarch64", "arm64")] {
             let shown = try run(["run", "--rm", "--root", store, "--platform", platform, name, "cat", "/arch", "/platforms", "/tool"])
