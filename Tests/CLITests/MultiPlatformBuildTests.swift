@@ -153,6 +153,25 @@ final class MultiPlatformBuildTests: XCTestCase {
         }
     }
 
+    /// A local base image of another platform, used as is for a host-platform build: the build goes
+    /// on and warns as BuildKit does (InvalidBaseImagePlatform).
+    func testBuildWarnsWhenTheBaseImageIsForAnotherPlatform() throws {
+        let port = try registry()
+        let base = "127.0.0.1:\(port)/fixture/busybox-multi:latest"
+        let store = scratch.appendingPathComponent("store").path
+        let pulled = try run(["pull", "--root", store, "--platform", "linux/arm64", base])
+        XCTAssertEqual(pulled.status, 0, pulled.stderr)
+        let context = scratch.appendingPathComponent("ctx")
+        try FileManager.default.createDirectory(at: context, withIntermediateDirectories: true)
+        try Data("FROM \(base)\nLABEL x=1\n".utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        let build = try run(["build", "--root", store, "--progress", "plain", "-t", "warned:1", context.path])
+        XCTAssertEqual(build.status, 0, build.stderr)
+        XCTAssertTrue(build.stderr.contains("WARNING: InvalidBaseImagePlatform: Base image \(base) was pulled with platform \"linux/arm64\", expected \"linux/amd64\" for current build (line 1)"), build.stderr)
+        let native = try run(["build", "--root", store, "--progress", "plain", "--platform", "linux/arm64", "-t", "warned:2", context.path])
+        XCTAssertEqual(native.status, 0, native.stderr)
+        XCTAssertFalse(native.stderr.contains("InvalidBaseImagePlatform"), native.stderr)
+    }
+
     private func blob(_ layout: URL, _ digest: String?) throws -> String {
         let hex = try XCTUnwrap(digest?.split(separator: ":").last)
         return try String(contentsOf: layout.appendingPathComponent("blobs/sha256/\(hex)"), encoding: .utf8)
