@@ -225,6 +225,9 @@ public final class Builder: @unchecked Sendable {
             return (image, try await trace.phase("snapshots", step: title) { try await images.snapshots(for: image) })
         }
         progress.done(step, since: started)
+        if let warning = BaseImagePlatformWarning.message(image: name, actual: image.config.platform, expected: platform, line: stage.range.start.line) {
+            FileHandle.standardError.write(Data(warning.utf8))
+        }
         var config = image.config
         if config.history.isEmpty { config.history = [] }
         return epochApplied(StageState(config: config, layers: image.manifest.layers, snapshots: snapshots,

@@ -2,8 +2,9 @@ import ArgumentParser
 import BuildChecks
 import DockerfileSyntax
 import Foundation
+import ImageSpec
 
-struct CheckCommand: ParsableCommand {
+struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check a Dockerfile and its build context for mistakes, cache killers and leaked secrets.",
@@ -11,7 +12,8 @@ struct CheckCommand: ParsableCommand {
             Runs BuildKit's build checks plus kiln's own (RootUser, MissingDockerignore, SecretFileInContext, \
             SecretInDockerfile, CacheBustingCopyOrder, UnpinnedBaseImage, BuildToolsInFinalImage). \
             Skip rules with a '# check=skip=Rule1,Rule2' directive at the top of the Dockerfile; \
-            '# check=error=true' makes findings fail the check.
+            '# check=error=true' makes findings fail the check. With --platform P1,P2, base images \
+            found in the local store (never pulled) are checked against those platforms (InvalidBaseImagePlatform).
             """
     )
 
@@ -28,10 +30,15 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: [.customLong("fail"), .customLong("fail-on-warnings"), .customShort("W")], help: "Exit with status 1 when there is any finding.")
     var failOnWarnings = false
 
+    @Option(help: ArgumentHelp("The build's platforms (comma-separated), for InvalidBaseImagePlatform against local base images", valueName: "P1,P2"))
+    var platform: String?
+
+    @OptionGroup var store: StoreOptions
+
     @Argument(help: "The build context directory.")
     var context: String = "."
 
-    func run() throws {
+    func run() async throws {
         let path = file ?? URL(fileURLWithPath: context).appendingPathComponent("Dockerfile").relativePath
         let source = String(decoding: try readInput(path), as: UTF8.self)
         let tree: SyntaxTree
@@ -51,7 +58,20 @@ struct CheckCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let listing = try CheckContext.listing(context: context, dockerfile: path)
-        let input = CheckInput(tree: tree, source: source, context: listing)
+        var input = CheckInput(tree: tree, source: source, context: listing)
+        if let platform {
+            var platforms: [Platform] = []
+            for text in platform.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !text.isEmpty {
+                do { platforms.append(try Platform(parsing: text)) } catch {
+                    printError("error: invalid --platform \"\(text)\": \(error)")
+                    throw ExitCode(1)
+                }
+            }
+            let uses = input.baseImages
+            input.basePlatforms = try await ImageCommandSupport.withService(store) { service in
+                CheckBasePlatforms.find(uses, platforms: platforms, service: service)
+            }
+        }
         let findings = Linter(config: config).run(input)
         let report = CheckReport(file: path, source: source, findings: findings)
         switch format {

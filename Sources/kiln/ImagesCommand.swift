@@ -7,7 +7,9 @@ import Images
 /// as `docker images`: tagged images and dangling ones (`<none>:<none>`, an image whose tag moved
 /// to a newer build). kiln keeps no intermediate images, so `-a` lists the same. Filters:
 /// `dangling=true|false`, `reference=PATTERN` (glob on `name` or `name:tag`), `label=KEY[=VALUE]`,
-/// `before=IMAGE`, `since=IMAGE`.
+/// `before=IMAGE`, `since=IMAGE`. A tag naming a multi-platform image (an index) is one entry; the
+/// default table stays Docker's, and `--format '{{.Platform}}'` (and `json`) gives its platforms,
+/// `linux/amd64,linux/arm64` (for a single image, its own platform).
 struct ImagesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "images", abstract: "List images")
 
@@ -36,7 +38,7 @@ struct ImagesCommand: AsyncParsableCommand {
 
     static let headers: [String: String] = [
         "Containers": "CONTAINERS", "CreatedAt": "CREATED AT", "CreatedSince": "CREATED", "Digest": "DIGEST", "ID": "IMAGE ID",
-        "Repository": "REPOSITORY", "SharedSize": "SHARED SIZE", "Size": "SIZE", "Tag": "TAG", "UniqueSize": "UNIQUE SIZE",
+        "Platform": "PLATFORM", "Repository": "REPOSITORY", "SharedSize": "SHARED SIZE", "Size": "SIZE", "Tag": "TAG", "UniqueSize": "UNIQUE SIZE",
         "VirtualSize": "VIRTUAL SIZE",
     ]
 
@@ -46,6 +48,8 @@ struct ImagesCommand: AsyncParsableCommand {
         var digest: String
         var image: LocalImage
         var size: Int64
+        /// `linux/amd64,linux/arm64` for a tag naming an index, else the image's own platform.
+        var platform: String
     }
 
     func run() async throws {
@@ -91,6 +95,11 @@ struct ImagesCommand: AsyncParsableCommand {
         var before: Double?, since: Double?
         if let name = filters.values["before"]?.first { before = try await created(name) }
         if let name = filters.values["since"]?.first { since = try await created(name) }
+        var indexPlatforms: [ImageReference: String] = [:]
+        for tagged in (try? service.store.list()) ?? [] where tagged.descriptor.mediaType.isIndex {
+            let platforms = service.platforms(of: tagged.descriptor)
+            if !platforms.isEmpty { indexPlatforms[tagged.reference] = platforms.map(\.description).joined(separator: ",") }
+        }
         var rows: [Row] = []
         for image in everything.sorted(by: { ($0.config.created?.secondsSinceEpoch ?? 0) > ($1.config.created?.secondsSinceEpoch ?? 0) }) {
             let time = Double(image.config.created?.secondsSinceEpoch ?? 0)
@@ -102,7 +111,8 @@ struct ImagesCommand: AsyncParsableCommand {
             let size = service.uncompressedSize(of: image)
             if isDangling {
                 guard !filters.has("reference") else { continue }
-                rows.append(Row(repository: "<none>", tag: "<none>", digest: "<none>", image: image, size: size))
+                rows.append(Row(repository: "<none>", tag: "<none>", digest: "<none>", image: image, size: size,
+                                platform: image.config.platform.description))
                 continue
             }
             for reference in image.references {
@@ -113,7 +123,8 @@ struct ImagesCommand: AsyncParsableCommand {
                 guard filters.match("reference", { Self.referenceMatches($0, reference) }) else { continue }
                 let digest = image.repoDigests.first { $0.name == reference.name }?.digest ?? reference.digest
                 rows.append(Row(repository: reference.familiarName, tag: reference.tag ?? "<none>",
-                                digest: digest?.description ?? "<none>", image: image, size: size))
+                                digest: digest?.description ?? "<none>", image: image, size: size,
+                                platform: indexPlatforms[reference] ?? image.config.platform.description))
             }
         }
         return rows
@@ -137,6 +148,7 @@ struct ImagesCommand: AsyncParsableCommand {
             ("CreatedSince", .string(HumanUnits.ago(row.image.config.created?.date))),
             ("Digest", .string(row.digest)),
             ("ID", .string(row.image.shortID(truncated: !noTrunc))),
+            ("Platform", .string(row.platform)),
             ("Repository", .string(row.repository)),
             ("SharedSize", .string("N/A")),
             ("Size", .string(HumanUnits.size(row.size))),

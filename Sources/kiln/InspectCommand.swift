@@ -60,7 +60,11 @@ struct InspectOptions: ParsableArguments {
                     continue
                 }
                 if type != "container", let image = try await service.localImage(name) {
-                    documents.append(InspectCommand.document(image, size: service.uncompressedSize(of: image)))
+                    var document = InspectCommand.document(image, size: service.uncompressedSize(of: image))
+                    if let index = InspectIndex.member(name, service: service), case .object(let members) = document {
+                        document = .object(members + [index])
+                    }
+                    documents.append(document)
                     continue
                 }
                 missing.append(name)

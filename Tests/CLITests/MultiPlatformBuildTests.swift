@@ -67,6 +67,42 @@ final class MultiPlatformBuildTests: XCTestCase {
         let entries = try XCTUnwrap(index["manifests"] as? [[String: Any]])
         XCTAssertEqual(entries.compactMap { ($0["platform"] as? [String: Any])?["architecture"] as? String }, ["amd64", "arm64"])
 
+        // `kiln images`: one entry for the tag, with its platforms in {{.Platform}}; the table stays Docker's.
+        let listed = try run(["images", "--root", store, "--format", "{{.Repository}}:{{.Tag}} {{.Platform}}"])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertEqual(listed.stdout.split(separator: "\n").filter { $0.contains("kiln-multi") },
+                       ["\(name) linux/amd64,linux/arm64"])
+        let table = try run(["images", "--root", store])
+        XCTAssertEqual(table.stdout.split(separator: "\n").first.map(String.init)?.split(separator: " ").filter { !$0.isEmpty },
+                       ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE"])
+
+        // `kiln inspect` of the tag: Docker's image document (host image) plus the index and its platforms.
+        let inspected = try run(["inspect", "--root", store, name])
+        XCTAssertEqual(inspected.status, 0, inspected.stderr)
+        let document = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [[String: Any]])?.first)
+        XCTAssertEqual(document["Architecture"] as? String, "amd64")
+        let shownIndex = try XCTUnwrap(document["Index"] as? [String: Any], inspected.stdout)
+        XCTAssertEqual(shownIndex["MediaType"] as? String, "application/vnd.oci.image.index.v1+json")
+        XCTAssertEqual((shownIndex["Manifests"] as? [[String: Any]])?.compactMap { $0["Platform"] as? String }, ["linux/amd64", "linux/arm64"])
+        let platformField = try run(["inspect", "--root", store, "--format", "{{range .Index.Manifests}}{{.Platform}} {{end}}", name])
+        XCTAssertEqual(platformField.stdout, "linux/amd64 linux/arm64 \n", platformField.stderr)
+
+        // `kiln check --platform`: base images in the store against the build's platforms.
+        let checked = scratch.appendingPathComponent("check")
+        try FileManager.default.createDirectory(at: checked, withIntermediateDirectories: true)
+        try Data("FROM \(name)\nRUN true\nFROM --platform=linux/riscv64 \(name) AS other\n".utf8)
+            .write(to: checked.appendingPathComponent("Dockerfile"))
+        let lint = try run(["check", "--root", store, "--format", "json", "--platform", "linux/amd64,linux/arm64,linux/s390x", checked.path])
+        let lintText = lint.stdout + lint.stderr
+        XCTAssertTrue(lintText.contains("expected \\\"linux/s390x\\\"") || lintText.contains("expected \"linux/s390x\""), lintText)
+        XCTAssertTrue(lintText.contains("linux/riscv64"), lintText)
+        XCTAssertFalse(lintText.contains("expected \\\"linux/arm64\\\"") || lintText.contains("expected \"linux/arm64\""), lintText)
+        XCTAssertEqual(lintText.components(separatedBy: "InvalidBaseImagePlatform").count - 1, 2, lintText)
+        XCTAssertTrue(lintText.contains("FromPlatformFlagConstDisallowed"), lintText)
+        let clean = try run(["check", "--root", store, "--platform", "linux/amd64,linux/arm64", checked.path])
+        XCTAssertEqual((clean.stdout + clean.stderr).components(separatedBy: "InvalidBaseImagePlatform").count - 1, 1,
+                       "only the riscv64 stage: \(clean.stdout)\(clean.stderr)")
+
         // Each image, run on its platform (arm64 through QEMU).
         for (platform, machine, arch) in [("linux/amd64", "x86_64", "amd64"), ("linux/arm64", "aarch64", "arm64")] {
             let shown = try run(["run", "--rm", "--root", store, "--platform", platform, name, "cat", "/arch", "/platforms", "/tool"])
@@ -115,6 +151,25 @@ final class MultiPlatformBuildTests: XCTestCase {
             XCTAssertEqual(one.status, 0, one.stderr)
             XCTAssertEqual(try String(contentsOfFile: iid, encoding: .utf8), imageIDs[arch], "linux/\(arch): the same image ID")
         }
+    }
+
+    /// A local base image of another platform, used as is for a host-platform build: the build goes
+    /// on and warns as BuildKit does (InvalidBaseImagePlatform).
+    func testBuildWarnsWhenTheBaseImageIsForAnotherPlatform() throws {
+        let port = try registry()
+        let base = "127.0.0.1:\(port)/fixture/busybox-multi:latest"
+        let store = scratch.appendingPathComponent("store").path
+        let pulled = try run(["pull", "--root", store, "--platform", "linux/arm64", base])
+        XCTAssertEqual(pulled.status, 0, pulled.stderr)
+        let context = scratch.appendingPathComponent("ctx")
+        try FileManager.default.createDirectory(at: context, withIntermediateDirectories: true)
+        try Data("FROM \(base)\nLABEL x=1\n".utf8).write(to: context.appendingPathComponent("Dockerfile"))
+        let build = try run(["build", "--root", store, "--progress", "plain", "-t", "warned:1", context.path])
+        XCTAssertEqual(build.status, 0, build.stderr)
+        XCTAssertTrue(build.stderr.contains("WARNING: InvalidBaseImagePlatform: Base image \(base) was pulled with platform \"linux/arm64\", expected \"linux/amd64\" for current build (line 1)"), build.stderr)
+        let native = try run(["build", "--root", store, "--progress", "plain", "--platform", "linux/arm64", "-t", "warned:2", context.path])
+        XCTAssertEqual(native.status, 0, native.stderr)
+        XCTAssertFalse(native.stderr.contains("InvalidBaseImagePlatform"), native.stderr)
     }
 
     private func blob(_ layout: URL, _ digest: String?) throws -> String {
