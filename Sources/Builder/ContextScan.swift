@@ -11,7 +11,9 @@ import ImageSpec
 /// change a file's ctime; adding, removing or renaming an entry changes its directory's mtime and
 /// ctime. So a COPY step whose inputs and context fingerprint are those of an earlier build has the
 /// same source checksum (``CopyPlanMemo``), and a no-op rebuild costs a readdir per directory and an
-/// lstat per entry — no file is opened, no layer entry made, nothing hashed but the stamps.
+/// lstat per entry — no file is opened, no layer entry made, nothing hashed but the stamps. The walk
+/// is ``ContextWalker``'s with the rule ``LegacyContextWalk/rule``; entries come in its byte-wise
+/// name order.
 ///
 /// A fingerprint is only given when it can be trusted: a path whose ctime is less than
 /// ``ContextScan/settleNanoseconds`` before the walk started (or later) makes the scan
@@ -32,41 +34,11 @@ struct ContextScan {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let started = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-        var walk = Walk(root: root, matcher: matcher, settledBefore: started - settleNanoseconds)
-        walk.hasher.update(Array("kiln-context-scan 1\n\(root)\n".utf8))
-        if let matcher {
-            for pattern in matcher.patterns { walk.hasher.update(Array("\(pattern.isExclusion ? "!" : "")\(pattern.text)\n".utf8)) }
-        }
-        do {
-            var info = stat()
-            guard stat(root, &info) == 0 else { throw ContextWalkError.io(path: root, errno: errno) }
-            walk.stamp("", info)
-            try walk.directory("")
-        } catch {
-            if matcher != nil { throw error }
-            return ContextScan(included: nil, fingerprint: nil)
-        }
-        return ContextScan(included: matcher == nil ? nil : walk.included,
-                           fingerprint: walk.settled ? walk.hasher.finalize() : nil)
-    }
-
-    private struct Walk {
-        let root: String
-        let matcher: PatternMatcher?
-        let exceptions: [String]
-        let settledBefore: Int64
-        var included = Set<String>()
+        let settledBefore = started - settleNanoseconds
         var hasher = Digester()
         var settled = true
-
-        init(root: String, matcher: PatternMatcher?, settledBefore: Int64) {
-            self.root = root
-            self.matcher = matcher
-            self.exceptions = matcher?.patterns.filter(\.isExclusion).map { $0.text + "/" } ?? []
-            self.settledBefore = settledBefore
-        }
-
-        mutating func stamp(_ path: String, _ info: stat) {
+        var included = Set<String>()
+        func stamp(_ path: String, _ info: stat) {
             let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
             let ctime = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
             if ctime >= settledBefore { settled = false }
@@ -74,37 +46,28 @@ struct ContextScan {
                 + "\(info.st_ino) \(info.st_dev) \(info.st_nlink)\n"
             hasher.update(Array(line.utf8))
         }
-
-        mutating func directory(_ relative: String) throws {
-            let absolute = relative.isEmpty ? root : root + "/" + relative
-            for name in try Self.names(absolute) {
-                let path = relative.isEmpty ? name : relative + "/" + name
-                var info = stat()
-                guard lstat(root + "/" + path, &info) == 0 else { continue }
-                let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
-                if let matcher, try matcher.matches(path) {
-                    guard isDirectory, exceptions.contains(where: { $0.hasPrefix(path + "/") }) else { continue }
-                }
-                if matcher != nil { included.insert(path) }
-                stamp(path, info)
-                if isDirectory { try directory(path) }
-            }
+        hasher.update(Array("kiln-context-scan 1\n\(root)\n".utf8))
+        if let matcher {
+            for pattern in matcher.patterns { hasher.update(Array("\(pattern.isExclusion ? "!" : "")\(pattern.text)\n".utf8)) }
         }
-
-        /// The names in a directory, sorted (the fingerprint must not depend on readdir's order).
-        static func names(_ path: String) throws -> [String] {
-            guard let dir = opendir(path) else { throw ContextWalkError.io(path: path, errno: errno) }
-            defer { closedir(dir) }
-            var names: [String] = []
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                }
-                if name == "." || name == ".." || name.isEmpty { continue }
-                names.append(name)
+        do {
+            var info = stat()
+            guard stat(root, &info) == 0 else { throw ContextWalkError.io(path: root, errno: errno) }
+            stamp("", info)
+            // The one context walk (ContextFilter's), by the builder's rule; it hands over each
+            // reported entry's lstat, so the fingerprint costs no second stat.
+            let walker = ContextWalker(matcher: try matcher ?? PatternMatcher([]), rule: LegacyContextWalk.rule)
+            let collect = matcher != nil
+            try walker.walk(root) { entry, info in
+                if collect { included.insert(entry.path) }
+                stamp(entry.path, info)
             }
-            return names.sorted()
+        } catch {
+            if matcher != nil { throw error }
+            return ContextScan(included: nil, fingerprint: nil)
         }
+        return ContextScan(included: matcher == nil ? nil : included,
+                           fingerprint: settled ? hasher.finalize() : nil)
     }
 }
 

@@ -149,6 +149,15 @@ public struct ContextWalker: Sendable {
 
     /// Walks the context at the path `root`.
     public func walk(_ root: String) throws(ContextWalkError) -> [ContextEntry] {
+        var entries: [ContextEntry] = []
+        try walk(root) { entry, _ in entries.append(entry) }
+        return entries
+    }
+
+    /// Walks the context at the path `root`, handing each reported entry, in the order ``walk(_:)``
+    /// returns them, to `visit` with the `lstat` it was made from (so a caller can fingerprint the
+    /// context from the same walk, without a second `lstat` per entry).
+    public func walk(_ root: String, visit: (ContextEntry, stat) -> Void) throws(ContextWalkError) {
         var rootStat = stat()
         guard stat(root, &rootStat) == 0, (rootStat.st_mode & S_IFMT) == S_IFDIR else {
             throw .notADirectory(root)
@@ -156,7 +165,6 @@ public struct ContextWalker: Sendable {
         var rootBytes = Array(root.utf8)
         while rootBytes.count > 1 && rootBytes.last == GoPath.slash { rootBytes.removeLast() }
 
-        var entries: [ContextEntry] = []
         var stack = [Frame(relative: [], absolute: rootBytes, info: MatchInfo(),
                            names: try Self.list(rootBytes), pending: nil)]
         while !stack.isEmpty {
@@ -169,7 +177,7 @@ public struct ContextWalker: Sendable {
             stack[top].next += 1
             let relative = stack[top].relative.isEmpty ? name : stack[top].relative + [GoPath.slash] + name
             let absolute = stack[top].absolute + [GoPath.slash] + name
-            guard let entry = try Self.examine(absolute: absolute, relative: relative) else { continue }
+            guard let (entry, entryStat) = try Self.examine(absolute: absolute, relative: relative) else { continue }
 
             let excluded: Bool
             let info: MatchInfo
@@ -185,24 +193,23 @@ public struct ContextWalker: Sendable {
             }
             if !excluded {
                 for index in stack.indices {
-                    if let pendingEntry = stack[index].pending {
-                        entries.append(pendingEntry)
+                    if let (pendingEntry, pendingStat) = stack[index].pending {
+                        visit(pendingEntry, pendingStat)
                         stack[index].pending = nil
                     }
                 }
-                entries.append(entry)
+                visit(entry, entryStat)
                 if entry.kind == .directory {
                     stack.append(Frame(relative: relative, absolute: absolute, info: info,
                                        names: try Self.list(absolute), pending: nil))
                 }
             } else if entry.kind == .directory && entersExcluded(directory: entry.path) {
                 let reportedNow = rule == .docker2010
-                if reportedNow { entries.append(entry) }
+                if reportedNow { visit(entry, entryStat) }
                 stack.append(Frame(relative: relative, absolute: absolute, info: info,
-                                   names: try Self.list(absolute), pending: reportedNow ? nil : entry))
+                                   names: try Self.list(absolute), pending: reportedNow ? nil : (entry, entryStat)))
             }
         }
-        return entries
     }
 
     /// One directory being walked.
@@ -212,10 +219,10 @@ public struct ContextWalker: Sendable {
         var info: MatchInfo
         var names: [[UInt8]]
         var next = 0
-        /// The directory's own entry, not yet reported because it is excluded.
-        var pending: ContextEntry?
+        /// The directory's own entry (and its `lstat`), not yet reported because it is excluded.
+        var pending: (ContextEntry, stat)?
 
-        init(relative: [UInt8], absolute: [UInt8], info: MatchInfo, names: [[UInt8]], pending: ContextEntry?) {
+        init(relative: [UInt8], absolute: [UInt8], info: MatchInfo, names: [[UInt8]], pending: (ContextEntry, stat)?) {
             self.relative = relative
             self.absolute = absolute
             self.info = info
@@ -242,7 +249,7 @@ public struct ContextWalker: Sendable {
     }
 
     /// `lstat`s one entry; nil if it vanished since the directory was listed.
-    private static func examine(absolute: [UInt8], relative: [UInt8]) throws(ContextWalkError) -> ContextEntry? {
+    private static func examine(absolute: [UInt8], relative: [UInt8]) throws(ContextWalkError) -> (ContextEntry, stat)? {
         let path = String(decoding: absolute, as: UTF8.self)
         var info = stat()
         guard withCString(absolute, { lstat($0, &info) }) == 0 else {
@@ -263,13 +270,14 @@ public struct ContextWalker: Sendable {
             }
         default: kind = .other
         }
-        return ContextEntry(
+        let entry = ContextEntry(
             path: String(decoding: relative, as: UTF8.self),
             kind: kind,
             size: Int64(info.st_size),
             mode: UInt32(info.st_mode) & 0o7777,
             linkTarget: target
         )
+        return (entry, info)
     }
 
     /// Calls `body` with `bytes` as a NUL-terminated C string (file names need not be UTF-8).
