@@ -86,19 +86,6 @@ final class KilledRunStepTests: XCTestCase {
 
     /// `bash -c script`, output to a file (a process the script leaves running cannot hold a pipe open).
     private func bash(_ script: String) throws -> String {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-killed-step-\(UUID().uuidString).out")
-        defer { try? FileManager.default.removeItem(at: out) }
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script]
-        let handle = try FileHandle(forWritingTo: out)
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        return try String(contentsOf: out, encoding: .utf8)
+        try ShellToFile.bash(script)
     }
 }
