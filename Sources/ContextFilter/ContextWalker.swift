@@ -165,19 +165,30 @@ public struct ContextWalker: Sendable {
         var rootBytes = Array(root.utf8)
         while rootBytes.count > 1 && rootBytes.last == GoPath.slash { rootBytes.removeLast() }
 
-        var stack = [Frame(relative: [], absolute: rootBytes, info: MatchInfo(),
-                           names: try Self.list(rootBytes), pending: nil)]
+        // Each open directory is held by a descriptor; entries are examined with fstatat relative to
+        // it, so no absolute path is built per entry.
+        let rootFD = Self.withCString(rootBytes) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard rootFD >= 0 else { throw .io(path: root, errno: errno) }
+        var stack: [Frame] = []
+        defer { for frame in stack { close(frame.fd) } }
+        do {
+            let names = try Self.list(rootFD, path: rootBytes)
+            stack.append(Frame(fd: rootFD, relative: [], absolute: rootBytes, info: MatchInfo(), names: names, pending: nil))
+        } catch {
+            close(rootFD)
+            throw error
+        }
         while !stack.isEmpty {
             let top = stack.count - 1
             guard stack[top].next < stack[top].names.count else {
-                stack.removeLast()
+                close(stack.removeLast().fd)
                 continue
             }
             let name = stack[top].names[stack[top].next]
             stack[top].next += 1
             let relative = stack[top].relative.isEmpty ? name : stack[top].relative + [GoPath.slash] + name
-            let absolute = stack[top].absolute + [GoPath.slash] + name
-            guard let (entry, entryStat) = try Self.examine(absolute: absolute, relative: relative) else { continue }
+            guard let (entry, entryStat) = try Self.examine(name, in: stack[top].fd, directory: stack[top].absolute,
+                                                            relative: relative) else { continue }
 
             let excluded: Bool
             let info: MatchInfo
@@ -200,20 +211,36 @@ public struct ContextWalker: Sendable {
                 }
                 visit(entry, entryStat)
                 if entry.kind == .directory {
-                    stack.append(Frame(relative: relative, absolute: absolute, info: info,
-                                       names: try Self.list(absolute), pending: nil))
+                    try Self.enter(name, of: stack[top], relative: relative, info: info, pending: nil, into: &stack)
                 }
             } else if entry.kind == .directory && entersExcluded(directory: entry.path) {
                 let reportedNow = rule == .docker2010
                 if reportedNow { visit(entry, entryStat) }
-                stack.append(Frame(relative: relative, absolute: absolute, info: info,
-                                   names: try Self.list(absolute), pending: reportedNow ? nil : (entry, entryStat)))
+                try Self.enter(name, of: stack[top], relative: relative, info: info,
+                               pending: reportedNow ? nil : (entry, entryStat), into: &stack)
             }
+        }
+    }
+
+    /// Opens the directory `name` of `parent` and pushes its frame.
+    private static func enter(_ name: [UInt8], of parent: Frame, relative: [UInt8], info: MatchInfo,
+                              pending: (ContextEntry, stat)?, into stack: inout [Frame]) throws(ContextWalkError) {
+        let absolute = parent.absolute + [GoPath.slash] + name
+        let fd = withCString(name) { openat(parent.fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        guard fd >= 0 else { throw .io(path: String(decoding: absolute, as: UTF8.self), errno: errno) }
+        do {
+            let names = try list(fd, path: absolute)
+            stack.append(Frame(fd: fd, relative: relative, absolute: absolute, info: info, names: names, pending: pending))
+        } catch {
+            close(fd)
+            throw error
         }
     }
 
     /// One directory being walked.
     private struct Frame {
+        /// The open directory (closed when the frame is popped).
+        var fd: Int32
         var relative: [UInt8]
         var absolute: [UInt8]
         var info: MatchInfo
@@ -222,7 +249,8 @@ public struct ContextWalker: Sendable {
         /// The directory's own entry (and its `lstat`), not yet reported because it is excluded.
         var pending: (ContextEntry, stat)?
 
-        init(relative: [UInt8], absolute: [UInt8], info: MatchInfo, names: [[UInt8]], pending: (ContextEntry, stat)?) {
+        init(fd: Int32, relative: [UInt8], absolute: [UInt8], info: MatchInfo, names: [[UInt8]], pending: (ContextEntry, stat)?) {
+            self.fd = fd
             self.relative = relative
             self.absolute = absolute
             self.info = info
@@ -232,29 +260,36 @@ public struct ContextWalker: Sendable {
     }
 
     /// The names in a directory (without `.` and `..`), sorted byte-wise.
-    private static func list(_ directory: [UInt8]) throws(ContextWalkError) -> [[UInt8]] {
+    private static func list(_ fd: Int32, path directory: [UInt8]) throws(ContextWalkError) -> [[UInt8]] {
         let path = String(decoding: directory, as: UTF8.self)
-        guard let handle = withCString(directory, { opendir($0) }) else { throw .io(path: path, errno: errno) }
+        let own = dup(fd)
+        guard own >= 0 else { throw .io(path: path, errno: errno) }
+        guard let handle = fdopendir(own) else {
+            let code = errno
+            close(own)
+            throw .io(path: path, errno: code)
+        }
         defer { closedir(handle) }
         var names: [[UInt8]] = []
         while let dirent = readdir(handle) {
             let name: [UInt8] = withUnsafeBytes(of: dirent.pointee.d_name) { raw in
-                Array(raw.prefix { $0 != 0 })
+                let base = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                return Array(UnsafeBufferPointer(start: base, count: strnlen(base, raw.count)))
             }
             if name == [GoPath.dot] || name == [GoPath.dot, GoPath.dot] || name.isEmpty { continue }
             names.append(name)
         }
-        names.sort { $0.lexicographicallyPrecedes($1) }
+        names.sort(by: byteOrder)
         return names
     }
 
     /// `lstat`s one entry; nil if it vanished since the directory was listed.
-    private static func examine(absolute: [UInt8], relative: [UInt8]) throws(ContextWalkError) -> (ContextEntry, stat)? {
-        let path = String(decoding: absolute, as: UTF8.self)
+    private static func examine(_ name: [UInt8], in fd: Int32, directory: [UInt8],
+                                relative: [UInt8]) throws(ContextWalkError) -> (ContextEntry, stat)? {
         var info = stat()
-        guard withCString(absolute, { lstat($0, &info) }) == 0 else {
+        guard withCString(name, { fstatat(fd, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 else {
             if errno == ENOENT { return nil }
-            throw .io(path: path, errno: errno)
+            throw .io(path: String(decoding: directory + [GoPath.slash] + name, as: UTF8.self), errno: errno)
         }
         let kind: ContextEntry.Kind
         var target: String?
@@ -264,7 +299,7 @@ public struct ContextWalker: Sendable {
         case S_IFLNK:
             kind = .symlink
             var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let count = withCString(absolute) { readlink($0, &buffer, buffer.count - 1) }
+            let count = withCString(name) { readlinkat(fd, $0, &buffer, buffer.count - 1) }
             if count >= 0 {
                 target = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             }
@@ -278,6 +313,15 @@ public struct ContextWalker: Sendable {
             linkTarget: target
         )
         return (entry, info)
+    }
+
+    /// Byte-wise order of two names (memcmp, then the shorter first).
+    private static func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        let common = min(a.count, b.count)
+        let order = a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in common == 0 ? 0 : memcmp(pa.baseAddress!, pb.baseAddress!, common) }
+        }
+        return order != 0 ? order < 0 : a.count < b.count
     }
 
     /// Calls `body` with `bytes` as a NUL-terminated C string (file names need not be UTF-8).
