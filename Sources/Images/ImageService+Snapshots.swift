@@ -4,6 +4,21 @@ import ImageStore
 import LayerArchive
 
 extension ImageService {
+    /// Holds every blob of `image` (manifest, config, layers) against a prune or rmi in another
+    /// process, then checks that all of them are still present: an image found by name a moment
+    /// ago may have lost its blobs to a prune before the hold. False when any is gone (pull or
+    /// build it again); a held, complete image stays complete until this process ends.
+    public func holdComplete(_ image: LocalImage) throws -> Bool {
+        let blobs = Self.blobs(of: image)
+        try store.hold(blobs: blobs)
+        return blobs.allSatisfy { store.contains($0) }
+    }
+
+    /// The manifest, config and layer blobs of `image`: what a user of the image holds.
+    static func blobs(of image: LocalImage) -> [Digest] {
+        [image.manifestDescriptor.digest, image.configDescriptor.digest] + image.manifest.layers.map(\.digest)
+    }
+
     /// The unpacked snapshot folder of each of `image`'s layers, base first, usable as overlay
     /// lower directories (the topmost is the last element; overlayfs wants them reversed).
     ///
@@ -16,16 +31,6 @@ extension ImageService {
     /// snapshots below (such a layer is unpacked after them).
     /// Throws ``ImagesError`` (`incomplete`) when a layer blob is missing, `LayerArchiveError` for
     /// a bad archive.
-    /// Holds every blob of `image` (manifest, config, layers) against a prune or rmi in another
-    /// process, then checks that all of them are still present: an image found by name a moment
-    /// ago may have lost its blobs to a prune before the hold. False when any is gone (pull or
-    /// build it again); a held, complete image stays complete until this process ends.
-    public func holdComplete(_ image: LocalImage) throws -> Bool {
-        let blobs = [image.manifestDescriptor.digest, image.configDescriptor.digest] + image.manifest.layers.map(\.digest)
-        try store.hold(blobs: blobs)
-        return blobs.allSatisfy { store.contains($0) }
-    }
-
     public func snapshots(for image: LocalImage) async throws -> [URL] {
         let diffIDs = image.config.rootfs.diffIDs
         guard diffIDs.count == image.manifest.layers.count else {
@@ -34,8 +39,7 @@ extension ImageService {
         let chainIDs = ChainID.computeAll(diffIDs: diffIDs)
         // Held first, then checked: a prune or rmi in another process cannot take them away while
         // this process uses them (a build FROM this image, its COPY --from).
-        try store.hold(blobs: [image.manifestDescriptor.digest, image.configDescriptor.digest] + image.manifest.layers.map(\.digest),
-                       snapshots: chainIDs)
+        try store.hold(blobs: Self.blobs(of: image), snapshots: chainIDs)
         for (i, layer) in image.manifest.layers.enumerated() where !store.contains(layer.digest) && !store.hasSnapshot(chainIDs[i]) {
             throw ImagesError(.incomplete, "layer \(layer.digest) of image \(image.shortID()) is not in the store (removed meanwhile?); pull the image again")
         }
