@@ -17,6 +17,8 @@ final class BuildNetwork: @unchecked Sendable {
     private var folder: URL?
     private var failure: Error?
     private var guardian: DeathGuard?
+    private var prewarming = false
+    private var stopped = false
 
     init(store: ContentStore) {
         self.store = store
@@ -28,6 +30,7 @@ final class BuildNetwork: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let failure { throw failure }
+        if stopped { throw BuildError("the build's network is already stopped") }
         if network == nil {
             do {
                 let folder = try store.makeScratchDirectory("net")
@@ -46,10 +49,23 @@ final class BuildNetwork: @unchecked Sendable {
         return (network!.namespaceFile, network!.nameservers.isEmpty ? nil : UserNetwork.resolvConf(hostResolvConf: host))
     }
 
+    /// Starts the network in the background, so that the first RUN step that joins it does not wait
+    /// for pasta (~100 ms). Called at a build's first cache miss when a RUN step may need the network.
+    /// A failure is remembered for `attach`, which reports it only if a step really joins.
+    func prewarm() {
+        guard lock.try() else { return }  // held: the network is being started or stopped
+        let needed = network == nil && failure == nil && !prewarming
+        prewarming = true
+        lock.unlock()
+        guard needed else { return }
+        Thread.detachNewThread { [self] in _ = try? attach() }
+    }
+
     /// Ends pasta, removes the namespace and the folder; idempotent.
     func stop() {
         lock.lock()
         defer { lock.unlock() }
+        stopped = true
         guardian?.dismiss()
         guardian = nil
         network?.stop()

@@ -297,7 +297,11 @@ extension Builder {
             found = BuildCache.Record(layer: layer, diffID: diffID)
             cache.save(key, found!)
         }
-        guard let record = found else { return try appendImportedLayer(key, history: history, state: &state, step: step, title: title) }
+        guard let record = found else {
+            if try appendImportedLayer(key, history: history, state: &state, step: step, title: title) { return true }
+            if mayRunInPrivateNetwork { network.prewarm() }  // this step runs: a RUN may follow
+            return false
+        }
         try committer.append(record.layer, diffID: record.diffID, to: &state, step: title)
         progress.cached(step)
         state.record(history, emptyLayer: false, layerCreated: record.created)

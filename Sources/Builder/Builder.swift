@@ -53,6 +53,12 @@ public final class Builder: @unchecked Sendable {
     let planMemo: CopyPlanMemo
     /// The private network RUN steps share (started at the first RUN that needs it).
     let network: BuildNetwork
+    /// Whether a RUN step of this build may join the private build network (`BuildNetwork`): the
+    /// build's network is the default and some RUN keeps the default too.
+    var mayRunInPrivateNetwork: Bool {
+        !options.networkNone && !options.networkHost && !options.chrootIsolation
+            && program.stages.contains { $0.instructions.contains { if case .run(let run) = $0 { run.network == .default } else { false } } }
+    }
     /// Layers taken from a `--cache-from type=…` import and not fetched yet (``LazyLayers``).
     let lazyLayers = LazyLayers()
 

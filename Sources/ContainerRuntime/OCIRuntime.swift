@@ -16,7 +16,8 @@ public struct OCIRuntime: Sendable, Equatable {
     /// `preferred` (default: `$KILN_RUNTIME`) is a name looked up on PATH or a path; when it is set
     /// only it is tried. Otherwise runc, then crun. A candidate is accepted only after it really
     /// started a trivial container (crun, for one, refuses to on cgroup v1 hybrid hosts); each
-    /// probe's result is cached for the life of the process.
+    /// probe's result is cached for the life of the process, and a success until the next boot
+    /// (`RuntimeProbeRecord`).
     ///
     /// - Throws: `ContainerRuntimeError` `.noRuntime`, saying what was tried and why it failed.
     public static func detect(preferred: String? = ProcessInfo.processInfo.environment["KILN_RUNTIME"])
@@ -61,7 +62,11 @@ enum RuntimeProbe {
     /// `nil` when `runtime` started and finished a container, else why not.
     static func result(for runtime: OCIRuntime) -> String? {
         if let known = cache.withLock({ $0[runtime.path] }) { return known }
-        let failure = probe(runtime)
+        var failure: String? = nil
+        if !RuntimeProbeRecord.passed(runtime.path) {
+            failure = probe(runtime)
+            if failure == nil { RuntimeProbeRecord.record(runtime.path) }
+        }
         cache.withLock { $0[runtime.path] = .some(failure) }
         return failure
     }
