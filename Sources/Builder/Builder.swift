@@ -101,6 +101,8 @@ public final class Builder: @unchecked Sendable {
     public func build() async throws -> BuildResult {
         store.removeAbandonedScratch()  // what a killed build left, mounts included
         defer { network.stop() }
+        // With --no-cache every RUN runs: start their network now, beside base image resolution.
+        if options.noCache && mayRunInPrivateNetwork { network.prewarm() }
         defer {
             trace.phaseSync("save-checksums", step: "build") { contextChecksums.save() }
             trace.write()
