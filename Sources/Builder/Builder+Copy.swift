@@ -159,9 +159,11 @@ extension Builder {
         var treePlan: CopyPlan?
         var treeDigest: String?
         if let planTree {
-            let memoKey = BuildCache.key(state.cacheKey, ["copy-plan", history, fromKey] + planSources
-                + [destination, state.workingDirectory, "\(String(describing: owner))", "\(String(describing: mode))" + (symbolicMode ?? ""),
-                   "\(op.isAdd)", "\(link)", "\(op.parents)"] + op.excludes + (op.unpack.map { ["unpack=\($0)"] } ?? []))
+            // The layer key's own parts (history, source, owner, mode, excludes, --parents, --unpack)
+            // without the checksum, plus what the checksum itself depends on: one list, so the two keys
+            // cannot drift apart.
+            let memoKey = BuildCache.key(state.cacheKey, ["copy-plan"] + keyParts([], owner: owner)
+                + ["sources"] + planSources + [destination, state.workingDirectory, "\(op.isAdd)", "\(link)"])
             var fingerprint: Digest?
             if readsContext && cache.enabled { fingerprint = try contextScanner.scan().fingerprint }
             if let fingerprint, let digest = planMemo.lookup(memoKey, fingerprint: fingerprint) {

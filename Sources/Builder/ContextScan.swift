@@ -38,15 +38,29 @@ struct ContextScan {
         var hasher = Digester()
         var settled = true
         var included = Set<String>()
+        // Each entry's record — path bytes, NUL, then the lstat fields as fixed-width little-endian
+        // integers — goes into one reusable buffer, hashed 64 KiB at a time (no text per entry).
+        var pending: [UInt8] = []
+        pending.reserveCapacity(72 * 1024)
+        func field<T: FixedWidthInteger>(_ value: T) {
+            withUnsafeBytes(of: value.littleEndian) { pending.append(contentsOf: $0) }
+        }
+        func flush() {
+            pending.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            pending.removeAll(keepingCapacity: true)
+        }
         func stamp(_ path: String, _ info: stat) {
             let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
             let ctime = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
             if ctime >= settledBefore { settled = false }
-            let line = "\(path)\u{0}\(info.st_mode) \(info.st_uid) \(info.st_gid) \(info.st_size) \(mtime) \(ctime) "
-                + "\(info.st_ino) \(info.st_dev) \(info.st_nlink)\n"
-            hasher.update(Array(line.utf8))
+            pending.append(contentsOf: path.utf8)
+            pending.append(0)
+            field(UInt32(info.st_mode)); field(UInt32(info.st_uid)); field(UInt32(info.st_gid))
+            field(Int64(info.st_size)); field(mtime); field(ctime)
+            field(UInt64(info.st_ino)); field(UInt64(info.st_dev)); field(UInt64(info.st_nlink))
+            if pending.count >= 64 * 1024 { flush() }
         }
-        hasher.update(Array("kiln-context-scan 1\n\(root)\n".utf8))
+        hasher.update(Array("kiln-context-scan 2\n\(root)\n".utf8))
         if let matcher {
             for pattern in matcher.patterns { hasher.update(Array("\(pattern.isExclusion ? "!" : "")\(pattern.text)\n".utf8)) }
         }
@@ -66,6 +80,7 @@ struct ContextScan {
             if matcher != nil { throw error }
             return ContextScan(included: nil, fingerprint: nil)
         }
+        flush()
         return ContextScan(included: matcher == nil ? nil : included,
                            fingerprint: settled ? hasher.finalize() : nil)
     }

@@ -44,7 +44,33 @@ enum GoPath {
     /// `Dir("file")` is `.`, `Dir("file/")` is `file`, `Dir("/")` is `/`.
     static func dir(_ path: [UInt8]) -> [UInt8] {
         guard let last = path.lastIndex(of: slash) else { return [dot] }
+        // The context walk's paths are clean already: then the parent is the text before the last
+        // `/`, with no cleaning (and no allocation per element).
+        if last > 0 && isClean(path[..<last]) { return Array(path[..<last]) }
         return clean(Array(path[...last]))
+    }
+
+    /// Whether `clean` would return `path` unchanged: non-empty, no empty, `.` or `..` element, no
+    /// trailing `/` (a leading `/` is allowed).
+    static func isClean(_ path: ArraySlice<UInt8>) -> Bool {
+        guard !path.isEmpty, path.last != slash else { return path.count == 1 && path.first == slash }
+        var elementStart = path.startIndex
+        var index = path.startIndex
+        if path[index] == slash {
+            index += 1
+            elementStart = index
+        }
+        while true {
+            let end = index == path.endIndex || path[index] == slash
+            if end {
+                let length = index - elementStart
+                if length == 0 { return false }
+                if length <= 2 && path[elementStart..<index].allSatisfy({ $0 == dot }) { return false }
+                if index == path.endIndex { return true }
+                elementStart = index + 1
+            }
+            index += 1
+        }
     }
 
     /// The ancestor prefixes the matchers try for `path`: `Dir(path)` split on `/`, joined back

@@ -10,61 +10,52 @@ import Foundation
 /// `@unchecked Sendable`: swift-crypto's hash states are copy-on-write value types that it does not
 /// yet mark `Sendable`; a `Digester` shares no mutable state between copies.
 public struct Digester: @unchecked Sendable {
-    private enum State {
-        case sha256(SHA256)
-        case sha512(SHA512)
-    }
-
-    private var state: State
+    // Exactly one is set. Two optionals rather than an enum with payloads: `sha256?.update` mutates
+    // the state in place, where taking it out of an enum case kept a second reference and made
+    // swift-crypto copy its context (an allocation) on every update.
+    private var sha256: SHA256?
+    private var sha512: SHA512?
     /// Total number of bytes fed so far.
     public private(set) var byteCount: Int64 = 0
 
     public init(algorithm: DigestAlgorithm = .sha256) {
         switch algorithm {
-        case .sha256: state = .sha256(SHA256())
-        case .sha512: state = .sha512(SHA512())
+        case .sha256: sha256 = SHA256()
+        case .sha512: sha512 = SHA512()
         }
     }
 
     public var algorithm: DigestAlgorithm {
-        switch state {
-        case .sha256: return .sha256
-        case .sha512: return .sha512
-        }
+        sha256 != nil ? .sha256 : .sha512
     }
 
     /// Feeds the next chunk of content.
     public mutating func update<Bytes: DataProtocol>(_ bytes: Bytes) {
         byteCount += Int64(bytes.count)
-        switch state {
-        case .sha256(var hasher):
-            hasher.update(data: bytes)
-            state = .sha256(hasher)
-        case .sha512(var hasher):
-            hasher.update(data: bytes)
-            state = .sha512(hasher)
+        if sha256 != nil {
+            sha256!.update(data: bytes)
+        } else {
+            sha512!.update(data: bytes)
         }
     }
 
     /// Feeds the next chunk of content from raw memory.
     public mutating func update(bufferPointer: UnsafeRawBufferPointer) {
         byteCount += Int64(bufferPointer.count)
-        switch state {
-        case .sha256(var hasher):
-            hasher.update(bufferPointer: bufferPointer)
-            state = .sha256(hasher)
-        case .sha512(var hasher):
-            hasher.update(bufferPointer: bufferPointer)
-            state = .sha512(hasher)
+        if sha256 != nil {
+            sha256!.update(bufferPointer: bufferPointer)
+        } else {
+            sha512!.update(bufferPointer: bufferPointer)
         }
     }
 
     /// The digest of everything fed so far. Does not consume the digester.
     public func finalize() -> Digest {
         let hex: String
-        switch state {
-        case .sha256(let hasher): hex = Self.hexString(hasher.finalize())
-        case .sha512(let hasher): hex = Self.hexString(hasher.finalize())
+        if let sha256 {
+            hex = Self.hexString(sha256.finalize())
+        } else {
+            hex = Self.hexString(sha512!.finalize())
         }
         // The hex is lowercase and of the algorithm's length by construction.
         return Digest(validatedAlgorithm: algorithm, hex: hex)

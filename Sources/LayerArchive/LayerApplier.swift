@@ -158,8 +158,9 @@ struct ApplySession {
         let made = try create(header, in: parent.fd, name: base, components: components, &reader)
         if made {
             // The entry and the parents it implies are this layer's: opaque markers keep them.
-            for end in 1...components.count {
-                created.insert(components[0..<end].joined(separator: "/"))
+            // The set only ever grows by whole prefix chains, so once a prefix is in it, so are its own.
+            for end in stride(from: components.count, through: 1, by: -1) {
+                guard created.insert(components[0..<end].joined(separator: "/")).inserted else { break }
             }
             report.entries += 1
         }
@@ -189,6 +190,11 @@ struct ApplySession {
     private mutating func create<Source: ByteSource>(
         _ header: TarHeader, in dir: Int32, name: String, components: [String], _ reader: inout TarReader<Source>
     ) throws -> Bool {
+        // A regular file without a donor is created with O_EXCL straight away; only when the name is
+        // taken is the slot cleared first (a fresh snapshot saves an lstat per file).
+        if header.type == .regular, options.movableContent.isEmpty || options.movableContent[components.joined(separator: "/")] == nil {
+            if try createFile(header, in: dir, name: name, &reader, ifAbsent: true) { return true }
+        }
         try clearSlot(dir, name, keepDirectory: header.type == .directory, entry: header.path)
         switch header.type {
         case .regular:
@@ -196,7 +202,7 @@ struct ApplySession {
                try moveFile(header, from: donor, in: dir, name: name) {
                 return true
             }
-            try createFile(header, in: dir, name: name, &reader)
+            _ = try createFile(header, in: dir, name: name, &reader, ifAbsent: false)
             return true
         case .directory:
             if mkdirat(dir, name, 0o700) != 0 && errno != EEXIST { throw LayerArchiveError.system("mkdir") }
@@ -224,16 +230,20 @@ struct ApplySession {
         try remove(name, in: dir, entry: entry)
     }
 
+    /// Creates the file and writes its content; with `ifAbsent`, false (nothing done) when `name`
+    /// already exists.
     private mutating func createFile<Source: ByteSource>(
-        _ header: TarHeader, in dir: Int32, name: String, _ reader: inout TarReader<Source>
-    ) throws {
+        _ header: TarHeader, in dir: Int32, name: String, _ reader: inout TarReader<Source>, ifAbsent: Bool
+    ) throws -> Bool {
         let fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if fd < 0 && ifAbsent && errno == EEXIST { return false }
         guard fd >= 0 else { throw LayerArchiveError.system("create file") }
         var file = FileDescriptor(fd: fd)
         defer { withExtendedLifetime(file) {} }
         try reader.copyContent(to: &file)
         report.contentBytes += header.size
         try Metadata.apply(header, fd: fd, options: options, report: &report)
+        return true
     }
 
     /// Renames `donor` into place as the entry (see ``LayerApplyOptions/movableContent``); false

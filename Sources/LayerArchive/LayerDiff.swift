@@ -92,6 +92,9 @@ public enum LayerDiff {
     /// that time is written with that time instead, in the same pass (the entries are not changed).
     public static func write<Sink: ByteSink>(_ entries: [LayerEntry], to writer: inout TarWriter<Sink>,
                                              clampingTimesTo clamp: Int64? = nil) throws {
+        // One read buffer for the whole layer (a fresh zeroed 256 KiB per file cost more than a small
+        // file's own read).
+        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
         for entry in entries {
             if let clamp, entry.header.modificationTime > TarTime(seconds: clamp) {
                 var header = entry.header
@@ -104,7 +107,7 @@ public enum LayerDiff {
             guard let path = entry.contentPath else {
                 throw LayerArchiveError(.invalidUse, "regular file entry without content", entry: entry.header.path)
             }
-            try copyFile(path, size: entry.header.size, to: &writer, entry: entry.header.path)
+            try copyFile(path, size: entry.header.size, to: &writer, entry: entry.header.path, buffer: &buffer)
         }
     }
 
@@ -122,12 +125,12 @@ public enum LayerDiff {
         return (digests, sink.blob)
     }
 
-    private static func copyFile<Sink: ByteSink>(_ path: String, size: Int64, to writer: inout TarWriter<Sink>, entry: String) throws {
+    private static func copyFile<Sink: ByteSink>(_ path: String, size: Int64, to writer: inout TarWriter<Sink>, entry: String,
+                                                 buffer: inout [UInt8]) throws {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw LayerArchiveError.system("open", entry: entry) }
         let file = FileDescriptor(fd: fd)
         defer { withExtendedLifetime(file) {} }  // `fd` is used directly below
-        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
         var left = size
         while left > 0 {
             let n = try buffer.withUnsafeMutableBytes { try file.readSome(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<Int(min(Int64($0.count), left))])) }
