@@ -288,7 +288,8 @@ extension Builder {
 
     /// Appends the layer cached under `key` with its history entry; false when there is none.
     /// A `--cache-from` image's layer counts too (``CacheFromImages``); it is then recorded in the cache.
-    func appendCachedLayer(_ key: String, history: String, state: inout StageState, step: Int, title: String = "") throws -> Bool {
+    func appendCachedLayer(_ key: String, history: String, state: inout StageState, step: Int, title: String = "",
+                           buildKitKeys: [String] = []) throws -> Bool {
         let started = DispatchTime.now().uptimeNanoseconds
         defer { trace.record("cache-lookup", step: title, start: started) }
         var found = cache.lookup(key)
@@ -297,7 +298,9 @@ extension Builder {
             found = BuildCache.Record(layer: layer, diffID: diffID)
             cache.save(key, found!)
         }
-        guard let record = found else { return try appendImportedLayer(key, history: history, state: &state, step: step, title: title) }
+        guard let record = found else {
+            return try appendImportedLayer(key, history: history, state: &state, step: step, title: title, buildKitKeys: buildKitKeys)
+        }
         try committer.append(record.layer, diffID: record.diffID, to: &state, step: title)
         progress.cached(step)
         state.record(history, emptyLayer: false, layerCreated: record.created)

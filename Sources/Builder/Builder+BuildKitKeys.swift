@@ -1,0 +1,67 @@
+import DockerfileSyntax
+import Foundation
+import ImageSpec
+import Images
+
+/// The BuildKit chain keys of a stage's steps (``BuildKitKeys``), so a build finds the layers of
+/// a cache Docker 20.10 exported. kiln's own keys stay what they are; these are a second key per
+/// step, asked only of imported caches when the kiln key misses. Steps kiln does not key this way
+/// yet (COPY/ADD, RUN with flags or heredocs, WORKDIR under a USER, a scratch stage) end the
+/// chain: that step and every later one in the stage are found by kiln keys only.
+extension Builder {
+    /// Starts the chain at a base image: its keys and BuildKit's initial environment (the
+    /// config's Env, with a default PATH appended when it has none).
+    func startBuildKitKeys(_ state: inout StageState, image: LocalImage, platform: Platform) {
+        var manifests = [image.manifestDescriptor.digest]
+        for reference in image.repoDigests { if let digest = reference.digest, !manifests.contains(digest) { manifests.append(digest) } }
+        state.buildKitKeys = BuildKitKeys.imageRoots(manifestDigests: manifests, platform: platform, diffIDs: image.diffIDs)
+        state.buildKitEnv = []
+        var env = image.config.config.env
+        if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.append("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") }
+        for entry in env {
+            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            state.setBuildKitEnv(String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }
+    }
+
+    /// Follows a config-only instruction: ENV and ARG set variables of RUN's environment; the
+    /// others change no LLB op.
+    func noteBuildKitMetadata(_ instruction: Instruction, state: inout StageState) {
+        guard !state.buildKitKeys.isEmpty else { return }
+        var names: [String] = []
+        switch instruction {
+        case .env(let env):
+            names = env.pairs.map { (try? expand($0.key, state, env.node.range)) ?? $0.key }
+        case .arg(let arg):
+            names = arg.args.map(\.key).filter { name in state.buildArgs.last { $0.name == name }?.value != nil }
+        case .onbuild:
+            return
+        default:
+            return
+        }
+        for name in names {
+            guard let value = state.env.last(where: { $0.name == name })?.value else { continue }
+            state.setBuildKitEnv(name, value)
+        }
+    }
+
+    /// The chain keys after a RUN of `args` (kiln's argv for it), or none when kiln does not key
+    /// such a RUN the BuildKit way.
+    func buildKitRunKeys(_ run: RunInstruction, args: [String], heredoc: Bool, state: StageState) -> [String] {
+        guard !state.buildKitKeys.isEmpty, run.mountSpecs.isEmpty, run.flagsUsed.isEmpty, !heredoc,
+              options.extraHosts.isEmpty, sandboxHostname == nil else { return [] }
+        let network = options.networkNone ? 2 : options.networkHost ? 1 : 0
+        let record = BuildKitKeys.execRecord(args: args, env: state.buildKitEnv.map { "\($0.name)=\($0.value)" },
+                                             cwd: state.workingDirectory, user: state.config.config.user ?? "",
+                                             network: network, platform: state.config.platform)
+        return state.buildKitKeys.map { BuildKitKeys.chain($0, record: record) }
+    }
+
+    /// The chain keys after WORKDIR `path` (absolute, not `/`), or none under a USER (BuildKit
+    /// then names the owner in the mkdir, which kiln does not key yet).
+    func buildKitWorkdirKeys(_ path: String, state: StageState) -> [String] {
+        guard !state.buildKitKeys.isEmpty, (state.config.config.user ?? "").isEmpty else { return [] }
+        let record = BuildKitKeys.mkdirRecord(path: path)
+        return state.buildKitKeys.map { BuildKitKeys.chain($0, record: record) }
+    }
+}

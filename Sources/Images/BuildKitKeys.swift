@@ -1,0 +1,147 @@
+import Foundation
+import ImageSpec
+import ImageStore
+
+/// The cache keys Docker 20.10's BuildKit (v0.8, its built-in Dockerfile frontend) gives the
+/// records it exports, computed by kiln for its own steps, so that a build can hit a cache Docker
+/// exported (`docker build --build-arg BUILDKIT_INLINE_CACHE=1`, or a registry cache).
+///
+/// Facts (learned from BuildKit's solver and Docker's exported caches, which are the test vectors
+/// in `Tests/ImagesTests/Vectors/docker-inline-cache`): a record's digest is
+/// `sha256("<op cache digest>@<output index>")`; an op's cache digest is the SHA-256 of a Go
+/// `encoding/json` document describing the op without its inputs (for RUN the exec's args, env,
+/// cwd, user and network with the platform; for WORKDIR a mkdir file action); the image a stage
+/// starts from has two keys, one from its manifest digest and platform, one from the chain ID of
+/// its layers. A record names the records of its inputs (`inputs`), so a record's digest alone
+/// does not identify a step: two RUNs of the same command on different bases share it.
+///
+/// kiln therefore keys imported BuildKit records by a *chain key* of its own (``chain(_:record:)``):
+/// a root record's chain key is its digest, any other record's the digest of its own digest and its
+/// inputs' chain keys. A build computes the same chain keys from its steps (``StageState``'s
+/// `buildKitKeys`), one per key its base image has.
+public enum BuildKitKeys {
+    /// The root record digests of a base image: by its manifest (one per candidate manifest
+    /// digest) and by the chain ID of its layers.
+    public static func imageRoots(manifestDigests: [Digest], platform: Platform, diffIDs: [Digest]) -> [String] {
+        var roots: [String] = []
+        for manifest in manifestDigests {
+            var fields = [("Digest", goString(manifest.description)), ("OS", goString(platform.os)),
+                          ("Arch", goString(platform.architecture))]
+            if let variant = platform.variant, !variant.isEmpty { fields.append(("Variant", goString(variant))) }
+            roots.append(sourceRecord(Digest.sha256(of: Data(goObject(fields).utf8)).description))
+        }
+        if let chainID = ChainID.compute(diffIDs: diffIDs) { roots.append(sourceRecord(chainID.description)) }
+        var seen = Set<String>()
+        return roots.filter { seen.insert($0).inserted }
+    }
+
+    /// The record digest of a RUN without mounts: `network` is BuildKit's NetMode (0 default,
+    /// 1 host, 2 none).
+    public static func execRecord(args: [String], env: [String], cwd: String, user: String, network: Int, platform: Platform) -> String {
+        var meta: [(String, String)] = []
+        if !args.isEmpty { meta.append(("args", goArray(args))) }
+        if !env.isEmpty { meta.append(("env", goArray(env))) }
+        if !cwd.isEmpty { meta.append(("cwd", goString(cwd))) }
+        if !user.isEmpty { meta.append(("user", goString(user))) }
+        var exec = [("meta", goObject(meta))]
+        if network != 0 { exec.append(("network", String(network))) }
+        var fields = [("Type", goString("buildkit.exec.v0")), ("Exec", goObject(exec)),
+                      ("OS", goString(platform.os)), ("Arch", goString(platform.architecture))]
+        if let variant = platform.variant, !variant.isEmpty { fields.append(("Variant", goString(variant))) }
+        return record(Digest.sha256(of: Data(goObject(fields).utf8)).description)
+    }
+
+    /// The record digest of WORKDIR `path` without a USER (a mkdir with parents, mode 0755).
+    public static func mkdirRecord(path: String) -> String {
+        let action = goObject([("path", goString(path)), ("mode", "493"), ("makeParents", "true"), ("timestamp", "-1")])
+        let document = goObject([("Type", goString("buildkit.file.v0")),
+                                 ("Actions", "[" + goString(Data(action.utf8).base64EncodedString()) + "]")])
+        return record(Digest.sha256(of: Data(document.utf8)).description)
+    }
+
+    /// The chain key of a record with one input (no selector) whose chain key is `parent`.
+    public static func chain(_ parent: String, record: String) -> String {
+        chain(record: record, inputs: [[(selector: "", key: parent)]])
+    }
+
+    /// The chain key of `record` with, per input, one chosen link (its selector and chain key).
+    static func chain(record: String, inputs: [[(selector: String, key: String)]]) -> String {
+        if inputs.isEmpty { return record }
+        var text = "kiln-buildkit-chain-v1\n" + record
+        for (i, links) in inputs.enumerated() {
+            for link in links { text += "\n\(i) \(link.selector) \(link.key)" }
+        }
+        return Digest.sha256(of: Data(text.utf8)).description
+    }
+
+    private static func sourceRecord(_ key: String) -> String {
+        record(Digest.sha256(of: Data(("buildkit.source.v0:" + key).utf8)).description)
+    }
+
+    private static func record(_ cacheDigest: String, output: Int = 0) -> String {
+        Digest.sha256(of: Data("\(cacheDigest)@\(output)".utf8)).description
+    }
+
+    // MARK: Go encoding/json, as the Go version Docker 20.10 was built with writes it
+
+    static func goObject(_ fields: [(String, String)]) -> String {
+        "{" + fields.map { goString($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+    }
+
+    static func goArray(_ values: [String]) -> String {
+        "[" + values.map(goString).joined(separator: ",") + "]"
+    }
+
+    /// A JSON string as Go writes it: HTML-safe (`<`, `>`, `&` escaped), U+2028/U+2029 escaped,
+    /// control characters other than \n, \r, \t as `\u00XX`.
+    static func goString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "<", ">", "&", "\u{2028}", "\u{2029}":
+                out += String(format: "\\u%04x", scalar.value)
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension BuildKitCacheConfig {
+    /// The chain keys (``BuildKitKeys``) of every record, by record index: a root's is its digest;
+    /// a record with inputs has one per combination of its inputs' links (at most `limit`).
+    func chainKeys(limit: Int = 16) -> [[String]] {
+        var memo: [Int: [String]] = [:]
+        var visiting = Set<Int>()
+        func keys(_ i: Int) -> [String] {
+            if let known = memo[i] { return known }
+            guard visiting.insert(i).inserted else { return [] }  // a cycle: no key
+            defer { visiting.remove(i) }
+            let record = records[i]
+            let inputs = record.inputs ?? []
+            var combos: [[[(selector: String, key: String)]]] = [[]]
+            for links in inputs {
+                var alternatives: [(selector: String, key: String)] = []
+                for link in links where records.indices.contains(link.link) && link.selector != Self.aliasSelector {
+                    for key in keys(link.link) { alternatives.append((link.selector ?? "", key)) }
+                }
+                var next: [[[(selector: String, key: String)]]] = []
+                for combo in combos {
+                    for alternative in alternatives where next.count < limit { next.append(combo + [[alternative]]) }
+                }
+                combos = next
+            }
+            let result = inputs.isEmpty ? [record.digest.description]
+                : combos.map { BuildKitKeys.chain(record: record.digest.description, inputs: $0) }
+            memo[i] = result
+            return result
+        }
+        return records.indices.map(keys)
+    }
+}

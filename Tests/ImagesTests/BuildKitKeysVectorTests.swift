@@ -1,0 +1,88 @@
+import Foundation
+import ImageSpec
+import XCTest
+@testable import Images
+
+/// BuildKit's cache keys as kiln computes them (``BuildKitKeys``), checked against inline caches
+/// Docker 20.10 exported (`Vectors/docker-inline-cache`, see its README): each step of the vector's
+/// Dockerfile, keyed by kiln, finds the layer Docker made for it. No Docker needed.
+final class BuildKitKeysVectorTests: XCTestCase {
+    static let vectors = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/docker-inline-cache")
+    static let baseManifest = Digest("sha256:e18e8acfca9d134497745905c6f95b163537a278ffacac2270a708727f2b52e1")!
+    static let baseDiffID = Digest("sha256:68941a9a3d95420b297b6be01e4642da49494b23b324f28428ed2fc0dd14bbca")!
+    static let path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    let amd64 = try! Platform(os: "linux", architecture: "amd64")
+
+    enum Step {
+        case workdir(String)
+        case run(args: [String], env: [String], cwd: String, user: String)
+    }
+
+    /// The vector's imported entries and image diffIDs.
+    func load(_ name: String) throws -> (entries: [CacheEntry], diffIDs: [Digest]) {
+        let dir = Self.vectors.appendingPathComponent(name)
+        let config = try CanonicalJSON.decode(ImageConfig.self, from: Data(contentsOf: dir.appendingPathComponent("image-config.json")))
+        let manifest = try CanonicalJSON.decode(Manifest.self, from: Data(contentsOf: dir.appendingPathComponent("image-manifest.json")))
+        let entries = try XCTUnwrap(try InlineCache.entries(in: config, layers: manifest.layers), "\(name) has an inline cache")
+        return (entries, config.rootfs.diffIDs)
+    }
+
+    /// Walks `steps` from the busybox base, checking that step i finds image layer `i + 1`.
+    func check(_ name: String, _ steps: [Step], network: Int = 1, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (entries, diffIDs) = try load(name)
+        var byKey: [String: CacheEntry] = [:]
+        for entry in entries { byKey[entry.key] = entry }
+        var keys = BuildKitKeys.imageRoots(manifestDigests: [Self.baseManifest], platform: amd64, diffIDs: [Self.baseDiffID])
+        XCTAssertEqual(keys.count, 2, "the manifest key and the layer chain key", file: file, line: line)
+        for (i, step) in steps.enumerated() {
+            let record: String
+            switch step {
+            case .workdir(let path):
+                record = BuildKitKeys.mkdirRecord(path: path)
+            case .run(let args, let env, let cwd, let user):
+                record = BuildKitKeys.execRecord(args: args, env: env, cwd: cwd, user: user, network: network, platform: amd64)
+            }
+            keys = keys.map { BuildKitKeys.chain($0, record: record) }
+            let found = keys.compactMap { Digest($0).flatMap { byKey[$0.hex] } }
+            XCTAssertFalse(found.isEmpty, "\(name) step \(i + 1) (\(step)) has no record", file: file, line: line)
+            for entry in found {
+                XCTAssertEqual(entry.diffID, diffIDs[i + 1], "\(name) step \(i + 1) finds Docker's layer for it", file: file, line: line)
+            }
+        }
+    }
+
+    func testEnvWorkdirRun() throws {
+        // FROM busybox / ENV A=1 / WORKDIR /app / RUN echo hello > /app/x / RUN echo two > /app/y
+        let env = [Self.path, "A=1"]
+        try check("run1", [.workdir("/app"),
+                           .run(args: ["/bin/sh", "-c", "echo hello > /app/x"], env: env, cwd: "/app", user: ""),
+                           .run(args: ["/bin/sh", "-c", "echo two > /app/y"], env: env, cwd: "/app", user: "")])
+    }
+
+    func testArgEnvOrderUserShellExecForm() throws {
+        // ARG V=one, ENV A=1 B=2, ENV A=3: A set again moves to the end of BuildKit's env.
+        let env = [Self.path, "V=one", "B=2", "A=3"]
+        try check("run2", [.run(args: ["/bin/sh", "-c", "echo \"$A $B $V\" > /ab && echo '<&>' >> /ab"], env: env, cwd: "/", user: ""),
+                           .run(args: ["sh", "-c", "id; true"], env: env, cwd: "/", user: "1000:1000"),
+                           .run(args: ["/bin/sh", "-e", "-c", "mkdir -p /out && date > /out/d"], env: env, cwd: "/", user: "0:0")])
+    }
+
+    func testOtherNetworkOrBaseMisses() throws {
+        let (entries, _) = try load("run1")
+        let keys = Set(entries.map(\.key))
+        let record = BuildKitKeys.mkdirRecord(path: "/app")
+        // Docker built with --network=host: the same WORKDIR on another base has no record.
+        let otherBase = BuildKitKeys.imageRoots(manifestDigests: [], platform: amd64, diffIDs: [.sha256(of: Data("other".utf8))])
+        XCTAssertFalse(otherBase.contains { keys.contains(Digest(BuildKitKeys.chain($0, record: record))!.hex) })
+        // A RUN keyed with the default network is another op.
+        let roots = BuildKitKeys.imageRoots(manifestDigests: [Self.baseManifest], platform: amd64, diffIDs: [Self.baseDiffID])
+        let workdir = roots.map { BuildKitKeys.chain($0, record: record) }
+        let run = BuildKitKeys.execRecord(args: ["/bin/sh", "-c", "echo hello > /app/x"], env: [Self.path, "A=1"], cwd: "/app", user: "",
+                                          network: 0, platform: amd64)
+        XCTAssertFalse(workdir.contains { keys.contains(Digest(BuildKitKeys.chain($0, record: run))!.hex) })
+    }
+
+    func testGoJSONStrings() {
+        XCTAssertEqual(BuildKitKeys.goString("a<b>&\"\\\n\t\u{1}\u{2028}é"), "\"a\\u003cb\\u003e\\u0026\\\"\\\\\\n\\t\\u0001\\u2028é\"")
+    }
+}
