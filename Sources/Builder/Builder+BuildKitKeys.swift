@@ -65,3 +65,23 @@ extension Builder {
         return state.buildKitKeys.map { BuildKitKeys.chain($0, record: record) }
     }
 }
+
+extension Builder {
+    /// The chain keys after `COPY SOURCE DEST` of one context path (no wildcard, no `--from`,
+    /// `--chown`, symbolic `--chmod`, heredoc, nor a `.dockerignore`), or none. Reads the source's
+    /// content (BuildKit's checksum), so only when a cache is imported.
+    func buildKitCopyKeys(_ op: CopyOperands, parent: [String], sources: [String], destination: String, state: StageState) throws -> [String] {
+        guard !parent.isEmpty, options.cacheImports.count > 0, !op.isAdd, op.from == nil, op.chown == nil, !op.link,
+              op.contents.isEmpty, op.excludes.isEmpty, !op.parents, op.unpack == nil, op.checksum == nil,
+              sources.count == 1, let source = sources.first, !source.contains(where: { "*?[\\".contains($0) }),
+              let context = options.contextDirectory, try contextIncluded == nil else { return [] }
+        let (octal, symbolic) = try chmodMode(op, state, op.range)
+        guard symbolic == nil else { return [] }
+        let path = BuildKitKeys.goClean("/" + source)
+        guard let checksum = try? ContextContentHash.checksum(root: context, path: path) else { return [] }
+        let record = BuildKitKeys.copyRecord(source: path, destination: BuildKitKeys.copyDestination(destination, workingDirectory: state.workingDirectory),
+                                             mode: octal.map { Int32($0) })
+        let content = BuildKitKeys.contentRecord(checksums: [checksum])
+        return parent.map { BuildKitKeys.copyChain($0, record: record, content: content) }
+    }
+}

@@ -10,10 +10,8 @@ extension Builder {
         case .run(let run):
             try await dispatchRun(run, state: &state, title: title, stageIndex: stageIndex)
         case .copy(let copy):
-            state.buildKitKeys = []  // not keyed the BuildKit way yet (Builder+BuildKitKeys)
             try await dispatchCopy(CopyOperands(copy), state: &state, title: title, stageIndex: stageIndex)
         case .add(let add):
-            state.buildKitKeys = []
             try await dispatchCopy(CopyOperands(add), state: &state, title: title, stageIndex: stageIndex)
         case .workdir(let w):
             try await dispatchWorkdir(w, state: &state, title: title)

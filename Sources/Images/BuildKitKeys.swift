@@ -145,3 +145,51 @@ extension BuildKitCacheConfig {
         return records.indices.map(keys)
     }
 }
+
+extension BuildKitKeys {
+    /// The record digest of a COPY of one context path (`source`, absolute in the context) to
+    /// `destination` (as Docker's frontend writes it: absolute, a trailing `/` kept), with the
+    /// `--chmod` bits or none.
+    public static func copyRecord(source: String, destination: String, mode: Int32?) -> String {
+        let base = source == "/" ? "/" : String(source.split(separator: "/").last ?? "")
+        let action = goObject([("src", goString(base)), ("dest", goString(destination)), ("mode", String(mode ?? -1)),
+                               ("followSymlink", "true"), ("dirCopyContents", "true"), ("createDestPath", "true"),
+                               ("allowWildcard", "true"), ("allowEmptyWildcard", "true"), ("timestamp", "-1")])
+        let document = goObject([("Type", goString("buildkit.file.v0")),
+                                 ("Actions", "[" + goString(Data(action.utf8).base64EncodedString()) + "]")])
+        return record(Digest.sha256(of: Data(document.utf8)).description)
+    }
+
+    /// The record digest BuildKit exports for the content of context paths (its "slow" key):
+    /// from each path's ``ContextContentHash`` checksum.
+    public static func contentRecord(checksums: [Digest]) -> String {
+        let joined = checksums.map(\.description).joined(separator: "\u{0}")
+        return record(Digest.sha256(of: Data(joined.utf8)).description, output: -1)
+    }
+
+    /// The chain key of a COPY from the context: its record, the state below, the content record.
+    public static func copyChain(_ parent: String, record: String, content: String) -> String {
+        chain(record: record, inputs: [[(selector: "", key: parent)], [(selector: "", key: content)]])
+    }
+
+    /// The destination of `COPY … dest` as Docker 20.10's frontend writes it in the copy action.
+    public static func copyDestination(_ dest: String, workingDirectory: String) -> String {
+        let relative = dest.hasPrefix("/") ? dest : workingDirectory + "/" + dest
+        var result = goClean("/" + relative)
+        if dest == "." || dest.isEmpty || dest.hasSuffix("/") { result += "/" }
+        // llb's normalizePath: cleaned again, a trailing slash kept.
+        let cleaned = goClean(result)
+        return result.hasSuffix("/") && !cleaned.hasSuffix("/") ? cleaned + "/" : cleaned
+    }
+
+    /// Go's `path.Clean` of an absolute path.
+    public static func goClean(_ p: String) -> String {
+        var parts: [Substring] = []
+        for component in p.split(separator: "/") {
+            if component == "." { continue }
+            if component == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(component)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+}

@@ -16,6 +16,8 @@ final class BuildKitKeysVectorTests: XCTestCase {
     enum Step {
         case workdir(String)
         case run(args: [String], env: [String], cwd: String, user: String)
+        /// `COPY source dest` from the context at `context`.
+        case copy(source: String, dest: String, workdir: String, context: String)
     }
 
     /// The vector's imported entries and image diffIDs.
@@ -41,8 +43,14 @@ final class BuildKitKeysVectorTests: XCTestCase {
                 record = BuildKitKeys.mkdirRecord(path: path)
             case .run(let args, let env, let cwd, let user):
                 record = BuildKitKeys.execRecord(args: args, env: env, cwd: cwd, user: user, network: network, platform: amd64)
+            case .copy(let source, let dest, let workdir, let context):
+                let path = BuildKitKeys.goClean("/" + source)
+                let copy = BuildKitKeys.copyRecord(source: path, destination: BuildKitKeys.copyDestination(dest, workingDirectory: workdir), mode: nil)
+                let content = BuildKitKeys.contentRecord(checksums: [try ContextContentHash.checksum(root: context, path: path)])
+                keys = keys.map { BuildKitKeys.copyChain($0, record: copy, content: content) }
+                record = ""
             }
-            keys = keys.map { BuildKitKeys.chain($0, record: record) }
+            if !record.isEmpty { keys = keys.map { BuildKitKeys.chain($0, record: record) } }
             let found = keys.compactMap { Digest($0).flatMap { byKey[$0.hex] } }
             XCTAssertFalse(found.isEmpty, "\(name) step \(i + 1) (\(step)) has no record", file: file, line: line)
             for entry in found {
@@ -65,6 +73,41 @@ final class BuildKitKeysVectorTests: XCTestCase {
         try check("run2", [.run(args: ["/bin/sh", "-c", "echo \"$A $B $V\" > /ab && echo '<&>' >> /ab"], env: env, cwd: "/", user: ""),
                            .run(args: ["sh", "-c", "id; true"], env: env, cwd: "/", user: "1000:1000"),
                            .run(args: ["/bin/sh", "-e", "-c", "mkdir -p /out && date > /out/d"], env: env, cwd: "/", user: "0:0")])
+    }
+
+    /// A copy of the vector's context with the modes it had when Docker built it (a checkout's
+    /// umask may differ; modes are part of the checksum, times and owners are not).
+    func context(_ name: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bk-context-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(at: Self.vectors.appendingPathComponent(name), to: dir)
+        let modes = ["a.txt": 0o644, "src": 0o755, "src/b": 0o644, "src/sub": 0o755, "src/sub/c": 0o755]
+        for (path, mode) in modes { XCTAssertEqual(chmod(dir.appendingPathComponent(path).path, mode_t(mode)), 0, path) }
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: dir.appendingPathComponent("src/link").path), "b")
+        return dir.path
+    }
+
+    func testCopyFromContext() throws {
+        // WORKDIR /app / COPY a.txt . / COPY src /app/src/ / RUN cat a.txt src/b > /app/out
+        let context = try context("copy1")
+        try check("copy1", [.workdir("/app"),
+                            .copy(source: "a.txt", dest: ".", workdir: "/app", context: context),
+                            .copy(source: "src", dest: "/app/src/", workdir: "/app", context: context),
+                            .run(args: ["/bin/sh", "-c", "cat a.txt src/b > /app/out"], env: [Self.path], cwd: "/app", user: "")])
+        // Content, not times: touching a file keeps the checksum; changing a byte does not.
+        let before = try ContextContentHash.checksum(root: context, path: "/src")
+        utime(context + "/src/b", nil)
+        XCTAssertEqual(try ContextContentHash.checksum(root: context, path: "/src"), before)
+        try Data("z".utf8).write(to: URL(fileURLWithPath: context + "/src/b"))
+        XCTAssertNotEqual(try ContextContentHash.checksum(root: context, path: "/src"), before)
+    }
+
+    func testCopyDestinations() {
+        XCTAssertEqual(BuildKitKeys.copyDestination(".", workingDirectory: "/app"), "/app/")
+        XCTAssertEqual(BuildKitKeys.copyDestination(".", workingDirectory: "/"), "/")
+        XCTAssertEqual(BuildKitKeys.copyDestination("x", workingDirectory: "/app"), "/app/x")
+        XCTAssertEqual(BuildKitKeys.copyDestination("/a/b/", workingDirectory: "/app"), "/a/b/")
+        XCTAssertEqual(BuildKitKeys.copyDestination("../y/", workingDirectory: "/app/w"), "/app/y/")
     }
 
     func testOtherNetworkOrBaseMisses() throws {
