@@ -15,6 +15,7 @@ extension Builder {
         var manifests = [image.manifestDescriptor.digest]
         for reference in image.repoDigests { if let digest = reference.digest, !manifests.contains(digest) { manifests.append(digest) } }
         state.buildKitKeys = BuildKitKeys.imageRoots(manifestDigests: manifests, platform: platform, diffIDs: image.diffIDs)
+        state.buildKitTrail = BuildKitTrail(roots: state.buildKitKeys)
         state.buildKitEnv = []
         var env = image.config.config.env
         if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.append("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") }
@@ -45,43 +46,60 @@ extension Builder {
         }
     }
 
-    /// The chain keys after a RUN of `args` (kiln's argv for it), or none when kiln does not key
-    /// such a RUN the BuildKit way.
-    func buildKitRunKeys(_ run: RunInstruction, args: [String], heredoc: Bool, state: StageState) -> [String] {
+    /// Sets the chain keys for a RUN of `args` (kiln's argv for it), or ends the chain when kiln
+    /// does not key such a RUN the BuildKit way.
+    func advanceBuildKitRun(_ run: RunInstruction, args: [String], heredoc: Bool, state: inout StageState) {
         guard !state.buildKitKeys.isEmpty, run.mountSpecs.isEmpty, run.flagsUsed.isEmpty, !heredoc,
-              options.extraHosts.isEmpty, sandboxHostname == nil else { return [] }
+              options.extraHosts.isEmpty, sandboxHostname == nil else { state.buildKitKeys = []; return }
         let network = options.networkNone ? 2 : options.networkHost ? 1 : 0
         let record = BuildKitKeys.execRecord(args: args, env: state.buildKitEnv.map { "\($0.name)=\($0.value)" },
                                              cwd: state.workingDirectory, user: state.config.config.user ?? "",
                                              network: network, platform: state.config.platform)
-        return state.buildKitKeys.map { BuildKitKeys.chain($0, record: record) }
+        advance(&state, record: record, content: nil)
     }
 
-    /// The chain keys after WORKDIR `path` (absolute, not `/`), or none under a USER (BuildKit
-    /// then names the owner in the mkdir, which kiln does not key yet).
-    func buildKitWorkdirKeys(_ path: String, state: StageState) -> [String] {
-        guard !state.buildKitKeys.isEmpty, (state.config.config.user ?? "").isEmpty else { return [] }
-        let record = BuildKitKeys.mkdirRecord(path: path)
-        return state.buildKitKeys.map { BuildKitKeys.chain($0, record: record) }
+    /// Sets the chain keys for WORKDIR `path` (absolute, not `/`), or ends the chain under a USER
+    /// (BuildKit then names the owner in the mkdir, which kiln does not key yet).
+    func advanceBuildKitWorkdir(_ path: String, state: inout StageState) {
+        guard !state.buildKitKeys.isEmpty, (state.config.config.user ?? "").isEmpty else { state.buildKitKeys = []; return }
+        advance(&state, record: BuildKitKeys.mkdirRecord(path: path), content: nil)
+    }
+
+    /// The state after a step that adds one layer: its chain keys and its record in the trail.
+    func advance(_ state: inout StageState, record: String, content: String?) {
+        let trail = state.buildKitTrail
+        state.buildKitKeys = state.buildKitKeys.map { parent in
+            content.map { BuildKitKeys.copyChain(parent, record: record, content: $0) } ?? BuildKitKeys.chain(parent, record: record)
+        }
+        state.buildKitTrail = trail.map {
+            var t = $0
+            t.steps.append(.init(record: record, content: content, layer: state.config.rootfs.diffIDs.count))
+            return t
+        }
     }
 }
 
 extension Builder {
     /// The chain keys after `COPY SOURCE DEST` of one context path (no wildcard, no `--from`,
     /// `--chown`, symbolic `--chmod`, heredoc, nor a `.dockerignore`), or none. Reads the source's
-    /// content (BuildKit's checksum), so only when a cache is imported.
-    func buildKitCopyKeys(_ op: CopyOperands, parent: [String], sources: [String], destination: String, state: StageState) throws -> [String] {
-        guard !parent.isEmpty, options.cacheImports.count > 0, !op.isAdd, op.from == nil, op.chown == nil, !op.link,
+    /// content (BuildKit's checksum), so only when a cache is imported or exported.
+    func advanceBuildKitCopy(_ op: CopyOperands, sources: [String], destination: String, state: inout StageState) throws {
+        guard try !advanceBuildKitCopyKeys(op, sources: sources, destination: destination, state: &state) else { return }
+        state.buildKitKeys = []
+    }
+
+    private func advanceBuildKitCopyKeys(_ op: CopyOperands, sources: [String], destination: String, state: inout StageState) throws -> Bool {
+        guard !state.buildKitKeys.isEmpty, options.cacheImports.count > 0 || options.recordsCacheAliases, !op.isAdd, op.from == nil, op.chown == nil, !op.link,
               op.contents.isEmpty, op.excludes.isEmpty, !op.parents, op.unpack == nil, op.checksum == nil,
               sources.count == 1, let source = sources.first, !source.contains(where: { "*?[\\".contains($0) }),
-              let context = options.contextDirectory, try contextIncluded == nil else { return [] }
+              let context = options.contextDirectory, try contextIncluded == nil else { return false }
         let (octal, symbolic) = try chmodMode(op, state, op.range)
-        guard symbolic == nil else { return [] }
+        guard symbolic == nil else { return false }
         let path = BuildKitKeys.goClean("/" + source)
-        guard let checksum = try? ContextContentHash.checksum(root: context, path: path) else { return [] }
+        guard let checksum = try? ContextContentHash.checksum(root: context, path: path) else { return false }
         let record = BuildKitKeys.copyRecord(source: path, destination: BuildKitKeys.copyDestination(destination, workingDirectory: state.workingDirectory),
                                              mode: octal.map { Int32($0) })
-        let content = BuildKitKeys.contentRecord(checksums: [checksum])
-        return parent.map { BuildKitKeys.copyChain($0, record: record, content: content) }
+        advance(&state, record: record, content: BuildKitKeys.contentRecord(checksums: [checksum]))
+        return true
     }
 }

@@ -10,9 +10,8 @@ extension Builder {
     /// COPY/ADD: plans the layer with CopyPlanner, reuses a cached layer for the same sources.
     func dispatchCopy(_ op: CopyOperands, state: inout StageState, title: String, stageIndex: Int) async throws {
         let range = op.range
-        let parentBuildKitKeys = state.buildKitKeys
-        state.buildKitKeys = []  // unless keyed below (Builder+BuildKitKeys)
         if let git = try addGitSource(op, state) {
+            state.buildKitKeys = []  // not keyed the BuildKit way (Builder+BuildKitKeys)
             return try await dispatchAddGit(git, op, state: &state, title: title)
         }
         let checksum = try addChecksum(op, state)
@@ -23,7 +22,7 @@ extension Builder {
         let history = CopyHistory.text(op, sources: sources, destination: destination)
         // A cache Docker exported holds this copy under BuildKit's key: found without planning
         // (nor fetching the layers below), recorded under a kiln key derived from it.
-        state.buildKitKeys = try buildKitCopyKeys(op, parent: parentBuildKitKeys, sources: sources, destination: destination, state: state)
+        try advanceBuildKitCopy(op, sources: sources, destination: destination, state: &state)
         if let first = state.buildKitKeys.first,
            try appendCachedLayer(BuildCache.key(state.cacheKey, ["buildkit-copy-v1", first]), history: history, state: &state,
                                  step: step, title: title, buildKitKeys: state.buildKitKeys) {

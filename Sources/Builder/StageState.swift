@@ -1,5 +1,6 @@
 import Foundation
 import ImageSpec
+import Images
 
 /// The image being built by one stage, as instructions are applied (BuildKit's `dispatchState`).
 struct StageState: Sendable {
@@ -22,7 +23,11 @@ struct StageState: Sendable {
     var historyTime: Timestamp?
     /// The chain keys Docker's BuildKit would give the state so far (``BuildKitKeys``), one per
     /// key of the base image; empty once a step kiln cannot key that way (COPY, RUN with mounts…).
-    var buildKitKeys: [String] = []
+    var buildKitKeys: [String] = [] {
+        didSet { if buildKitKeys.isEmpty { buildKitTrail = nil } }
+    }
+    /// The BuildKit records of the steps so far (``BuildKitTrail``), nil when the chain ended.
+    var buildKitTrail: BuildKitTrail?
     /// BuildKit's LLB environment: a variable set again moves to the end (RUN's env in its key).
     var buildKitEnv: [(name: String, value: String)] = []
 

@@ -193,3 +193,55 @@ extension BuildKitKeys {
         return "/" + parts.joined(separator: "/")
     }
 }
+
+/// The BuildKit records of a stage's steps since its base image, as Docker 20.10 would export them
+/// (for `--cache-to type=inline`, so that `docker build --cache-from` reuses kiln's layers).
+public struct BuildKitTrail: Sendable, Equatable {
+    /// The base image's root record digests.
+    public var roots: [String]
+    public var steps: [Step]
+
+    public struct Step: Sendable, Equatable {
+        /// The step's record digest.
+        public var record: String
+        /// A COPY's content record digest (its second input).
+        public var content: String?
+        /// The index of the step's layer in the stage's layers.
+        public var layer: Int
+
+        public init(record: String, content: String? = nil, layer: Int) {
+            self.record = record
+            self.content = content
+            self.layer = layer
+        }
+    }
+
+    public init(roots: [String], steps: [Step] = []) {
+        self.roots = roots
+        self.steps = steps
+    }
+
+    /// The records as BuildKit links them: the roots (no result), then each step with its layer
+    /// (an index into `diffIDs`' image) and its inputs: the step before (or every root) and, for a
+    /// COPY, its content record. `offset`: the index the first record will have in the list.
+    public func records(offset: Int, layerCount: Int, created: [Int: String] = [:]) -> [BuildKitCacheConfig.Record] {
+        var records: [BuildKitCacheConfig.Record] = []
+        func add(_ digest: String, layer: Int? = nil, inputs: [[Int]] = []) -> Int? {
+            guard let digest = Digest(digest) else { return nil }
+            records.append(BuildKitCacheConfig.Record(digest: digest, layers: layer.map { [.init(layer: $0, createdAt: created[$0])] }, chains: nil,
+                                                      inputs: inputs.isEmpty ? nil : inputs.map { $0.map { .init(selector: nil, link: $0) } }))
+            return offset + records.count - 1
+        }
+        var previous = roots.compactMap { add($0) }
+        for step in steps where step.layer < layerCount && !previous.isEmpty {
+            var inputs = [previous]
+            if let content = step.content {
+                guard let link = add(content) else { break }
+                inputs.append([link])
+            }
+            guard let index = add(step.record, layer: step.layer, inputs: inputs) else { break }
+            previous = [index]
+        }
+        return steps.isEmpty ? [] : records
+    }
+}

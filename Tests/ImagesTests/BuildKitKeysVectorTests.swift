@@ -102,6 +102,36 @@ final class BuildKitKeysVectorTests: XCTestCase {
         XCTAssertNotEqual(try ContextContentHash.checksum(root: context, path: "/src"), before)
     }
 
+    /// Records as text: digest, result layer, inputs by digest (order of links ignored).
+    func normalized(_ records: [BuildKitCacheConfig.Record]) -> Set<String> {
+        Set(records.map { r in
+            let inputs = (r.inputs ?? []).map { links in links.map { records[$0.link].digest.description }.sorted().joined(separator: ",") }
+            return "\(r.digest) layer=\(r.layers?.first.map { String($0.layer) } ?? "-") inputs=\(inputs)"
+        })
+    }
+
+    func testInlineExportIsDockersOwn() throws {
+        // kiln's trail for copy1's steps makes the records Docker exported for them.
+        let context = try context("copy1")
+        let dir = Self.vectors.appendingPathComponent("copy1")
+        let config = try CanonicalJSON.decode(ImageConfig.self, from: Data(contentsOf: dir.appendingPathComponent("image-config.json")))
+        guard case .string(let docker)? = config.extraFields[BuildKitCacheConfig.inlineConfigField] else { return XCTFail("no inline cache") }
+        var trail = BuildKitTrail(roots: BuildKitKeys.imageRoots(manifestDigests: [Self.baseManifest], platform: amd64, diffIDs: [Self.baseDiffID]))
+        trail.steps.append(.init(record: BuildKitKeys.mkdirRecord(path: "/app"), layer: 1))
+        for (i, (source, dest)) in [("/a.txt", "/app/"), ("/src", "/app/src/")].enumerated() {
+            trail.steps.append(.init(record: BuildKitKeys.copyRecord(source: source, destination: dest, mode: nil),
+                                     content: BuildKitKeys.contentRecord(checksums: [try ContextContentHash.checksum(root: context, path: source)]),
+                                     layer: 2 + i))
+        }
+        trail.steps.append(.init(record: BuildKitKeys.execRecord(args: ["/bin/sh", "-c", "cat a.txt src/b > /app/out"], env: [Self.path],
+                                                                 cwd: "/app", user: "", network: 1, platform: amd64), layer: 4))
+        guard case .string(let kiln)? = InlineCache.value([], diffIDs: config.rootfs.diffIDs, buildKit: trail) else { return XCTFail("no value") }
+        func records(_ base64: String) throws -> [BuildKitCacheConfig.Record] {
+            try JSONDecoder().decode([BuildKitCacheConfig.Record].self, from: XCTUnwrap(Data(base64Encoded: base64)))
+        }
+        XCTAssertEqual(normalized(try records(kiln)), normalized(try records(docker)))
+    }
+
     func testCopyDestinations() {
         XCTAssertEqual(BuildKitKeys.copyDestination(".", workingDirectory: "/app"), "/app/")
         XCTAssertEqual(BuildKitKeys.copyDestination(".", workingDirectory: "/"), "/")
