@@ -96,7 +96,17 @@ extension Builder {
         let (octal, symbolic) = try chmodMode(op, state, op.range)
         guard symbolic == nil else { return false }
         let path = BuildKitKeys.goClean("/" + source)
-        guard let checksum = try? ContextContentHash.checksum(root: context, path: path) else { return false }
+        // Remembered by the context's fingerprint, as COPY plans are: an unchanged context is not read again.
+        let memoKey = BuildCache.key("buildkit-content-v1", [path])
+        let fingerprint = cache.enabled ? try contextScanner.scan().fingerprint : nil
+        let checksum: Digest
+        if let fingerprint, let known = planMemo.lookup(memoKey, fingerprint: fingerprint).flatMap({ Digest($0) }) {
+            checksum = known
+        } else {
+            guard let computed = try? ContextContentHash.checksum(root: context, path: path) else { return false }
+            checksum = computed
+            if let fingerprint { planMemo.save(memoKey, fingerprint: fingerprint, checksum: computed.description) }
+        }
         let record = BuildKitKeys.copyRecord(source: path, destination: BuildKitKeys.copyDestination(destination, workingDirectory: state.workingDirectory),
                                              mode: octal.map { Int32($0) })
         advance(&state, record: record, content: BuildKitKeys.contentRecord(checksums: [checksum]))
