@@ -140,6 +140,12 @@ final class BuildKitKeysVectorTests: XCTestCase {
         XCTAssertEqual(BuildKitKeys.copyDestination("../y/", workingDirectory: "/app/w"), "/app/y/")
     }
 
+    func testStageFromAnEarlierStage() throws {
+        // FROM busybox AS base / ENV X=1 / RUN echo a > /a / FROM base / ENV Y=2 X=3 / RUN echo b > /b
+        try check("stage1", [.run(args: ["/bin/sh", "-c", "echo a > /a"], env: [Self.path, "X=1"], cwd: "/", user: ""),
+                             .run(args: ["/bin/sh", "-c", "echo b > /b"], env: [Self.path, "Y=2", "X=3"], cwd: "/", user: "")])
+    }
+
     func testOtherNetworkOrBaseMisses() throws {
         let (entries, _) = try load("run1")
         let keys = Set(entries.map(\.key))
