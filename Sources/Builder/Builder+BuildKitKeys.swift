@@ -80,8 +80,8 @@ extension Builder {
 }
 
 extension Builder {
-    /// The chain keys after `COPY SOURCE DEST` of one context path (no wildcard, no `--from`,
-    /// `--chown`, symbolic `--chmod`, heredoc, nor a `.dockerignore`), or none. Reads the source's
+    /// The chain keys after `COPY|ADD SOURCE… DEST` of context paths (no wildcard, URL, `--from`,
+    /// `--chown`, symbolic `--chmod`, heredoc, nor a `.dockerignore`), or none. Reads the sources'
     /// content (BuildKit's checksum), so only when a cache is imported or exported.
     func advanceBuildKitCopy(_ op: CopyOperands, sources: [String], destination: String, state: inout StageState) throws {
         guard try !advanceBuildKitCopyKeys(op, sources: sources, destination: destination, state: &state) else { return }
@@ -89,27 +89,29 @@ extension Builder {
     }
 
     private func advanceBuildKitCopyKeys(_ op: CopyOperands, sources: [String], destination: String, state: inout StageState) throws -> Bool {
-        guard !state.buildKitKeys.isEmpty, options.cacheImports.count > 0 || options.recordsCacheAliases, !op.isAdd, op.from == nil, op.chown == nil, !op.link,
-              op.contents.isEmpty, op.excludes.isEmpty, !op.parents, op.unpack == nil, op.checksum == nil,
-              sources.count == 1, let source = sources.first, !source.contains(where: { "*?[\\".contains($0) }),
+        guard !state.buildKitKeys.isEmpty, options.cacheImports.count > 0 || options.recordsCacheAliases, op.from == nil, op.chown == nil,
+              !op.link, op.contents.isEmpty, op.excludes.isEmpty, !op.parents, op.unpack == nil, op.checksum == nil, !op.keepGitDir,
+              !sources.isEmpty, !sources.contains(where: { $0.contains(where: { "*?[\\".contains($0) }) || CopyOperands.isURL($0) }),
               let context = options.contextDirectory, try contextIncluded == nil else { return false }
         let (octal, symbolic) = try chmodMode(op, state, op.range)
         guard symbolic == nil else { return false }
-        let path = BuildKitKeys.goClean("/" + source)
-        // Remembered by the context's fingerprint, as COPY plans are: an unchanged context is not read again.
-        let memoKey = BuildCache.key("buildkit-content-v1", [path])
-        let fingerprint = cache.enabled ? try contextScanner.scan().fingerprint : nil
-        let checksum: Digest
-        if let fingerprint, let known = planMemo.lookup(memoKey, fingerprint: fingerprint).flatMap({ Digest($0) }) {
-            checksum = known
-        } else {
-            guard let computed = try? ContextContentHash.checksum(root: context, path: path) else { return false }
-            checksum = computed
-            if let fingerprint { planMemo.save(memoKey, fingerprint: fingerprint, checksum: computed.description) }
+        let paths = sources.map { BuildKitKeys.goClean("/" + $0) }
+        var checksums: [Digest] = []
+        for path in BuildKitKeys.contentPaths(paths) {
+            // Remembered by the context's fingerprint, as COPY plans are: an unchanged context is not read again.
+            let memoKey = BuildCache.key("buildkit-content-v1", [path])
+            let fingerprint = cache.enabled ? try contextScanner.scan().fingerprint : nil
+            if let fingerprint, let known = planMemo.lookup(memoKey, fingerprint: fingerprint).flatMap({ Digest($0) }) {
+                checksums.append(known)
+            } else {
+                guard let computed = try? ContextContentHash.checksum(root: context, path: path) else { return false }
+                checksums.append(computed)
+                if let fingerprint { planMemo.save(memoKey, fingerprint: fingerprint, checksum: computed.description) }
+            }
         }
-        let record = BuildKitKeys.copyRecord(source: path, destination: BuildKitKeys.copyDestination(destination, workingDirectory: state.workingDirectory),
-                                             mode: octal.map { Int32($0) })
-        advance(&state, record: record, content: BuildKitKeys.contentRecord(checksums: [checksum]))
+        let record = BuildKitKeys.copyRecord(sources: paths, destination: BuildKitKeys.copyDestination(destination, workingDirectory: state.workingDirectory),
+                                             mode: octal.map { Int32($0) }, add: op.isAdd)
+        advance(&state, record: record, content: BuildKitKeys.contentRecord(checksums: checksums))
         return true
     }
 }

@@ -147,21 +147,44 @@ extension BuildKitCacheConfig {
 }
 
 extension BuildKitKeys {
-    /// The record digest of a COPY of one context path (`source`, absolute in the context) to
-    /// `destination` (as Docker's frontend writes it: absolute, a trailing `/` kept), with the
-    /// `--chmod` bits or none.
-    public static func copyRecord(source: String, destination: String, mode: Int32?) -> String {
-        let base = source == "/" ? "/" : String(source.split(separator: "/").last ?? "")
-        let action = goObject([("src", goString(base)), ("dest", goString(destination)), ("mode", String(mode ?? -1)),
-                               ("followSymlink", "true"), ("dirCopyContents", "true"), ("createDestPath", "true"),
-                               ("allowWildcard", "true"), ("allowEmptyWildcard", "true"), ("timestamp", "-1")])
-        let document = goObject([("Type", goString("buildkit.file.v0")),
-                                 ("Actions", "[" + goString(Data(action.utf8).base64EncodedString()) + "]")])
-        return record(Digest.sha256(of: Data(document.utf8)).description)
+    /// The record digest of a COPY (or, with `add`, an ADD) of one context path (`source`,
+    /// absolute in the context) to `destination` (as Docker's frontend writes it: absolute, a
+    /// trailing `/` kept), with the `--chmod` bits or none.
+    public static func copyRecord(source: String, destination: String, mode: Int32?, add: Bool = false) -> String {
+        copyRecord(sources: [source], destination: destination, mode: mode, add: add)
+    }
+
+    /// The record digest of a COPY or ADD of several context paths: one copy action each, chained
+    /// (the frontend's FileOp), with the action indexes when they are not the default layout.
+    public static func copyRecord(sources: [String], destination: String, mode: Int32?, add: Bool = false) -> String {
+        let actions = sources.map { source -> String in
+            let base = source == "/" ? "/" : String(source.split(separator: "/").last ?? "")
+            var fields = [("src", goString(base)), ("dest", goString(destination)), ("mode", String(mode ?? -1)),
+                          ("followSymlink", "true"), ("dirCopyContents", "true")]
+            if add { fields.append(("attemptUnpackDockerCompatibility", "true")) }
+            fields += [("createDestPath", "true"), ("allowWildcard", "true"), ("allowEmptyWildcard", "true"), ("timestamp", "-1")]
+            return goString(Data(goObject(fields).utf8).base64EncodedString())
+        }
+        var document = [("Type", goString("buildkit.file.v0")), ("Actions", "[" + actions.joined(separator: ",") + "]")]
+        // Inputs: 0 the state below, 1 the context; action i > 0 works on action i-1's result
+        // (index 2 + i - 1); only the last has an output. BuildKit leaves the indexes out when
+        // they are what its older checksum assumed (action i > 0 on input count + i - 1).
+        if sources.count > 2 {
+            let indexes = sources.indices.map { i in "[\(i == 0 ? 0 : 2 + i - 1),1,\(i == sources.count - 1 ? 0 : -1)]" }
+            document.append(("indexes", "[" + indexes.joined(separator: ",") + "]"))
+        }
+        return record(Digest.sha256(of: Data(goObject(document).utf8)).description)
+    }
+
+    /// The context paths whose checksums make a copy's content record, in order: each source
+    /// once, none under another, sorted.
+    public static func contentPaths(_ sources: [String]) -> [String] {
+        let unique = Set(sources)
+        return unique.filter { p in !unique.contains { q in q != p && p.hasPrefix(q + "/") } }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
     /// The record digest BuildKit exports for the content of context paths (its "slow" key):
-    /// from each path's ``ContextContentHash`` checksum.
+    /// from each path's ``ContextContentHash`` checksum, in ``contentPaths(_:)`` order.
     public static func contentRecord(checksums: [Digest]) -> String {
         let joined = checksums.map(\.description).joined(separator: "\u{0}")
         return record(Digest.sha256(of: Data(joined.utf8)).description, output: -1)

@@ -18,6 +18,8 @@ final class BuildKitKeysVectorTests: XCTestCase {
         case run(args: [String], env: [String], cwd: String, user: String)
         /// `COPY source dest` from the context at `context`.
         case copy(source: String, dest: String, workdir: String, context: String)
+        /// `COPY|ADD [--chmod] sources… dest`.
+        case copyMany(sources: [String], dest: String, mode: Int32?, add: Bool, context: String)
     }
 
     /// The vector's imported entries and image diffIDs.
@@ -49,6 +51,14 @@ final class BuildKitKeysVectorTests: XCTestCase {
                 let content = BuildKitKeys.contentRecord(checksums: [try ContextContentHash.checksum(root: context, path: path)])
                 keys = keys.map { BuildKitKeys.copyChain($0, record: copy, content: content) }
                 record = ""
+            case .copyMany(let sources, let dest, let mode, let add, let context):
+                let paths = sources.map { BuildKitKeys.goClean("/" + $0) }
+                let copy = BuildKitKeys.copyRecord(sources: paths, destination: BuildKitKeys.copyDestination(dest, workingDirectory: "/"),
+                                                   mode: mode, add: add)
+                let checksums = try BuildKitKeys.contentPaths(paths).map { try ContextContentHash.checksum(root: context, path: $0) }
+                let content = BuildKitKeys.contentRecord(checksums: checksums)
+                keys = keys.map { BuildKitKeys.copyChain($0, record: copy, content: content) }
+                record = ""
             }
             if !record.isEmpty { keys = keys.map { BuildKitKeys.chain($0, record: record) } }
             let found = keys.compactMap { Digest($0).flatMap { byKey[$0.hex] } }
@@ -77,13 +87,13 @@ final class BuildKitKeysVectorTests: XCTestCase {
 
     /// A copy of the vector's context with the modes it had when Docker built it (a checkout's
     /// umask may differ; modes are part of the checksum, times and owners are not).
-    func context(_ name: String) throws -> String {
+    func context(_ name: String, extra: Bool = true) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bk-context-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.copyItem(at: Self.vectors.appendingPathComponent(name), to: dir)
         let modes = ["a.txt": 0o644, "src": 0o755, "src/b": 0o644, "src/sub": 0o755, "src/sub/c": 0o755]
         for (path, mode) in modes { XCTAssertEqual(chmod(dir.appendingPathComponent(path).path, mode_t(mode)), 0, path) }
-        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: dir.appendingPathComponent("src/link").path), "b")
+        if extra { XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: dir.appendingPathComponent("src/link").path), "b") }
         return dir.path
     }
 
@@ -130,6 +140,19 @@ final class BuildKitKeysVectorTests: XCTestCase {
             try JSONDecoder().decode([BuildKitCacheConfig.Record].self, from: XCTUnwrap(Data(base64Encoded: base64)))
         }
         XCTAssertEqual(normalized(try records(kiln)), normalized(try records(docker)))
+    }
+
+    func testAddChmodAndSeveralSources() throws {
+        // ADD a.txt /added/ / COPY --chmod=600 a.txt /chmodded / COPY a.txt src/b /multi/
+        let ctx = try context("copy2", extra: false)
+        try check("copy2", [.copyMany(sources: ["a.txt"], dest: "/added/", mode: nil, add: true, context: ctx),
+                            .copyMany(sources: ["a.txt"], dest: "/chmodded", mode: 0o600, add: false, context: ctx),
+                            .copyMany(sources: ["a.txt", "src/b"], dest: "/multi/", mode: nil, add: false, context: ctx)])
+        // COPY src/b a.txt src src/sub /three/: more than two actions name their indexes; the
+        // content is of a.txt and src only (src/b and src/sub are in src), sorted.
+        XCTAssertEqual(BuildKitKeys.contentPaths(["/src/b", "/a.txt", "/src", "/src/sub"]), ["/a.txt", "/src"])
+        let three = try context("copy3", extra: false)
+        try check("copy3", [.copyMany(sources: ["src/b", "a.txt", "src", "src/sub"], dest: "/three/", mode: nil, add: false, context: three)])
     }
 
     func testCopyDestinations() {
