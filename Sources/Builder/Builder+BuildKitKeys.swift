@@ -92,7 +92,8 @@ extension Builder {
         guard !state.buildKitKeys.isEmpty, options.cacheImports.count > 0 || options.recordsCacheAliases, op.from == nil, op.chown == nil,
               !op.link, op.contents.isEmpty, op.excludes.isEmpty, !op.parents, op.unpack == nil, op.checksum == nil, !op.keepGitDir,
               !sources.isEmpty, !sources.contains(where: { $0.contains(where: { "*?[\\".contains($0) }) || CopyOperands.isURL($0) }),
-              let context = options.contextDirectory, try contextIncluded == nil else { return false }
+              let context = options.contextDirectory else { return false }
+        let included = try contextIncluded
         let (octal, symbolic) = try chmodMode(op, state, op.range)
         guard symbolic == nil else { return false }
         let paths = sources.map { BuildKitKeys.goClean("/" + $0) }
@@ -104,7 +105,7 @@ extension Builder {
             if let fingerprint, let known = planMemo.lookup(memoKey, fingerprint: fingerprint).flatMap({ Digest($0) }) {
                 checksums.append(known)
             } else {
-                guard let computed = try? ContextContentHash.checksum(root: context, path: path) else { return false }
+                guard let computed = try? ContextContentHash.checksum(root: context, path: path, included: included) else { return false }
                 checksums.append(computed)
                 if let fingerprint { planMemo.save(memoKey, fingerprint: fingerprint, checksum: computed.description) }
             }

@@ -12,7 +12,7 @@ import ImageSpec
 ///   `linkname`, `uname`, `gname` (empty), `devmajor`, `devminor` — followed by a regular file's
 ///   content;
 /// - a directory's digest is the SHA-256 of, in byte order of the names: `\0` and the digest of
-///   the directory's own header, then for each entry `\0NAME` and the entry's digest (a
+///   the directory's own header (for the context's root, the SHA-256 of nothing), then for each entry `\0NAME` and the entry's digest (a
 ///   subdirectory's recursively). Digests are written in their `sha256:…` text form.
 ///
 /// Modification times and owners never count, so a fresh checkout on another machine has the same
@@ -21,8 +21,9 @@ public enum ContextContentHash {
     public enum Failure: Error { case unsupported(String) }
 
     /// The checksum of `path` (absolute within the context at `root`); a symlink at `path` is
-    /// followed within the context, as COPY does.
-    public static func checksum(root: String, path: String) throws -> Digest {
+    /// followed within the context, as COPY does. `included`: the context paths (relative, as
+    /// `a/b`) a `.dockerignore` lets Docker send; others are not part of the checksum.
+    public static func checksum(root: String, path: String, included: Set<String>? = nil) throws -> Digest {
         var current = BuildKitKeys.goClean(path)
         for _ in 0..<256 {
             // A symlink among the parents would be followed by BuildKit's lookup; not done here.
@@ -42,21 +43,28 @@ public enum ContextContentHash {
                 current = BuildKitKeys.goClean(link.hasPrefix("/") ? link : parent + "/" + link)
                 continue
             }
-            return try digest(root + current)
+            if let included, current != "/", !included.contains(String(current.dropFirst())) {
+                throw Failure.unsupported("\(current) is excluded by .dockerignore")
+            }
+            return try digest(root + current, relative: String(current.dropFirst()), included: included)
         }
         throw Failure.unsupported("too many symlinks: \(path)")
     }
 
-    static func digest(_ full: String) throws -> Digest {
+    static func digest(_ full: String, relative: String, included: Set<String>?) throws -> Digest {
         var st = stat()
         guard lstat(full, &st) == 0 else { throw Failure.unsupported("cannot stat \(full)") }
         guard st.st_mode & S_IFMT == S_IFDIR else { return try entryDigest(full, st) }
         var hasher = Digester()
         hasher.update(Data([0]))
-        hasher.update(Data(try entryDigest(full, st).description.utf8))
+        // The context's root has no header of its own: BuildKit gives it the digest of nothing.
+        let header = relative.isEmpty ? Digest.sha256(of: Data()) : try entryDigest(full, st)
+        hasher.update(Data(header.description.utf8))
         for name in try names(full) {
+            let child = relative.isEmpty ? name : relative + "/" + name
+            if let included, !included.contains(child) { continue }
             hasher.update(Data([0]) + Data(name.utf8))
-            hasher.update(Data(try digest(full + "/" + name).description.utf8))
+            hasher.update(Data(try digest(full + "/" + name, relative: child, included: included).description.utf8))
         }
         return hasher.finalize()
     }

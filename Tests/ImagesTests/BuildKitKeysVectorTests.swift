@@ -19,7 +19,7 @@ final class BuildKitKeysVectorTests: XCTestCase {
         /// `COPY source dest` from the context at `context`.
         case copy(source: String, dest: String, workdir: String, context: String)
         /// `COPY|ADD [--chmod] sources… dest`.
-        case copyMany(sources: [String], dest: String, mode: Int32?, add: Bool, context: String)
+        case copyMany(sources: [String], dest: String, mode: Int32?, add: Bool, context: String, included: Set<String>? = nil)
     }
 
     /// The vector's imported entries and image diffIDs.
@@ -51,11 +51,11 @@ final class BuildKitKeysVectorTests: XCTestCase {
                 let content = BuildKitKeys.contentRecord(checksums: [try ContextContentHash.checksum(root: context, path: path)])
                 keys = keys.map { BuildKitKeys.copyChain($0, record: copy, content: content) }
                 record = ""
-            case .copyMany(let sources, let dest, let mode, let add, let context):
+            case .copyMany(let sources, let dest, let mode, let add, let context, let included):
                 let paths = sources.map { BuildKitKeys.goClean("/" + $0) }
                 let copy = BuildKitKeys.copyRecord(sources: paths, destination: BuildKitKeys.copyDestination(dest, workingDirectory: "/"),
                                                    mode: mode, add: add)
-                let checksums = try BuildKitKeys.contentPaths(paths).map { try ContextContentHash.checksum(root: context, path: $0) }
+                let checksums = try BuildKitKeys.contentPaths(paths).map { try ContextContentHash.checksum(root: context, path: $0, included: included) }
                 let content = BuildKitKeys.contentRecord(checksums: checksums)
                 keys = keys.map { BuildKitKeys.copyChain($0, record: copy, content: content) }
                 record = ""
@@ -153,6 +153,21 @@ final class BuildKitKeysVectorTests: XCTestCase {
         XCTAssertEqual(BuildKitKeys.contentPaths(["/src/b", "/a.txt", "/src", "/src/sub"]), ["/a.txt", "/src"])
         let three = try context("copy3", extra: false)
         try check("copy3", [.copyMany(sources: ["src/b", "a.txt", "src", "src/sub"], dest: "/three/", mode: nil, add: false, context: three)])
+    }
+
+    func testDockerignore() throws {
+        // .dockerignore: *.md, src/*.log, src/tmp, !src/tmp/keep.txt. COPY src /app/src/ / COPY . /all2/
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bk-ignore-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(at: Self.vectors.appendingPathComponent("ignore1"), to: dir)
+        for (path, mode) in [".dockerignore": 0o644, "Dockerfile": 0o644, "a.txt": 0o644, "src": 0o755, "src/b": 0o644,
+                             "src/sub": 0o755, "src/sub/c": 0o644, "src/tmp": 0o755, "src/tmp/keep.txt": 0o644] {
+            XCTAssertEqual(chmod(dir.appendingPathComponent(path).path, mode_t(mode)), 0, path)
+        }
+        // What Docker 20.10 sent (kiln's ContextScan gives the same set for these patterns).
+        let included: Set<String> = [".dockerignore", "Dockerfile", "a.txt", "src", "src/b", "src/sub", "src/sub/c", "src/tmp", "src/tmp/keep.txt"]
+        try check("ignore1", [.copyMany(sources: ["src"], dest: "/app/src/", mode: nil, add: false, context: dir.path, included: included),
+                              .copyMany(sources: ["."], dest: "/all2/", mode: nil, add: false, context: dir.path, included: included)])
     }
 
     func testCopyDestinations() {
