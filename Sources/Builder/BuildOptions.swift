@@ -1,5 +1,6 @@
 import Foundation
 import ImageSpec
+import Images
 
 /// Everything `kiln build` decides before building.
 public struct BuildOptions: Sendable {
@@ -62,6 +63,8 @@ public struct BuildResult: Sendable {
     public var snapshots: [URL]
     /// The images the build used (FROM, COPY --from), for its provenance.
     public var baseImages: [BaseImageUse] = []
+    /// The final stage's BuildKit records (`--cache-to type=inline` for Docker), nil when unknown.
+    public var buildKitTrail: BuildKitTrail?
     /// The image ID (config digest).
     public var id: Digest { configDescriptor.digest }
 }

@@ -11,6 +11,7 @@ extension Builder {
     func dispatchCopy(_ op: CopyOperands, state: inout StageState, title: String, stageIndex: Int) async throws {
         let range = op.range
         if let git = try addGitSource(op, state) {
+            state.buildKitKeys = []  // not keyed the BuildKit way (Builder+BuildKitKeys)
             return try await dispatchAddGit(git, op, state: &state, title: title)
         }
         let checksum = try addChecksum(op, state)
@@ -19,6 +20,14 @@ extension Builder {
         let sources = try op.sources.map { try expand($0, state, range) }
         let destination = try expand(op.destination, state, range)
         let history = CopyHistory.text(op, sources: sources, destination: destination)
+        // A cache Docker exported holds this copy under BuildKit's key: found without planning
+        // (nor fetching the layers below), recorded under a kiln key derived from it.
+        try advanceBuildKitCopy(op, sources: sources, destination: destination, state: &state)
+        if let first = state.buildKitKeys.first,
+           try appendCachedLayer(BuildCache.key(state.cacheKey, ["buildkit-copy-v1", first]), history: history, state: &state,
+                                 step: step, title: title, buildKitKeys: state.buildKitKeys) {
+            return
+        }
         let scratch = try committer.scratchDirectory("copy")
         var mounts: [RootMount] = []
         defer {
@@ -290,7 +299,8 @@ extension Builder {
 
     /// Appends the layer cached under `key` with its history entry; false when there is none.
     /// A `--cache-from` image's layer counts too (``CacheFromImages``); it is then recorded in the cache.
-    func appendCachedLayer(_ key: String, history: String, state: inout StageState, step: Int, title: String = "") throws -> Bool {
+    func appendCachedLayer(_ key: String, history: String, state: inout StageState, step: Int, title: String = "",
+                           buildKitKeys: [String] = []) throws -> Bool {
         let started = DispatchTime.now().uptimeNanoseconds
         defer { trace.record("cache-lookup", step: title, start: started) }
         var found = cache.lookup(key)
@@ -300,7 +310,7 @@ extension Builder {
             cache.save(key, found!)
         }
         guard let record = found else {
-            if try appendImportedLayer(key, history: history, state: &state, step: step, title: title) { return true }
+            if try appendImportedLayer(key, history: history, state: &state, step: step, title: title, buildKitKeys: buildKitKeys) { return true }
             if mayRunInPrivateNetwork { network.prewarm() }  // this step runs: a RUN may follow
             return false
         }

@@ -17,6 +17,7 @@ extension Builder {
             try await dispatchWorkdir(w, state: &state, title: title)
         default:
             try applyMetadata(instruction, state: &state, range: range)
+            noteBuildKitMetadata(instruction, state: &state)
             state.cacheKey = BuildCache.key(state.cacheKey, [Self.displayText(instruction), state.config.history.last?.createdBy ?? ""])
         }
     }

@@ -47,7 +47,8 @@ extension Builder {
                                  + (sandboxHostname.map { ["hostname", $0] } ?? [])
                                  + (mounts.isEmpty ? [] : ["mount-stubs-removed"])
                                  + (options.chrootIsolation ? ["isolation=chroot"] : []))
-        if try appendCachedLayer(key, history: history, state: &state, step: step, title: title) { return }
+        advanceBuildKitRun(run, args: args, heredoc: heredoc != nil, state: &state)
+        if try appendCachedLayer(key, history: history, state: &state, step: step, title: title, buildKitKeys: state.buildKitKeys) { return }
         // A foreign architecture runs through QEMU (binfmt_misc); without a handler, say which is missing.
         do { try BinfmtHandlers().checkRunnable(state.config.platform) } catch let error as BuildError { throw BuildError(error.message, range: range) }
         try await materializeLazy(state.snapshots)  // layers taken from an imported cache

@@ -23,7 +23,8 @@ extension Builder {
         let step = progress.begin(title)
         let started = Date()
         let key = BuildCache.key(state.cacheKey, [history, state.config.config.user ?? ""])
-        if try appendCachedLayer(key, history: history, state: &state, step: step) { return }
+        advanceBuildKitWorkdir(path, state: &state)
+        if try appendCachedLayer(key, history: history, state: &state, step: step, buildKitKeys: state.buildKitKeys) { return }
         try await materializeLazy(state.snapshots)  // layers taken from an imported cache
         let snapshots = state.snapshots
         let user = state.config.config.user

@@ -238,8 +238,9 @@ public final class Builder: @unchecked Sendable {
         }
         var config = image.config
         if config.history.isEmpty { config.history = [] }
-        return epochApplied(StageState(config: config, layers: image.manifest.layers, snapshots: snapshots,
-                                       cacheKey: "image:\(image.id)"))
+        var state = StageState(config: config, layers: image.manifest.layers, snapshots: snapshots, cacheKey: "image:\(image.id)")
+        if sourceDateEpoch == nil { startBuildKitKeys(&state, image: image, platform: platform) }  // Docker's layers are not clamped
+        return epochApplied(state)
     }
 
     /// With `SOURCE_DATE_EPOCH`, history entries get the epoch as their time, and the cache keys

@@ -88,8 +88,15 @@ final class LazyLayers: Sendable {
 extension Builder {
     /// Appends the layer an imported cache holds for `key` (without fetching it when it is not in
     /// the store); false when no import holds the key.
-    func appendImportedLayer(_ key: String, history: String, state: inout StageState, step: Int, title: String) throws -> Bool {
-        guard cache.enabled, let (entry, source) = options.cacheImports.entries[key] else { return false }
+    /// `buildKitKeys`: the step's BuildKit chain keys, asked when no import holds `key` (a cache
+    /// Docker exported); the layer is then recorded under `key`.
+    func appendImportedLayer(_ key: String, history: String, state: inout StageState, step: Int, title: String,
+                             buildKitKeys: [String] = []) throws -> Bool {
+        guard cache.enabled else { return false }
+        let found = options.cacheImports.entries[key]
+            ?? buildKitKeys.lazy.compactMap { Digest($0).flatMap { self.options.cacheImports.entries[$0.hex] } }.first
+        guard var (entry, source) = found else { return false }
+        entry.key = key
         let created = entry.created ?? Timestamp(Date())
         if store.contains(entry.layer.digest) {
             try committer.append(entry.layer, diffID: entry.diffID, to: &state, step: title)

@@ -18,7 +18,10 @@ struct ImageCommit {
 
     func write(_ state: StageState) async throws -> BuildResult {
         let key = resultKey(state)
-        if reuse, let earlier = earlierResult(key, snapshots: state.snapshots) { return earlier }
+        if reuse, var earlier = earlierResult(key, snapshots: state.snapshots) {
+            earlier.buildKitTrail = state.buildKitTrail
+            return earlier
+        }
         var config = state.config
         HistoryDates.fill(&config.history)
         config.created = HistoryDates.imageCreated(config.history) ?? Timestamp(Date())
@@ -29,8 +32,10 @@ struct ImageCommit {
         let manifestBlob = try JSONBlob(encoding: manifest)
         let manifestDescriptor = try store.put(bytes: manifestBlob.bytes, mediaType: .ociManifest)
         if let key { remember(key, manifestDescriptor) }
-        return BuildResult(manifestDescriptor: manifestDescriptor, manifest: manifest, configDescriptor: configDescriptor,
-                           config: config, snapshots: state.snapshots)
+        var result = BuildResult(manifestDescriptor: manifestDescriptor, manifest: manifest, configDescriptor: configDescriptor,
+                                 config: config, snapshots: state.snapshots)
+        result.buildKitTrail = state.buildKitTrail
+        return result
     }
 
     /// sha256 of what decides the image apart from the clock; nil if the config cannot be encoded.

@@ -1,5 +1,6 @@
 import Foundation
 import ImageSpec
+import Images
 
 /// The image being built by one stage, as instructions are applied (BuildKit's `dispatchState`).
 struct StageState: Sendable {
@@ -20,6 +21,15 @@ struct StageState: Sendable {
     var cacheKey: String
     /// The `created` time of the history entries this build adds (`SOURCE_DATE_EPOCH`); nil: now.
     var historyTime: Timestamp?
+    /// The chain keys Docker's BuildKit would give the state so far (``BuildKitKeys``), one per
+    /// key of the base image; empty once a step kiln cannot key that way (COPY, RUN with mounts…).
+    var buildKitKeys: [String] = [] {
+        didSet { if buildKitKeys.isEmpty { buildKitTrail = nil } }
+    }
+    /// The BuildKit records of the steps so far (``BuildKitTrail``), nil when the chain ended.
+    var buildKitTrail: BuildKitTrail?
+    /// BuildKit's LLB environment: a variable set again moves to the end (RUN's env in its key).
+    var buildKitEnv: [(name: String, value: String)] = []
 
     init(config: ImageConfig, layers: [Descriptor], snapshots: [URL], cacheKey: String) {
         self.config = config
@@ -42,6 +52,7 @@ struct StageState: Sendable {
         for entry in config.config.env {
             let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             copy.setEnv(String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+            copy.setBuildKitEnv(String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
         }
         return copy
     }
@@ -52,6 +63,12 @@ struct StageState: Sendable {
         } else {
             env.append((name, value))
         }
+    }
+
+    /// Sets `name` in ``buildKitEnv`` (removed, then appended, as BuildKit's LLB state does).
+    mutating func setBuildKitEnv(_ name: String, _ value: String) {
+        buildKitEnv.removeAll { $0.name == name }
+        buildKitEnv.append((name, value))
     }
 
     /// `NAME=value` strings for a RUN step.

@@ -148,7 +148,11 @@ public struct BuildKitCacheConfig: Codable, Sendable, Equatable {
         var byDigest: [Digest: Descriptor] = [:]
         for d in descriptors { byDigest[d.digest] = d }
         var result: [CacheEntry] = []
-        for record in records where record.digest.algorithm == .sha256 {
+        // BuildKit's own records (Docker's caches) link their inputs: each is also found by its
+        // chain keys (``BuildKitKeys``), which a build computes from its steps.
+        let chains = records.contains { record in record.inputs?.contains { $0.contains { $0.selector != Self.aliasSelector } } == true }
+            ? chainKeys() : []
+        for (i, record) in records.enumerated() where record.digest.algorithm == .sha256 {
             var aliasOf: String?
             if let input = record.inputs?.first?.first, input.selector == Self.aliasSelector {
                 guard records.indices.contains(input.link) else { continue }
@@ -164,8 +168,17 @@ public struct BuildKitCacheConfig: Codable, Sendable, Equatable {
             guard let mediaType, mediaType.isLayer, let size, size >= 0, let diffID else { continue }
             let createdText = record.layers?.first?.createdAt ?? layer.annotations?.createdAt
                 ?? known?.annotations?[Self.createdAtAnnotation]
-            result.append(CacheEntry(key: record.digest.hex, layer: Descriptor(mediaType: mediaType, digest: layer.blob, size: size),
-                                     diffID: diffID, created: createdText.flatMap { try? Timestamp(parsing: $0) }, aliasOf: aliasOf))
+            let entry = CacheEntry(key: record.digest.hex, layer: Descriptor(mediaType: mediaType, digest: layer.blob, size: size),
+                                   diffID: diffID, created: createdText.flatMap { try? Timestamp(parsing: $0) }, aliasOf: aliasOf)
+            result.append(entry)
+            if aliasOf == nil, chains.indices.contains(i), record.inputs?.isEmpty == false {
+                for chain in chains[i] {
+                    guard let key = Digest(chain), key.hex != entry.key else { continue }
+                    var chained = entry
+                    chained.key = key.hex
+                    result.append(chained)
+                }
+            }
         }
         return result
     }

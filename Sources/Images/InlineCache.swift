@@ -6,16 +6,23 @@ import ImageSpec
 /// image's own layer list (0 = the bottom layer).
 public enum InlineCache {
     /// The config field value for `entries` whose layers are among the image's (matched by diffID;
-    /// others are left out). Nil when none is.
-    public static func value(_ entries: [CacheEntry], diffIDs: [Digest]) -> JSONValue? {
+    /// others are left out), then the records of `buildKit` as Docker's BuildKit links them (so
+    /// Docker 20.10 can use the cache too). Nil when there is no record.
+    public static func value(_ entries: [CacheEntry], diffIDs: [Digest], buildKit: BuildKitTrail? = nil) -> JSONValue? {
         var position: [Digest: Int] = [:]
         for (i, diffID) in diffIDs.enumerated() where position[diffID] == nil { position[diffID] = i }
         var records: [BuildKitCacheConfig.Record] = []
+        var created: [Int: String] = [:]
+        for entry in entries { if let index = position[entry.diffID], let text = entry.created?.text { created[index] = text } }
+        // A layer with a BuildKit record gets no kiln record: BuildKit keeps one record per result,
+        // and one without links would hide the linked one from Docker ("failed to load deleted cache").
+        let covered = Set((buildKit?.records(offset: 0, layerCount: diffIDs.count) ?? []).compactMap { $0.layers?.first?.layer })
         for entry in entries.sorted(by: { $0.key < $1.key }) where entry.aliasOf == nil && entry.cacheMount == nil {
-            guard let index = position[entry.diffID], let key = try? Digest(algorithm: .sha256, hex: entry.key) else { continue }
+            guard let index = position[entry.diffID], !covered.contains(index), let key = try? Digest(algorithm: .sha256, hex: entry.key) else { continue }
             records.append(BuildKitCacheConfig.Record(digest: key, layers: [.init(layer: index, createdAt: entry.created?.text)],
                                                       chains: nil, inputs: nil))
         }
+        if let buildKit { records += buildKit.records(offset: records.count, layerCount: diffIDs.count, created: created) }
         guard !records.isEmpty, let json = try? CanonicalJSON.encode(records) else { return nil }
         return .string(json.base64EncodedString())
     }

@@ -124,7 +124,7 @@ struct CacheExportError: Error, CustomStringConvertible {
 /// the final image's layers (a new config, so a new image ID, as with BuildKit).
 enum InlineCacheExport {
     static func apply(_ result: BuildResult, entries: [CacheEntry], service: ImageService) throws -> BuildResult {
-        guard let value = InlineCache.value(entries, diffIDs: result.config.rootfs.diffIDs) else { return result }
+        guard let value = InlineCache.value(entries, diffIDs: result.config.rootfs.diffIDs, buildKit: result.buildKitTrail) else { return result }
         var result = result
         result.config.extraFields[BuildKitCacheConfig.inlineConfigField] = value
         let configBlob = try JSONBlob(encoding: result.config)
