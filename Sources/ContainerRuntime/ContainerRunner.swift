@@ -121,7 +121,7 @@ public struct ContainerRunner: Sendable {
     }
 
     /// `RUNTIME delete --force ID`; succeeds silently when the container is already gone.
-    func deleteContainer(_ id: String) {
+    public func deleteContainer(_ id: String) {
         _ = try? ChildProcess.run(runtime.path, ["--root", stateDirectory, "delete", "--force", id])
     }
 
