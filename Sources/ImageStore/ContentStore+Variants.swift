@@ -15,8 +15,10 @@ import Glibc
 ///   prune removes it when no image refers to it, and ``variant(of:key:)`` then answers nil.
 extension ContentStore {
     /// A new empty file in the store's temp folder (same filesystem as the blobs), open for writing.
+    /// Its name carries this process's pid (`<prefix>-<pid>-<random>`), so the file a killed build or
+    /// push leaves behind is removed at the next start (`removeAbandonedScratch`).
     public nonisolated func makeBlobTempFile(_ prefix: String) throws -> (fd: Int32, url: URL) {
-        try FileSystem.makeTempFile(in: location.tempDirectory, prefix: prefix)
+        try FileSystem.makeTempFile(in: location.tempDirectory, prefix: "\(prefix)-\(getpid())")
     }
 
     /// Moves `file` (in the store's temp folder, written and hashed by the caller) into place as

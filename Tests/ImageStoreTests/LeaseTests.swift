@@ -20,6 +20,21 @@ final class LeaseTests: StoreTestCase {
         _ = builder
     }
 
+    /// The 100-iteration fault loop found `kiln/tmp/layer-<random>` files of SIGKILLed builds that no
+    /// start removed: a blob temp file names its owner, so a dead owner's file is abandoned scratch.
+    func testBlobTempFilesNameTheirOwnerSoAKilledProcessesFileIsRemoved() throws {
+        let (fd, url) = try store.makeBlobTempFile("layer")
+        close(fd)
+        XCTAssertEqual(ContentStore.scratchOwner(url.lastPathComponent), getpid())
+        XCTAssertTrue(ContentStore.isInUse(url), "a live process's temp file was taken for abandoned")
+        XCTAssertFalse(store.removeAbandonedScratch().contains(url.path))
+        // The same file as a dead process would have left it.
+        let dead = url.deletingLastPathComponent().appendingPathComponent("layer-\(Int32.max - 1)-\(UInt64.random(in: 0...UInt64.max))")
+        XCTAssertEqual(rename(url.path, dead.path), 0)
+        XCTAssertTrue(store.removeAbandonedScratch().contains(dead.path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dead.path))
+    }
+
     func testHeldBaseImageBlobsAreKeptAfterTheirTagIsRemoved() async throws {
         let image = try makeImage(layer: "base layer")
         try await store.tag(try ImageReference(parsing: "base:1"), image.manifest)
