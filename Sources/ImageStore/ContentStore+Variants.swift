@@ -24,12 +24,16 @@ extension ContentStore {
     /// Moves `file` (in the store's temp folder, written and hashed by the caller) into place as
     /// blob `descriptor`: checks its size, fsyncs it, renames it. The caller vouches for the digest,
     /// having computed it over the very bytes it wrote. When the blob is already stored, `file`
-    /// is removed. Throws ``StoreError`` (`sizeMismatch`, `io`).
+    /// is removed. The blob is held by this store instance's lease first, as an ingested one is: a
+    /// concurrent prune cannot delete it between its arrival and the caller's next step (the
+    /// 30-builds-with-prune stress run lost a just-committed RUN layer that way).
+    /// Throws ``StoreError`` (`sizeMismatch`, `io`).
     public nonisolated func adoptBlob(_ file: URL, as descriptor: Descriptor) throws {
         defer { unlink(file.path) }
         guard FileSystem.fileSize(file) == descriptor.size else {
             throw StoreError(.sizeMismatch, "\(file.path) does not have the \(descriptor.size) bytes of blob \(descriptor.digest); it was not stored")
         }
+        try hold(blobs: [descriptor.digest])
         if try alreadyStored(descriptor) { return }
         let final = location.blobPath(descriptor.digest)
         try FileSystem.makeDirectory(final.deletingLastPathComponent())

@@ -20,6 +20,24 @@ final class LeaseTests: StoreTestCase {
         _ = builder
     }
 
+    /// A blob moved into place by `adoptBlob` (a build's committed layer, an export's compressed
+    /// variant) is held like an ingested one: a prune in another process right after cannot take it.
+    func testAdoptedBlobIsHeldAgainstAConcurrentPrune() async throws {
+        var builder: ContentStore? = try ContentStore(root: tempRoot)
+        let bytes = Data("a RUN step's layer".utf8)
+        let (fd, temp) = try builder!.makeBlobTempFile("layer")
+        XCTAssertEqual(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }, bytes.count)
+        close(fd)
+        let descriptor = Descriptor(mediaType: .ociLayer, digest: Digest.sha256(of: bytes), size: Int64(bytes.count))
+        try builder!.adoptBlob(temp, as: descriptor)
+        let kept = try await store.prune(strayAge: 0)
+        XCTAssertFalse(kept.removedBlobs.contains(descriptor.digest), "a live build's just-committed layer was pruned")
+        builder = nil
+        let removed = try await store.prune(strayAge: 0)
+        XCTAssertEqual(removed.removedBlobs, [descriptor.digest])
+        _ = builder
+    }
+
     /// The 100-iteration fault loop found `kiln/tmp/layer-<random>` files of SIGKILLed builds that no
     /// start removed: a blob temp file names its owner, so a dead owner's file is abandoned scratch.
     func testBlobTempFilesNameTheirOwnerSoAKilledProcessesFileIsRemoved() throws {
