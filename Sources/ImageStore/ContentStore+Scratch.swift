@@ -23,23 +23,10 @@ extension ContentStore {
         return pid
     }
 
-    /// Whether a temp entry belongs to a process that is still running: its pid is alive, and that
-    /// process is not a newer one that reuses the pid (pid_max can be as low as 32768: on a busy
-    /// machine a killed build's pid came back within a minute, and its scratch folder stayed). A
-    /// process that started after the entry last changed cannot be its owner.
+    /// Whether a temp entry belongs to a process that is still running.
     nonisolated static func isInUse(_ url: URL) -> Bool {
         guard let pid = scratchOwner(url.lastPathComponent) else { return false }
-        var info = stat()
-        guard lstat(url.path, &info) == 0 else { return kill(pid, 0) == 0 || errno == EPERM }
-        return isAlive(owner: pid, of: Double(info.st_ctim.tv_sec) + Double(info.st_ctim.tv_nsec) / 1e9)
-    }
-
-    /// Whether process `pid` is alive and could have made something last changed at `changed`
-    /// (seconds since the epoch): it started no later than that.
-    nonisolated static func isAlive(owner pid: pid_t, of changed: Double) -> Bool {
-        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard let started = ProcessStart.time(of: pid) else { return true }
-        return started <= changed + 1  // the boot time is known to the second
+        return kill(pid, 0) == 0 || errno == EPERM
     }
 
     /// Removes the scratch folders and temp files of processes that are gone (a killed build or
@@ -90,23 +77,4 @@ extension ContentStore {
         }
         return String(decoding: bytes, as: UTF8.self)
     }
-}
-
-/// When a process started, in seconds since the epoch (`/proc/PID/stat` start time after the boot
-/// time of `/proc/stat`); nil when it cannot be read.
-enum ProcessStart {
-    static func time(of pid: pid_t) -> Double? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        // Fields after the command: state is field 3, start time field 22.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 19, let ticks = Double(fields[19]), let boot = bootTime else { return nil }
-        return boot + ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-
-    private static let bootTime: Double? = {
-        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }) else { return nil }
-        return Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces))
-    }()
 }

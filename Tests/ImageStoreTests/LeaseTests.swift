@@ -53,23 +53,6 @@ final class LeaseTests: StoreTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dead.path))
     }
 
-    /// A killed build's pid reused by a newer process (pid_max is 32768 on some machines): its
-    /// scratch is abandoned all the same; a live owner's is not.
-    func testScratchOfAPidReusedByANewerProcessIsAbandonedButNotOneOfALiveOwner() throws {
-        let own = try store.makeScratchDirectory("run")
-        XCTAssertTrue(ContentStore.isInUse(own), "the live owner's scratch was taken for abandoned")
-        let now = Date().timeIntervalSince1970
-        XCTAssertTrue(ContentStore.isAlive(owner: getpid(), of: now))
-        let newer = Process()
-        newer.executableURL = URL(fileURLWithPath: "/bin/sleep")
-        newer.arguments = ["30"]
-        try newer.run()
-        defer { newer.terminate(); newer.waitUntilExit() }
-        XCTAssertFalse(ContentStore.isAlive(owner: newer.processIdentifier, of: now - 600),
-                       "a process started after the folder last changed was taken for its owner")
-        XCTAssertTrue(ContentStore.isAlive(owner: newer.processIdentifier, of: now + 5))
-    }
-
     func testHeldBaseImageBlobsAreKeptAfterTheirTagIsRemoved() async throws {
         let image = try makeImage(layer: "base layer")
         try await store.tag(try ImageReference(parsing: "base:1"), image.manifest)
