@@ -50,7 +50,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Streaming tar read/write, gzip, zstd, OCI layer semantics (whiteouts), confined layer apply, layer diffs.
         // Knows neither the store nor images.
-        .target(name: "LayerArchive", dependencies: ["CZlib", "CDeflate", "CZstd", "ImageSpec", "ErrorReporting"]),
+        .target(name: "LayerArchive", dependencies: ["CZlib", "CDeflate", "CZstd", "ImageSpec", "ErrorReporting", "ConfinedFS"]),
         // The on-disk content store: an OCI image layout with verified ingest, references, snapshots, GC.
         // Never reaches the network.
         .target(name: "ImageStore", dependencies: ["ImageSpec", "ErrorReporting"]),

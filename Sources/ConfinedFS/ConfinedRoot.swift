@@ -23,6 +23,8 @@ import Glibc
 /// The final component is followed only where the method says so.
 ///
 /// Errors are `ConfinedFSError` carrying the `errno`; more than 40 symlinks fail with `ELOOP`.
+/// A path longer than openat2 takes (PATH_MAX) is resolved in steps with the same meaning
+/// (`ConfinedRoot+LongPaths.swift`).
 public final class ConfinedRoot: @unchecked Sendable {
     public enum Policy: Sendable {
         case inRoot
@@ -63,9 +65,13 @@ public final class ConfinedRoot: @unchecked Sendable {
     /// when `followFinal` is false: a final symlink is then opened itself with `O_PATH`, else
     /// fails with `ELOOP`). `O_CREAT` creates the final component inside the root.
     public func open(_ path: String, flags: Int32 = KILN_O_PATH, mode: mode_t = 0, followFinal: Bool = true) throws -> ConfinedFD {
+        let relativePath = relative(path)
+        if Self.needsSteps(relativePath) {
+            return try openInSteps(relativePath, flags: flags, mode: mode, followFinal: followFinal)
+        }
         var all = flags | O_CLOEXEC
         if !followFinal { all |= KILN_O_NOFOLLOW }
-        let fd = kiln_openat2(self.fd, relative(path), UInt64(UInt32(bitPattern: all)), UInt64(mode), resolveFlags)
+        let fd = kiln_openat2(self.fd, relativePath, UInt64(UInt32(bitPattern: all)), UInt64(mode), resolveFlags)
         guard fd >= 0 else { throw ConfinedFSError("open", path, errno: errno) }
         return ConfinedFD(fd: fd)
     }

@@ -123,7 +123,7 @@ public struct ContainerRunner: Sendable {
     /// `RUNTIME delete --force ID`; succeeds silently when the container is already gone. runc and
     /// crun keep a container's state in `STATE/ID`; without it (a `run` that ended normally removes
     /// its own) there is nothing to delete and no runtime process is started.
-    func deleteContainer(_ id: String) {
+    public func deleteContainer(_ id: String) {
         guard access(stateDirectory + "/" + id, F_OK) == 0 else { return }
         _ = try? ChildProcess.run(runtime.path, ["--root", stateDirectory, "delete", "--force", id])
     }

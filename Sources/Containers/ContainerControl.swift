@@ -49,6 +49,8 @@ public struct ContainerControl: Sendable {
 
     /// Deletes a container and its writable layer; a running one only with `force` (SIGKILL first).
     public func remove(_ record: ContainerRecord, force: Bool) throws {
+        // What a dead monitor may have left (a runtime container, its network helper, a mount) goes first.
+        OrphanedContainer.reapIfOrphaned(location: location, id: record.id)
         if containers.state(record.id).status == "running" {
             guard force else {
                 throw ContainerError("cannot remove container \"/\(record.name)\": container is running: stop the container before removing or force remove", status: 1)
@@ -69,7 +71,8 @@ public struct ContainerControl: Sendable {
         // The previous run's monitor unmounts the root filesystem after recording the exit.
         let previous = containers.state(record.id).monitorPID
         let deadline = Date().addingTimeInterval(30)
-        while previous > 0, Glibc.kill(previous, 0) == 0 || errno != ESRCH, Date() < deadline { usleep(50_000) }
+        while OrphanedContainer.isAlive(previous), Date() < deadline { usleep(50_000) }
+        OrphanedContainer.reapIfOrphaned(location: location, id: record.id)
         let env = ContainerEnvironment.merge(hostname: record.shortID, tty: record.tty, imageEnv: record.imageEnv ?? [], userEnv: [])
         try ContainerMonitor.start(record, env: env, location: location)
     }

@@ -158,17 +158,21 @@ public struct ContainerStore: Sendable {
         try Self.decoder.decode(ContainerRecord.self, from: Data(contentsOf: configFile(id)))
     }
 
-    /// The recorded state; a container whose monitor is gone without recording an exit shows as exited.
+    /// The recorded state; a container whose monitor is gone without recording an exit shows as exited
+    /// (see OrphanedContainer).
     public func state(_ id: String) -> ContainerState {
-        guard let data = try? Data(contentsOf: stateFile(id)),
-              var state = try? Self.decoder.decode(ContainerState.self, from: data) else {
-            return ContainerState(status: "created")
-        }
-        if state.status == "running", state.monitorPID > 0, kill(state.monitorPID, 0) != 0, errno == ESRCH {
+        guard var state = recordedState(id) else { return ContainerState(status: "created") }
+        if state.status == "running", state.monitorPID > 0, !OrphanedContainer.isAlive(state.monitorPID) {
             state.status = "exited"
             state.exitCode = state.exitCode ?? 255
         }
         return state
+    }
+
+    /// `state.json` as written, nil when there is none (or it cannot be read).
+    public func recordedState(_ id: String) -> ContainerState? {
+        guard let data = try? Data(contentsOf: stateFile(id)) else { return nil }
+        return try? Self.decoder.decode(ContainerState.self, from: data)
     }
 
     public func write(_ record: ContainerRecord) throws {

@@ -42,6 +42,11 @@ public struct ContainerSession {
             return fail("failed to mount the container's root filesystem: \(error)", 125, ready: ready)
         }
         defer { try? mount.unmount() }
+        // This process supervises the container from now on; should it die, its guard kills the
+        // container and records its end (OrphanedContainer).
+        containers.update(record.id) { $0.monitorPID = getpid() }
+        let supervisor = OrphanedContainer.guardian(location: location, id: record.id)
+        defer { supervisor?.dismiss() }
         var spec: ContainerSpec
         do {
             spec = try makeSpec(rootfs: rootfs)

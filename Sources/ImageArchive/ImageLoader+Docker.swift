@@ -64,10 +64,11 @@ extension ImageLoader {
         guard compression == .none else {
             throw ArchiveError(.unsupported, "layer \(name) in \(files.source) is \(compression.rawValue)-compressed, which kiln cannot read yet")
         }
-        var template = Array((store.location.tempDirectory.path + "/layer-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw ArchiveError(.io, "cannot create a temp file in \(store.location.tempDirectory.path)") }
-        let temp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        // Named after this process (`layer-<pid>-<random>`): a killed load's file is removed at the next start.
+        guard let (fd, tempURL) = try? store.makeBlobTempFile("layer") else {
+            throw ArchiveError(.io, "cannot create a temp file in \(store.location.tempDirectory.path)")
+        }
+        let temp = tempURL.path
         defer { unlink(temp) }
         let blob = FileDescriptor(fd: fd)
         let sink = try tarCall { try LayerBlobSink(blob: blob, compression: .none) }

@@ -46,10 +46,11 @@ extension ImageLoader {
                 throw ArchiveError(.io, "cannot open \(path)", cause: "\(error)")
             }
         }
-        var template = Array((store.location.tempDirectory.path + "/import-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw ArchiveError(.io, "cannot create a temp file in \(store.location.tempDirectory.path)") }
-        let temp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        // Named after this process (`import-<pid>-<random>`): a killed load's file is removed at the next start.
+        guard let (fd, tempURL) = try? store.makeBlobTempFile("import") else {
+            throw ArchiveError(.io, "cannot create a temp file in \(store.location.tempDirectory.path)")
+        }
+        let temp = tempURL.path
         defer { unlink(temp) }
         let source = path == "-" ? "standard input" : path
         let digests: LayerDigests

@@ -15,19 +15,25 @@ import Glibc
 ///   prune removes it when no image refers to it, and ``variant(of:key:)`` then answers nil.
 extension ContentStore {
     /// A new empty file in the store's temp folder (same filesystem as the blobs), open for writing.
+    /// Its name carries this process's pid (`<prefix>-<pid>-<random>`), so the file a killed build or
+    /// push leaves behind is removed at the next start (`removeAbandonedScratch`).
     public nonisolated func makeBlobTempFile(_ prefix: String) throws -> (fd: Int32, url: URL) {
-        try FileSystem.makeTempFile(in: location.tempDirectory, prefix: prefix)
+        try FileSystem.makeTempFile(in: location.tempDirectory, prefix: "\(prefix)-\(getpid())")
     }
 
     /// Moves `file` (in the store's temp folder, written and hashed by the caller) into place as
     /// blob `descriptor`: checks its size, fsyncs it, renames it. The caller vouches for the digest,
     /// having computed it over the very bytes it wrote. When the blob is already stored, `file`
-    /// is removed. Throws ``StoreError`` (`sizeMismatch`, `io`).
+    /// is removed. The blob is held by this store instance's lease first, as an ingested one is: a
+    /// concurrent prune cannot delete it between its arrival and the caller's next step (the
+    /// 30-builds-with-prune stress run lost a just-committed RUN layer that way).
+    /// Throws ``StoreError`` (`sizeMismatch`, `io`).
     public nonisolated func adoptBlob(_ file: URL, as descriptor: Descriptor) throws {
         defer { unlink(file.path) }
         guard FileSystem.fileSize(file) == descriptor.size else {
             throw StoreError(.sizeMismatch, "\(file.path) does not have the \(descriptor.size) bytes of blob \(descriptor.digest); it was not stored")
         }
+        try hold(blobs: [descriptor.digest])
         if try alreadyStored(descriptor) { return }
         let final = location.blobPath(descriptor.digest)
         try FileSystem.makeDirectory(final.deletingLastPathComponent())

@@ -1,3 +1,4 @@
+import ConfinedFS
 import CZlib
 #if canImport(Glibc)
 import Glibc
@@ -77,8 +78,9 @@ public struct LayerApplyReport: Sendable, Equatable {
 ///   redirect it), which only kiln's own whiteout conversion may do.
 ///
 /// Safety — nothing outside the target is ever created, changed, linked or deleted:
-/// - Paths are **confined** like a chroot (see `LayerRoot`): absolute names and symlinks met
-///   along a path (`a -> /etc`, then `a/passwd`) resolve inside the target.
+/// - Paths are **confined** like a chroot (ConfinedFS's `ConfinedRoot`, `openat2(RESOLVE_IN_ROOT)`,
+///   names longer than PATH_MAX too): absolute names and symlinks met along a path (`a -> /etc`, then
+///   `a/passwd`) resolve inside the target.
 /// - Names whose `..` climbs above the target (`../x`, `a/../../x`) are **rejected** with
 ///   `.unsafeEntry`, for entries and for hardlink targets alike. Whiteouts naming `.`, `..` or
 ///   nothing are rejected too.
@@ -97,7 +99,7 @@ public struct LayerApplier: Sendable {
     /// Applies the uncompressed tar read by `reader`.
     @discardableResult
     public func apply<Source: ByteSource>(_ reader: inout TarReader<Source>) throws -> LayerApplyReport {
-        var session = try ApplySession(root: LayerRoot(path: target), options: options)
+        var session = try ApplySession(root: LayerTarget.open(target), options: options)
         while let header = try reader.next() {
             do {
                 try session.apply(header, &reader)
@@ -125,7 +127,7 @@ public struct LayerApplier: Sendable {
 
 /// The state of one apply: the confined root, what this layer created, deferred directory times.
 struct ApplySession {
-    let root: LayerRoot
+    let root: ConfinedRoot
     let options: LayerApplyOptions
     var report = LayerApplyReport()
     /// Cleaned paths created by this layer, which its opaque markers must not remove.
@@ -133,15 +135,15 @@ struct ApplySession {
     private var directoryTimes: [([String], TarTime)] = []
     /// The last parent directory opened, reused by consecutive siblings. Dropped whenever
     /// anything is removed, since only a removal can change what existing components resolve to.
-    private var cachedParent: (components: [String], dir: FileDescriptor)?
+    private var cachedParent: (components: [String], dir: ConfinedFD)?
 
-    init(root: LayerRoot, options: LayerApplyOptions) {
+    init(root: ConfinedRoot, options: LayerApplyOptions) {
         self.root = root
         self.options = options
     }
 
     mutating func apply<Source: ByteSource>(_ header: TarHeader, _ reader: inout TarReader<Source>) throws {
-        let components = try LayerRoot.cleanComponents(header.path)
+        let components = try LayerPath.cleanComponents(header.path)
         guard let base = components.last else {
             guard header.type == .directory else {
                 throw LayerArchiveError(.unsafeEntry, "a non-directory entry names the target directory itself")
@@ -167,9 +169,9 @@ struct ApplySession {
     }
 
     /// The directory `components` name (created if missing), from the cache when it is there.
-    private mutating func parentDirectory(_ components: [String], entry: String) throws -> FileDescriptor {
+    private mutating func parentDirectory(_ components: [String], entry: String) throws -> ConfinedFD {
         if let cachedParent, cachedParent.components == components { return cachedParent.dir }
-        guard let dir = try root.openDirectory(components, create: true, entry: entry) else {
+        guard let dir = try root.layerDirectory(components, create: true, entry: entry) else {
             throw LayerArchiveError(.io, "could not create the parent directory")
         }
         cachedParent = (components, dir)
@@ -284,11 +286,11 @@ struct ApplySession {
     }
 
     private func createHardlink(_ header: TarHeader, in dir: Int32, name: String) throws {
-        let target = try LayerRoot.cleanComponents(header.linkName)
+        let target = try LayerPath.cleanComponents(header.linkName)
         guard let targetName = target.last else {
             throw LayerArchiveError(.unsafeEntry, "hardlink to the target directory itself")
         }
-        let targetDir = try root.openDirectory(Array(target.dropLast()), create: false, entry: header.path)
+        let targetDir = try root.layerDirectory(Array(target.dropLast()), create: false, entry: header.path)
         defer { withExtendedLifetime(targetDir) {} }
         if let targetDir, linkat(targetDir.fd, targetName, dir, name, 0) == 0 { return }
         let code = targetDir == nil ? ENOENT : errno
@@ -313,7 +315,7 @@ struct ApplySession {
     }
 
     private mutating func applyRootMetadata(_ header: TarHeader) throws {
-        let fd = open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let fd = open(root.hostPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw LayerArchiveError.system("open target directory") }
         let handle = FileDescriptor(fd: fd)
         defer { withExtendedLifetime(handle) {} }
@@ -328,10 +330,10 @@ struct ApplySession {
         for (components, time) in directoryTimes.reversed() {
             let entry = components.joined(separator: "/")
             if components.isEmpty {
-                try Metadata.setTimes(time, dir: AT_FDCWD, name: root.path, entry: "/")
+                try Metadata.setTimes(time, dir: AT_FDCWD, name: root.hostPath, entry: "/")
                 continue
             }
-            guard let dir = try root.openDirectory(Array(components.dropLast()), create: false, entry: entry) else { continue }
+            guard let dir = try root.layerDirectory(Array(components.dropLast()), create: false, entry: entry) else { continue }
             try withExtendedLifetime(dir) {
                 try Metadata.setTimes(time, dir: dir.fd, name: components.last!, entry: entry)
             }
@@ -360,11 +362,11 @@ extension ApplySession {
         }
         switch options.whiteouts {
         case .delete:
-            guard let dir = try root.openDirectory(parent, create: false, entry: entry) else { return }
+            guard let dir = try root.layerDirectory(parent, create: false, entry: entry) else { return }
             defer { withExtendedLifetime(dir) {} }
             try remove(victim, in: dir.fd, entry: entry)
         case .overlayMarkers:
-            guard let dir = try root.openDirectory(parent, create: true, entry: entry) else { return }
+            guard let dir = try root.layerDirectory(parent, create: true, entry: entry) else { return }
             defer { withExtendedLifetime(dir) {} }
             try remove(victim, in: dir.fd, entry: entry)
             guard mknodat(dir.fd, victim, S_IFCHR, 0) == 0 else { throw LayerArchiveError.system("mknod whiteout") }
@@ -373,7 +375,7 @@ extension ApplySession {
 
     /// Empties the directory of what lower layers put there (or marks it opaque for overlayfs).
     private mutating func applyOpaque(_ components: [String], entry: String) throws {
-        guard let dir = try root.openDirectory(components, create: true, entry: entry) else { return }
+        guard let dir = try root.layerDirectory(components, create: true, entry: entry) else { return }
         defer { withExtendedLifetime(dir) {} }
         switch options.whiteouts {
         case .delete:

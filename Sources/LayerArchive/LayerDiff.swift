@@ -78,7 +78,7 @@ public enum LayerDiff {
     public static func entries(fromDirectory directory: String, under destination: String = "",
                                options: LayerDiffOptions = LayerDiffOptions()) throws -> [LayerEntry] {
         var walker = TreeWalker(options: options, overlay: false)
-        let prefix = try LayerRoot.cleanComponents(destination).joined(separator: "/")
+        let prefix = try LayerPath.cleanComponents(destination).joined(separator: "/")
         if !prefix.isEmpty {
             try walker.add(path: directory, tarPath: prefix)
         }

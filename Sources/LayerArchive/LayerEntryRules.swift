@@ -15,7 +15,7 @@ public enum LayerEntryRules {
 
     /// Throws `LayerArchiveError` naming the entry when `header` would be refused by an unpack.
     public static func check(_ header: TarHeader) throws {
-        let components = try LayerRoot.cleanComponents(header.path)
+        let components = try LayerPath.cleanComponents(header.path)
         for component in components where component.utf8.count > maxComponentLength {
             throw LayerArchiveError(.unsafeEntry, "File name too long: a path component has \(component.utf8.count) bytes (at most \(maxComponentLength))",
                                     entry: header.path)
@@ -33,7 +33,7 @@ public enum LayerEntryRules {
             }
         }
         if header.type == .hardlink {
-            guard try !LayerRoot.cleanComponents(header.linkName).isEmpty else {
+            guard try !LayerPath.cleanComponents(header.linkName).isEmpty else {
                 throw LayerArchiveError(.unsafeEntry, "hardlink to the target directory itself", entry: header.path)
             }
         }

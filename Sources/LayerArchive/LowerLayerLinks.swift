@@ -1,3 +1,4 @@
+import ConfinedFS
 import CZlib
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +17,7 @@ extension ApplySession {
     func linkFromLowerLayers(_ target: [String], in dir: Int32, name: String, entry: String) throws -> Bool {
         guard let targetName = target.last else { return false }
         for lower in options.lowerLayers.reversed() {
-            guard let lowerRoot = try? LayerRoot(path: lower) else { continue }
+            guard let lowerRoot = try? ConfinedRoot(lower) else { continue }
             switch try lookUp(targetName, parent: Array(target.dropLast()), in: lowerRoot, entry: entry) {
             case .missing: continue
             case .hidden: return false
@@ -31,24 +32,24 @@ extension ApplySession {
     }
 
     private enum LowerLookup {
-        case found(FileDescriptor)
+        case found(ConfinedFD)
         /// Not in this layer: look further down.
         case missing
         /// Deleted by this layer (a whiteout) or hidden under an opaque directory: nowhere below.
         case hidden
     }
 
-    private func lookUp(_ name: String, parent: [String], in root: LayerRoot, entry: String) throws -> LowerLookup {
+    private func lookUp(_ name: String, parent: [String], in root: ConfinedRoot, entry: String) throws -> LowerLookup {
         // An opaque directory on the way hides everything lower layers have under it.
         var opaqueOnTheWay = false
         for end in stride(from: parent.count, through: 1, by: -1) {
-            if let dir = try? root.openDirectory(Array(parent.prefix(end)), create: false, entry: entry) {
+            if let dir = try? root.layerDirectory(Array(parent.prefix(end)), create: false, entry: entry) {
                 var flag: UInt8 = 0
                 for prefix in OverlayXattrs.prefixes
                 where fgetxattr(dir.fd, prefix + "opaque", &flag, 1) == 1 && flag == UInt8(ascii: "y") { opaqueOnTheWay = true }
             }
         }
-        guard let dir = try? root.openDirectory(parent, create: false, entry: entry) else {
+        guard let dir = try? root.layerDirectory(parent, create: false, entry: entry) else {
             return opaqueOnTheWay ? .hidden : .missing
         }
         var info = stat()
@@ -65,7 +66,7 @@ extension ApplySession {
         guard fstatat(sourceDir, sourceName, &info, AT_SYMLINK_NOFOLLOW) == 0 else { throw LayerArchiveError.system("stat hardlink target") }
         switch info.st_mode & S_IFMT {
         case S_IFLNK:
-            let target = try LayerRoot.readLink(sourceDir, sourceName, entry: entry)
+            let target = try LayerPath.readLink(sourceDir, sourceName, entry: entry)
             guard symlinkat(target, dir, name) == 0 else { throw LayerArchiveError.system("symlink") }
             if options.preserveOwnership { _ = fchownat(dir, name, info.st_uid, info.st_gid, AT_SYMLINK_NOFOLLOW) }
         case S_IFREG:

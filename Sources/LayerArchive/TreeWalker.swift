@@ -99,7 +99,7 @@ struct TreeWalker {
         case S_IFDIR: header.type = .directory
         case S_IFLNK:
             header.type = .symlink
-            header.linkName = try LayerRoot.readLink(AT_FDCWD, path, entry: tarPath)
+            header.linkName = try LayerPath.readLink(AT_FDCWD, path, entry: tarPath)
         case S_IFCHR, S_IFBLK:
             header.type = info.st_mode & S_IFMT == S_IFCHR ? .characterDevice : .blockDevice
             header.deviceMajor = kiln_major(UInt64(info.st_rdev))

@@ -193,14 +193,23 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 /// `kiln __monitor ID` (hidden): runs a detached container until it ends (ContainerMonitor.serve).
+/// `kiln __monitor --reap --monitor-pid PID ID`: what the death guard of a container's supervisor runs
+/// once that supervisor (pid PID) died (OrphanedContainer.reap).
 struct MonitorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "__monitor", shouldDisplay: false)
 
     @OptionGroup var store: StoreOptions
 
+    @Flag var reap = false
+    @Option var monitorPID: Int32 = 0
+
     @Argument var id: String
 
     func run() async throws {
+        if reap {
+            OrphanedContainer.reap(location: try store.location(), id: id, monitorPID: monitorPID)
+            return
+        }
         throw ExitCode(try ContainerMonitor.serve(location: try store.location(), id: id))
     }
 }

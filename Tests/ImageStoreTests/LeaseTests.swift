@@ -20,6 +20,39 @@ final class LeaseTests: StoreTestCase {
         _ = builder
     }
 
+    /// A blob moved into place by `adoptBlob` (a build's committed layer, an export's compressed
+    /// variant) is held like an ingested one: a prune in another process right after cannot take it.
+    func testAdoptedBlobIsHeldAgainstAConcurrentPrune() async throws {
+        var builder: ContentStore? = try ContentStore(root: tempRoot)
+        let bytes = Data("a RUN step's layer".utf8)
+        let (fd, temp) = try builder!.makeBlobTempFile("layer")
+        XCTAssertEqual(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }, bytes.count)
+        close(fd)
+        let descriptor = Descriptor(mediaType: .ociLayer, digest: Digest.sha256(of: bytes), size: Int64(bytes.count))
+        try builder!.adoptBlob(temp, as: descriptor)
+        let kept = try await store.prune(strayAge: 0)
+        XCTAssertFalse(kept.removedBlobs.contains(descriptor.digest), "a live build's just-committed layer was pruned")
+        builder = nil
+        let removed = try await store.prune(strayAge: 0)
+        XCTAssertEqual(removed.removedBlobs, [descriptor.digest])
+        _ = builder
+    }
+
+    /// The 100-iteration fault loop found `kiln/tmp/layer-<random>` files of SIGKILLed builds that no
+    /// start removed: a blob temp file names its owner, so a dead owner's file is abandoned scratch.
+    func testBlobTempFilesNameTheirOwnerSoAKilledProcessesFileIsRemoved() throws {
+        let (fd, url) = try store.makeBlobTempFile("layer")
+        close(fd)
+        XCTAssertEqual(ContentStore.scratchOwner(url.lastPathComponent), getpid())
+        XCTAssertTrue(ContentStore.isInUse(url), "a live process's temp file was taken for abandoned")
+        XCTAssertFalse(store.removeAbandonedScratch().contains(url.path))
+        // The same file as a dead process would have left it.
+        let dead = url.deletingLastPathComponent().appendingPathComponent("layer-\(Int32.max - 1)-\(UInt64.random(in: 0...UInt64.max))")
+        XCTAssertEqual(rename(url.path, dead.path), 0)
+        XCTAssertTrue(store.removeAbandonedScratch().contains(dead.path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dead.path))
+    }
+
     func testHeldBaseImageBlobsAreKeptAfterTheirTagIsRemoved() async throws {
         let image = try makeImage(layer: "base layer")
         try await store.tag(try ImageReference(parsing: "base:1"), image.manifest)

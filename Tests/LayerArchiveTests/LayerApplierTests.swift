@@ -70,7 +70,7 @@ extension LayerApplierTests {
         let etc = try XCTUnwrap(lstatOf(root + "/etc"))
         XCTAssertEqual(etc.st_mode & 0o7777, 0o750)
         XCTAssertEqual(etc.st_mtim.tv_sec, 1_500_000_000, "directory time set after its content")
-        XCTAssertEqual(try LayerRoot.readLink(AT_FDCWD, root + "/etc/sym", entry: ""), "conf")
+        XCTAssertEqual(try LayerPath.readLink(AT_FDCWD, root + "/etc/sym", entry: ""), "conf")
         XCTAssertEqual(lstatOf(root + "/run/fifo")?.st_mode, S_IFIFO | 0o620)
         let null = try XCTUnwrap(lstatOf(root + "/dev/null"))
         XCTAssertEqual(null.st_mode & S_IFMT, S_IFCHR)
@@ -227,5 +227,51 @@ extension LayerApplierTests {
         try apply([dir("./", mode: 0o711, time: 1_000)])
         XCTAssertEqual(lstatOf(root)!.st_mode & 0o7777, 0o711)
         XCTAssertEqual(lstatOf(root)!.st_mtim.tv_sec, 1_000)
+    }
+}
+
+// MARK: - Names longer than PATH_MAX (resolved by ConfinedFS in steps)
+
+extension LayerApplierTests {
+    /// 24 directories of 200 bytes: about 4,850 bytes, more than openat2 takes in one call.
+    private var longDirectory: String { (0..<24).map { String(format: "%02d", $0) + String(repeating: "l", count: 198) }.joined(separator: "/") }
+
+    /// The directory `relative` below the target, reached one `openat` at a time (no single path
+    /// handed to the kernel is longer than PATH_MAX): its entries, and its file `name`'s content and link count.
+    private func inside(_ relative: String, file name: String) throws -> (names: [String], content: String, links: Int) {
+        var dir = open(root, O_RDONLY | O_DIRECTORY)
+        for component in relative.split(separator: "/") {
+            let next = openat(dir, String(component), O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            close(dir)
+            guard next >= 0 else { throw LayerArchiveError(.io, "no directory \(component)") }
+            dir = next
+        }
+        defer { close(dir) }
+        var info = stat()
+        guard fstatat(dir, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { throw LayerArchiveError(.io, "no file \(name)") }
+        let fd = openat(dir, name, O_RDONLY | O_NOFOLLOW)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = read(fd, &buffer, buffer.count)
+        close(fd)
+        let names = try DirectoryOps.list(dir, entry: relative).map(DirectoryOps.decode).sorted()
+        return (names, String(decoding: buffer[0..<max(count, 0)], as: UTF8.self), Int(info.st_nlink))
+    }
+
+    func testNamesLongerThanPathMaxApplyInsideTheTarget() throws {
+        let deep = longDirectory
+        XCTAssertGreaterThan(deep.utf8.count, Int(PATH_MAX))
+        try apply([
+            file(deep + "/f", "deep"),
+            link(deep + "/h", deep + "/f", type: .hardlink),
+            link(deep + "/up", "/"),
+            file(deep + "/up/top", "through a symlink deep down"),
+            file(deep + "/gone", "x"),
+            file(deep + "/.wh.gone", ""),
+        ])
+        let found = try inside(deep, file: "f")
+        XCTAssertEqual(found.content, "deep")
+        XCTAssertEqual(found.links, 2, "the hard link is not a link of f")
+        XCTAssertEqual(found.names, ["f", "h", "up"])
+        XCTAssertEqual(try text("top"), "through a symlink deep down")
     }
 }

@@ -6,36 +6,14 @@ import Glibc
 /// every Linux architecture Swift supports (x86_64, arm64).
 let O_PATH: Int32 = 0o10000000
 
-/// Path resolution confined to a root directory, like a `chroot`: the way Docker's
-/// chroot-based layer extraction (and `openat2(RESOLVE_IN_ROOT)`) sees paths.
+/// Archive names and symlink targets, as the layer code reads them. Resolving a path inside the target
+/// directory is ConfinedFS's (`ConfinedRoot`, see `LayerTarget.swift`).
 ///
-/// Rules:
-/// - Archive names are cleaned lexically first (`cleanComponents`): a leading `/` is dropped
-///   (absolute names are relative to the root), empty and `.` components are dropped, and `..`
-///   removes the previous component. A `..` that would climb above the root is **rejected**
-///   (`.unsafeEntry`): well-formed layers never contain one.
-/// - Walking the directories of a path, every component is looked up with `fstatat` /
-///   `openat(O_NOFOLLOW)` relative to the previous directory's descriptor. A symlink met on the
-///   way is expanded *inside the root*: an absolute target restarts from the root, and `..`
-///   stops at the root. So `a -> /etc` then `a/passwd` means `<root>/etc/passwd`, never the
-///   host's. At most 40 symlinks are followed per lookup (`ELOOP` otherwise).
-/// - The last component is never followed: callers create, replace or link the entry itself.
-final class LayerRoot {
-    /// An `O_PATH` descriptor of the root directory.
-    let fd: Int32
-    let path: String
-
-    static let maxSymlinks = 40
-
-    init(path: String) throws {
-        let fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw LayerArchiveError.system("open target directory", entry: path) }
-        self.fd = fd
-        self.path = path
-    }
-
-    deinit { close(fd) }
-
+/// Archive names are cleaned lexically first (`cleanComponents`): a leading `/` is dropped (absolute
+/// names are relative to the root), empty and `.` components are dropped, and `..` removes the
+/// previous component. A `..` that would climb above the root is **rejected** (`.unsafeEntry`):
+/// well-formed layers never contain one.
+enum LayerPath {
     /// The lexically cleaned components of an archive name (see the type's rules).
     static func cleanComponents(_ name: String) throws -> [String] {
         var out: [String] = []
@@ -51,56 +29,6 @@ final class LayerRoot {
             }
         }
         return out
-    }
-
-    /// Opens the directory that `components` name, walking from the root with symlinks
-    /// expanded inside it. Missing directories are created (mode 0755) when `create` is set;
-    /// otherwise a missing one returns nil. A component that exists but is not a directory
-    /// (after symlink expansion) throws `.unsafeEntry`.
-    ///
-    /// The returned descriptor is an owned `O_PATH` directory descriptor.
-    func openDirectory(_ components: [String], create: Bool, entry: String) throws -> FileDescriptor? {
-        var stack: [FileDescriptor] = []  // open directories below the root
-        var pending = Array(components.reversed())
-        var symlinksLeft = Self.maxSymlinks
-        while let component = pending.popLast() {
-            if component.isEmpty || component == "." { continue }
-            if component == ".." {
-                _ = stack.popLast()  // never above the root
-                continue
-            }
-            let current = stack.last?.fd ?? fd
-            var info = stat()
-            if fstatat(current, component, &info, AT_SYMLINK_NOFOLLOW) != 0 {
-                guard errno == ENOENT else { throw LayerArchiveError.system("stat \(component)", entry: entry) }
-                guard create else { return nil }
-                if mkdirat(current, component, 0o755) != 0 && errno != EEXIST {
-                    throw LayerArchiveError.system("mkdir \(component)", entry: entry)
-                }
-                pending.append(component)  // look again: now a directory
-                continue
-            }
-            switch info.st_mode & S_IFMT {
-            case S_IFLNK:
-                symlinksLeft -= 1
-                guard symlinksLeft >= 0 else {
-                    throw LayerArchiveError(.unsafeEntry, "too many levels of symbolic links", entry: entry)
-                }
-                let target = try Self.readLink(current, component, entry: entry)
-                if target.hasPrefix("/") { stack.removeAll() }
-                pending += target.split(separator: "/").map(String.init).reversed()
-            case S_IFDIR:
-                let next = openat(current, component, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                guard next >= 0 else { throw LayerArchiveError.system("open \(component)", entry: entry) }
-                stack.append(FileDescriptor(fd: next))
-            default:
-                throw LayerArchiveError(.unsafeEntry, "path component \"\(component)\" is not a directory", entry: entry)
-            }
-        }
-        if let last = stack.last { return last }
-        let copy = dup(fd)
-        guard copy >= 0 else { throw LayerArchiveError.system("dup", entry: entry) }
-        return FileDescriptor(fd: copy)
     }
 
     /// The target of the symlink `name` in directory `dir`.
