@@ -101,7 +101,7 @@ extension Builder {
         for path in BuildKitKeys.contentPaths(paths) {
             // Remembered by the context's fingerprint, as COPY plans are: an unchanged context is not read again.
             let memoKey = BuildCache.key("buildkit-content-v1", [path])
-            let fingerprint = cache.enabled ? try contextScanner.scan().fingerprint : nil
+            let fingerprint: Digest? = try contextScanner.scan().fingerprint
             if let fingerprint, let known = planMemo.lookup(memoKey, fingerprint: fingerprint).flatMap({ Digest($0) }) {
                 checksums.append(known)
             } else {

@@ -174,7 +174,7 @@ extension Builder {
             let memoKey = BuildCache.key(state.cacheKey, ["copy-plan"] + keyParts([], owner: owner)
                 + ["sources"] + planSources + [destination, state.workingDirectory, "\(op.isAdd)", "\(link)"])
             var fingerprint: Digest?
-            if readsContext && cache.enabled { fingerprint = try contextScanner.scan().fingerprint }
+            if readsContext { fingerprint = try contextScanner.scan().fingerprint }
             if let fingerprint, let digest = planMemo.lookup(memoKey, fingerprint: fingerprint) {
                 treeDigest = digest
             } else {

@@ -10,8 +10,11 @@ import ImageSpec
 /// when the fingerprint is the current one, so a stale memo costs nothing but a miss; it is written
 /// only when it changes (a no-op rebuild writes nothing). Not a cache of layers: the layer is still
 /// looked up by its ``BuildCache`` key, and planned in full when that record is gone.
+/// `--no-cache` builds write memos but read none, as they write cache records (BuildKit's way), so the
+/// rebuild after one is a no-op.
 struct CopyPlanMemo {
     let directory: URL
+    /// Whether lookups may answer (false with --no-cache); saving is always on.
     let enabled: Bool
 
     /// The remembered checksum of step `key` under `fingerprint`, or nil.
@@ -25,7 +28,7 @@ struct CopyPlanMemo {
     /// Remembers `checksum` for step `key` under `fingerprint` (atomically; a failure only costs a
     /// plan next time). `checksum` must not hold a newline.
     func save(_ key: String, fingerprint: Digest, checksum: String) {
-        guard enabled, !checksum.contains("\n") else { return }
+        guard !checksum.contains("\n") else { return }
         let data = Data("\(fingerprint) \(checksum)\n".utf8)
         let file = directory.appendingPathComponent(key)
         if (try? Data(contentsOf: file)) == data { return }

@@ -79,13 +79,23 @@ final class ContextFingerprintTests: BuilderTestCase {
         XCTAssertTrue(second.phases.contains("plan-memo"), "\(second.phases)")
     }
 
-    func testNoCacheNeitherReadsNorWritesTheMemo() async throws {
+    /// --no-cache reads no memo but writes one (as it writes cache records, like BuildKit), so the
+    /// rebuild after a --no-cache build is a no-op.
+    func testNoCacheWritesTheMemoWithoutReadingIt() async throws {
         try write("a.txt", "alpha\n")
         settle()
+        let trace = root.appendingPathComponent("trace-no-cache.json").path
         var options = BuildOptions(dockerfileText: dockerfile, contextDirectory: context.path)
         options.noCache = true
-        _ = try await Builder(options: options, images: service, progress: BuildProgress(mode: .quiet)).build()
+        options.tracePath = trace
+        for _ in 0..<2 {
+            _ = try await Builder(options: options, images: service, progress: BuildProgress(mode: .quiet)).build()
+            let events = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: trace))) as? [[String: Any]])
+            XCTAssertFalse(events.contains { $0["name"] as? String == "plan-memo" }, "--no-cache used a memo")
+        }
         let plans = service.store.buildCacheDirectory.appendingPathComponent("plans").path
-        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: plans)) ?? [], [])
+        XCTAssertFalse(((try? FileManager.default.contentsOfDirectory(atPath: plans)) ?? []).isEmpty)
+        let cached = try await traced(dockerfile)
+        XCTAssertTrue(cached.phases.contains("plan-memo"), "\(cached.phases)")
     }
 }
