@@ -181,6 +181,7 @@ struct BuildCommand: AsyncParsableCommand {
         options.allowInsecure = allow.contains("security.insecure")
         let platforms = try platform.map(Self.parsePlatforms) ?? []
         if platforms.count == 1 { options.platform = platforms[0] }
+        options.platformRequested = !platforms.isEmpty
         let tags = try tag.map { try ImageCommandSupport.reference($0) }
         let compression = try self.compression.resolved()
         let mode = try BuildProgressMode.parse(progress, quiet: quiet)
