@@ -31,6 +31,7 @@ PACKAGES=(
   debootstrap      # AuditTests, InteropTests: shared/tools/debian-base makes the Debian base image
   qemu-user-static # kiln setup-binfmt: emulators for foreign-architecture RUN steps (MultiPlatformBuildTests)
   binfmt-support   # registers qemu-user-static's handlers where binfmt_misc is mounted at install time
+  file             # scripts/multiplatform-proof.sh: the ELF architecture of each platform's binary
 )
 
 missing=()

@@ -26,6 +26,9 @@ public struct BuildOptions: Sendable {
     public var allowInsecure = false
     public var labels: [String: String] = [:]
     public var platform: Platform = .host
+    /// `--platform` was given: a local base image of another platform is then never used as is, even
+    /// when the platform asked for is the host's (it is pulled for the platform, as Docker does).
+    public var platformRequested = false
     /// `--build-context NAME=…`, by name as given.
     public var namedContexts: [String: NamedContext] = [:]
     /// `--secret`: each secret's value by id (for `RUN --mount=type=secret`).

@@ -277,7 +277,8 @@ public final class Builder: @unchecked Sendable {
     private func lookUpOrPull(_ reference: ImageReference, platform: Platform, explicit: Bool) async throws -> LocalImage {
         let range: SourceRange? = nil
         if !options.pull, let local = try await images.localImage(reference.description),
-           !(explicit || shared != nil || !Self.samePlatform(platform, .host)) || Self.samePlatform(local.config.platform, platform),
+           !(explicit || shared != nil || options.platformRequested || !Self.samePlatform(platform, .host))
+            || Self.samePlatform(local.config.platform, platform),
            try images.holdComplete(local) {
             return local
         }

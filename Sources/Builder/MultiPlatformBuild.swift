@@ -41,7 +41,7 @@ public struct MultiPlatformBuild: Sendable {
             for try await (i, result) in group { results[i] = result }
             return results
         }
-        let built = platforms.indices.map { PlatformImage(platform: platforms[$0], result: results[$0]!) }
+        let built = platforms.indices.map { PlatformImage(platform: platforms[$0], result: results[$0]!, builder: builders[$0]) }
         let index = try PlatformIndex.write(built.map(\.manifestDescriptor), store: images.store)
         return MultiPlatformResult(images: built, index: index)
     }
@@ -52,6 +52,14 @@ public struct PlatformImage: Sendable {
     /// The platform asked for.
     public var platform: Platform
     public var result: BuildResult
+    /// The builder that made it (its cache entries and lazily imported layers, for `--cache-to`).
+    public var builder: Builder?
+
+    public init(platform: Platform, result: BuildResult, builder: Builder? = nil) {
+        self.platform = platform
+        self.result = result
+        self.builder = builder
+    }
 
     /// The image's manifest descriptor with its platform, as the index lists it.
     public var manifestDescriptor: Descriptor {
@@ -68,6 +76,11 @@ public struct MultiPlatformResult: Sendable {
     public var images: [PlatformImage]
     /// The stored OCI image index.
     public var index: Descriptor
+
+    public init(images: [PlatformImage], index: Descriptor) {
+        self.images = images
+        self.index = index
+    }
 }
 
 /// The OCI image index of a multi-platform build.

@@ -36,10 +36,20 @@ enum BuildAttestations {
     /// Returns the index descriptor (to tag, push and export instead of the image manifest).
     static func attach(_ result: BuildResult, request: AttestationRequest, invocation: Invocation, tags: [ImageReference],
                        compression: ExportCompression, service: ImageService) throws -> Descriptor {
+        let (image, layers) = try statements(for: result, platform: result.config.platform, request: request, invocation: invocation,
+                                             tags: tags, compression: compression, service: service)
+        let assembled = try AttestationIndex.assemble(images: [image], attestations: [image.digest: layers])
+        return try assembled.write(to: service.store)
+    }
+
+    /// One image of a build, as an index lists it (exported manifest, `platform`), and the statements
+    /// `request` asks for about it (their subject: that manifest).
+    static func statements(for result: BuildResult, platform: Platform, request: AttestationRequest, invocation: Invocation,
+                           tags: [ImageReference], compression: ExportCompression,
+                           service: ImageService) throws -> (image: Descriptor, layers: [AttestationLayer]) {
         let local = LocalImage(references: tags, manifestDescriptor: result.manifestDescriptor, manifest: result.manifest,
                                configDescriptor: result.configDescriptor, config: result.config)
         let exported = try service.exported(local, compression: compression)
-        let platform = result.config.platform
         var image = exported.manifestDescriptor
         image.annotations = nil
         image.platform = platform
@@ -66,7 +76,6 @@ enum BuildAttestations {
             let predicate = ProvenancePredicate.predicate(input)
             layers.append(try AttestationLayer(InTotoStatement(subject: subjects, predicateType: AttestationLayout.slsaProvenanceV02, predicate: predicate)))
         }
-        let assembled = try AttestationIndex.assemble(images: [image], attestations: [image.digest: layers])
-        return try assembled.write(to: service.store)
+        return (image, layers)
     }
 }

@@ -181,6 +181,7 @@ struct BuildCommand: AsyncParsableCommand {
         options.allowInsecure = allow.contains("security.insecure")
         let platforms = try platform.map(Self.parsePlatforms) ?? []
         if platforms.count == 1 { options.platform = platforms[0] }
+        options.platformRequested = !platforms.isEmpty
         let tags = try tag.map { try ImageCommandSupport.reference($0) }
         let compression = try self.compression.resolved()
         let mode = try BuildProgressMode.parse(progress, quiet: quiet)
@@ -201,11 +202,20 @@ struct BuildCommand: AsyncParsableCommand {
                 do {
                     if platforms.count > 1 {
                         // One plan per platform, one image index (BuildCommand+Platforms.swift).
-                        let built = try await MultiPlatformBuild(options: options, platforms: platforms).build(images: service, progress: reporter)
+                        // Inline caches, attestations and --cache-to: BuildCommand+PlatformAttachments.swift.
+                        var built = try await MultiPlatformBuild(options: options, platforms: platforms).build(images: service, progress: reporter)
+                        built = try await Self.attach(to: built, cacheExports: cacheExports, attest: attest,
+                                                      invocation: .init(options: options, startedOn: startedOn), tags: tags,
+                                                      compression: compression, service: service)
                         try await Self.exportIndex(built, tags: tags, outputs: outputs, push: push, compression: compression,
                                                    service: service, reporter: reporter)
-                        if !cacheExports.isEmpty { printError("WARNING: --cache-to is not supported with several platforms yet; no cache exported") }
-                        if !attest.isEmpty { printError("WARNING: --sbom/--provenance are not supported with several platforms yet; no attestation attached") }
+                        do {
+                            try await Self.exportCache(of: built, to: cacheExports, service: service)
+                        } catch let error as CacheExportError {
+                            reporter.finish()
+                            printError("ERROR: \(error)")
+                            throw ExitCode(1)
+                        }
                         return built.index.digest
                     }
                     builder = try Builder(options: options, images: service, progress: reporter)

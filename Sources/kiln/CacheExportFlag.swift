@@ -96,14 +96,28 @@ struct CacheExportFlag {
 
     /// Writes the cache; a failure is a warning unless `ignore-error=false`.
     func export(_ builder: Builder, result: BuildResult, service: ImageService) async throws {
-        var entries = builder.cacheEntries(allStages: allStages, result: result)
+        try await export([(builder, result)], service: service)
+    }
+
+    /// Writes one cache holding the records of every build in `builds` (a multi-platform build's
+    /// platforms: one cache manifest for all of them, as BuildKit writes it); a record two builds
+    /// share is written once. A failure is a warning unless `ignore-error=false`.
+    func export(_ builds: [(builder: Builder, result: BuildResult)], service: ImageService) async throws {
+        var entries: [CacheEntry] = []
+        var seen = Set<String>()
         do {
-            if includeCacheMounts, !isInline { entries += try builder.cacheMountEntries() }
+            for (builder, result) in builds {
+                var own = builder.cacheEntries(allStages: allStages, result: result)
+                if includeCacheMounts, !isInline { own += try builder.cacheMountEntries() }
+                entries += own.filter { seen.insert(($0.cacheMount == nil ? "key:" : "mount:") + $0.key).inserted }
+            }
             switch kind {
             case .registry(let reference):
-                try await service.pushCache(entries, to: reference, format: format, remoteBlobs: builder.lazyBlobSources)
+                var remoteBlobs: [Digest: RemoteBlob] = [:]
+                for (builder, _) in builds { remoteBlobs.merge(builder.lazyBlobSources) { first, _ in first } }
+                try await service.pushCache(entries, to: reference, format: format, remoteBlobs: remoteBlobs)
             case .local(let directory):
-                try await builder.fetchLazyLayers(entries: entries)
+                for (builder, _) in builds { try await builder.fetchLazyLayers(entries: entries) }
                 try service.writeCacheLayout(entries, to: directory, tag: tag, format: format)
             case .inline:
                 return  // written into the image config before it is named (InlineCacheExport)

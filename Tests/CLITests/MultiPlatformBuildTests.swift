@@ -170,6 +170,12 @@ final class MultiPlatformBuildTests: XCTestCase {
         let native = try run(["build", "--root", store, "--progress", "plain", "--platform", "linux/arm64", "-t", "warned:2", context.path])
         XCTAssertEqual(native.status, 0, native.stderr)
         XCTAssertFalse(native.stderr.contains("InvalidBaseImagePlatform"), native.stderr)
+        // `--platform` of the host's platform asks for that platform: the local arm64 image is not used
+        // as is, the amd64 one is pulled (as Docker does).
+        let host = try run(["build", "--root", store, "--progress", "plain", "--platform", "linux/amd64", "-t", "warned:3", context.path])
+        XCTAssertEqual(host.status, 0, host.stderr)
+        XCTAssertFalse(host.stderr.contains("InvalidBaseImagePlatform"), host.stderr)
+        XCTAssertEqual(try run(["inspect", "--root", store, "--format", "{{.Architecture}}", "warned:3"]).stdout, "amd64\n")
     }
 
     private func blob(_ layout: URL, _ digest: String?) throws -> String {
