@@ -115,7 +115,9 @@ final class MultiPlatformAttachmentTests: XCTestCase {
             let inline = try XCTUnwrap(config["moby.buildkit.cache.v0"] as? String, "inline cache in the image of \(entry["platform"] ?? "?")")
             // a JSON array of cache records, base64
             let records = try JSONSerialization.jsonObject(with: try XCTUnwrap(Data(base64Encoded: inline))) as? [[String: Any]]
-            XCTAssertEqual(records?.count, 1, "the RUN step of this platform: \(inline)")
+            // BuildKit's layout (issue 18): records for the base image's chain, then the RUN step's,
+            // the only one naming a layer of this image.
+            XCTAssertEqual(records?.filter { $0["layers"] != nil }.count, 1, "the RUN step of this platform: \(inline)")
         }
     }
 
