@@ -18,7 +18,7 @@ extension ContentStore {
     /// Its name carries this process's pid (`<prefix>-<pid>-<random>`), so the file a killed build or
     /// push leaves behind is removed at the next start (`removeAbandonedScratch`).
     public nonisolated func makeBlobTempFile(_ prefix: String) throws -> (fd: Int32, url: URL) {
-        try FileSystem.makeTempFile(in: location.tempDirectory, prefix: "\(prefix)-\(getpid())")
+        try FileSystem.makeTempFile(in: location.tempDirectory, prefix: "\(prefix)-\(getpid())" + (Self.ownStart.map { "-s\($0)" } ?? ""))
     }
 
     /// Moves `file` (in the store's temp folder, written and hashed by the caller) into place as

@@ -53,6 +53,26 @@ final class LeaseTests: StoreTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dead.path))
     }
 
+    /// The 100-iteration stress run left a killed build's `run-*` folder behind while another
+    /// process had been given its pid: a name carries its owner's start time too, so a live process
+    /// with the same pid but another start is not the owner.
+    func testAScratchFolderWhosePidWasReusedIsAbandoned() throws {
+        let mine = try store.makeScratchDirectory("run")
+        XCTAssertEqual(ContentStore.scratchOwnerAndStart(mine.lastPathComponent)?.pid, getpid())
+        XCTAssertNotNil(ContentStore.scratchOwnerAndStart(mine.lastPathComponent)?.start)
+        XCTAssertTrue(ContentStore.isInUse(mine))
+        XCTAssertFalse(store.removeAbandonedScratch().contains(mine.path))
+        // The same pid (alive: this process) with another start time: a dead owner whose pid was reused.
+        let start = try XCTUnwrap(ContentStore.ownStart)
+        let reused = mine.deletingLastPathComponent().appendingPathComponent("run-\(getpid())-s\(start + 1)-\(UInt64.random(in: 0...UInt64.max))")
+        XCTAssertEqual(rename(mine.path, reused.path), 0)
+        XCTAssertFalse(ContentStore.isInUse(reused))
+        XCTAssertTrue(store.removeAbandonedScratch().contains(reused.path))
+        // Names without a start time (older kiln) still go by the pid alone.
+        XCTAssertEqual(ContentStore.scratchOwnerAndStart("run-\(getpid())-12345")?.pid, getpid())
+        XCTAssertNil(ContentStore.scratchOwnerAndStart("run-\(getpid())-12345")?.start)
+    }
+
     func testHeldBaseImageBlobsAreKeptAfterTheirTagIsRemoved() async throws {
         let image = try makeImage(layer: "base layer")
         try await store.tag(try ImageReference(parsing: "base:1"), image.manifest)
