@@ -13,7 +13,9 @@
 # refuses --isolation chroot and auto there and names the fix. With --security-opt seccomp=unconfined,
 # kiln makes its own single-id user namespace (uid 1000 becomes 0 there), where chroot and overlay mounts
 # work; no runc or pasta in the image, so auto picks chroot. kiln's store must be on a volume, not on the
-# container's own overlay root filesystem (overlayfs refuses an overlay upper directory).
+# container's own overlay root filesystem: overlayfs refuses an upper directory there, so kiln copies
+# root filesystems instead (slower, a note once per store: checked), and that filesystem refuses the
+# whiteout devices a deletion needs (refused clearly: checked).
 set -euo pipefail
 KILN=$(readlink -f "${1:?usage: pod-check.sh KILN}")
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,11 +54,16 @@ FROM kiln-busybox:latest
 RUN mkdir -p /a/b && echo old > /a/b/f && echo old > /a/keep && echo x > /etc/x
 RUN rm /etc/x && rm -rf /a && mkdir /a && echo new > /a/g && id -u > /a/uid
 DOCKERFILE
+mkdir -p "$work/in/runonly"
+printf 'FROM kiln-busybox:latest\nRUN mkdir -p /srv/a && echo hi > /srv/a/hi && chmod 700 /srv && echo more >> /etc/passwd\n' \
+  > "$work/in/runonly/Dockerfile"
 chmod -R a+rX "$work/in"
 "$KILN" build -q -t kiln-demo/web:1 "$work/in/web" >/dev/null
 "$KILN" build -q --isolation chroot -t whiteouts:1 "$work/in/whiteouts" >/dev/null
 root_web=$("$KILN" inspect --format '{{.Id}}' kiln-demo/web:1)
 root_wh=$("$KILN" inspect --format '{{.Id}}' whiteouts:1)
+"$KILN" build -q --isolation chroot -t runonly:1 "$work/in/runonly" >/dev/null
+root_run=$("$KILN" inspect --format '{{.Id}}' runonly:1)
 "$tools/local-registry" start "$registry" >/dev/null
 mkdir -p "$work/pod-store"
 chown 1000:1000 "$work/pod-store"
@@ -99,6 +106,21 @@ case "${lines[2]}" in "#0 isolation: chroot (no namespaces; auto: "*"no OCI runt
 [ "${lines[4]}" = "$root_wh" ] || { echo "FAIL: the pod's whiteouts image ${lines[4]}, root's $root_wh" >&2; exit 1; }
 [ "${lines[5]}" = pushed ] || { echo "FAIL: push: $out" >&2; exit 1; }
 echo "the pod's images have root's image IDs"
+
+echo "== pod, the store on the container's own overlay root (no volume): copied root filesystems"
+out=$("$KILN" run --rm --network host --user 1000 --security-opt seccomp=unconfined -e KILN_ROOT=/tmp/store \
+  -e SOURCE_DATE_EPOCH=1700000000 -v "$work/in:/in:ro" kiln-pod:1 sh -c '
+  set -e
+  kiln load -q -i /in/base.tar >/dev/null
+  kiln build -q --isolation chroot -t runonly:1 /in/runonly 2>/tmp/err || { cat /tmp/err; exit 1; }
+  kiln build -q --no-cache --isolation chroot -t runonly:1 /in/runonly 2>>/tmp/err
+  cat /tmp/err
+  ! kiln build -q --isolation chroot /in/whiteouts' 2>&1) || { echo "FAIL: in the pod: $out" >&2; exit 1; }
+echo "$out"
+[ "$(grep -c "^note: overlayfs cannot be mounted" <<<"$out")" = 1 ] || { echo "FAIL: not one note: $out" >&2; exit 1; }
+[ "$(grep -c "^$root_run\$" <<<"$out")" = 2 ] || { echo "FAIL: the copied builds' image IDs differ from $root_run" >&2; exit 1; }
+grep -q "refuses overlay whiteouts.*on a volume" <<<"$out" || { echo "FAIL: a deletion was not refused clearly: $out" >&2; exit 1; }
+echo "one note for the store; root's image ID, twice; a deletion is refused, naming the fix (a volume)"
 
 echo "== host: pull the pushed image into a fresh store, run it, fetch the page"
 export KILN_ROOT="$work/pull-store"
