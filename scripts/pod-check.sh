@@ -2,7 +2,7 @@
 # The pod case of rootless kiln (issue 17), end to end: kiln itself, copied into an image with the
 # shared libraries it loads (ldd: the Swift runtime, libc, curl, ...), runs as uid 1000 in a container
 # started by `kiln run --user 1000` with no added capabilities, builds the tutorial's web example and
-# a Dockerfile with RUN steps (a deletion and an opaque directory) with --isolation chroot, and pushes
+# a Dockerfile with RUN steps (a deletion, an opaque directory, RUN --mount and a heredoc) with --isolation chroot, and pushes
 # the web image to a local registry (shared/tools/local-registry, 127.0.0.1); the host pulls the pushed
 # image, gets root's image ID, runs it with a published port and fetches the page.
 # Usage (as root): scripts/pod-check.sh KILN [TOOLS]   (TOOLS: the directory holding local-registry,
@@ -53,6 +53,9 @@ cat > "$work/in/whiteouts/Dockerfile" <<'DOCKERFILE'
 FROM kiln-busybox:latest
 RUN mkdir -p /a/b && echo old > /a/b/f && echo old > /a/keep && echo x > /etc/x
 RUN rm /etc/x && rm -rf /a && mkdir /a && echo new > /a/g && id -u > /a/uid
+RUN --mount=type=cache,target=/c --mount=type=tmpfs,target=/t <<EOT
+echo cached > /c/x && cat /c/x > /cached && touch /t/gone
+EOT
 DOCKERFILE
 mkdir -p "$work/in/runonly"
 printf 'FROM kiln-busybox:latest\nRUN mkdir -p /srv/a && echo hi > /srv/a/hi && chmod 700 /srv && echo more >> /etc/passwd\n' \
