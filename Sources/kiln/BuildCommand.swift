@@ -117,6 +117,10 @@ struct BuildCommand: AsyncParsableCommand {
             printError("ERROR: \(refusal.message)")
             throw ExitCode(1)
         case .success(let chosen):
+            if let runtime, chosen == .chroot, !isolationSupport.runtime {  // asked for a runtime: never build without it
+                printError("ERROR: --runtime \(runtime): not found (a name on PATH or an executable's path)")
+                throw ExitCode(1)
+            }
             chosenIsolation = chosen
             // Root's default build output is unchanged; otherwise the first line names the isolation.
             if !quiet, chosen != .oci || isolation != "auto" {
