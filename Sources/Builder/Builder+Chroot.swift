@@ -3,7 +3,8 @@ import Foundation
 
 /// `--isolation chroot` (``BuildOptions/chrootIsolation``): a RUN step's process runs in a chroot of
 /// the step's overlay root filesystem through ``ChrootRunner`` instead of an OCI runtime. The layer is
-/// taken from the overlay's upper directory as for the other isolations.
+/// taken from the overlay's upper directory as for the other isolations. `RUN --mount` targets and a
+/// heredoc's script are mounted by kiln (``ChrootMounts``).
 extension Builder {
     /// Runs `spec`'s process (arguments, environment, working directory, user) chrooted into its rootfs.
     /// As an OCI runtime does, the /proc, /dev and /sys mountpoints are created when missing (they stay
@@ -23,20 +24,10 @@ extension Builder {
             if mount(dir, target, nil, UInt(MS_BIND | MS_REC), nil) == 0 { bound.append(target) }
         }
         defer { for target in bound.reversed() { umount2(target, Int32(MNT_DETACH)) } }
+        // RUN --mount targets and a heredoc's script, mounted by kiln (no runtime does it here).
+        let mounted = try ChrootMounts.mount(spec)
+        defer { ChrootMounts.unmount(mounted) }
         return try await ChrootRunner.run(rootfs: spec.rootfs, args: spec.args, env: spec.env, cwd: spec.cwd,
                                           user: spec.user, output: output)
-    }
-
-    /// Why a step cannot run in the chroot isolation, or nil: it sets up no mounts, so RUN --mount
-    /// (and a heredoc, whose script is mounted) are refused rather than run without them.
-    static func chrootRefusal(binds: [BindMount], heredoc: Bool) -> String? {
-        if heredoc {  // its script is one of `binds`
-            return "a RUN heredoc is not supported with --isolation chroot yet (its script is mounted into the step)"
-        }
-        if !binds.isEmpty {
-            return "RUN --mount is not supported with --isolation chroot yet (the chroot isolation sets up no mounts: "
-                + binds.map(\.target).joined(separator: ", ") + ")"
-        }
-        return nil
     }
 }

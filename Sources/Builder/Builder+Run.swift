@@ -84,10 +84,6 @@ extension Builder {
         if let script = heredoc?.script {
             binds.append(try heredocScriptMount(script, dir: dir, range: range))
         }
-        if options.chrootIsolation, let refusal = Self.chrootRefusal(binds: binds, heredoc: heredoc?.script != nil) {
-            await prepared.release()
-            throw BuildError.at(range, refusal)
-        }
         let userSpec = state.config.config.user ?? ""
         let cwd = state.workingDirectory
         let collector = OutputCollector(progress: progress, step: step, redactor: redactor)
@@ -112,6 +108,7 @@ extension Builder {
                 if let resolvConf { spec.etcFiles.resolvConf = resolvConf }
                 if insecure { spec.security = .insecure }
                 if options.chrootIsolation {
+                    mountStubs = RunMountStubs.missing(binds.map(\.target), rootfs: rootfs)
                     status = try await trace.phase("chroot", step: title) {
                         try await runChrooted(spec, output: { collector.add($0) })
                     }

@@ -12,10 +12,16 @@ public final class OverlayMount: Sendable {
     /// The directory the filesystem is mounted on.
     public let target: String
     private let mounted = Mutex(true)
+    /// Set when overlayfs could not be used: the copied tree standing in for it (``CopiedRootfs``).
+    private let copied: CopiedRootfs?
 
-    private init(target: String) {
+    private init(target: String, copied: CopiedRootfs? = nil) {
         self.target = target
+        self.copied = copied
     }
+
+    /// Whether `target` is a copied tree instead of a mount (overlayfs could not be used).
+    public var isCopy: Bool { copied != nil }
 
     /// Mounts `lowerDirs` (ordered BASE FIRST, as layers are applied) with an optional writable
     /// `upperDir` at `target`, which must exist.
@@ -48,8 +54,16 @@ public final class OverlayMount: Sendable {
         case (_, nil) where !readOnly:
             throw ContainerRuntimeError(.invalidUse, "a writable mount needs an upper directory", path: target)
         default:
-            try overlay(lowerDirs: lowerDirs, upperDir: upperDir, workDir: workDir, target: target,
-                        readOnly: readOnly, volatile: volatile)
+            if SnapshotFallback.forced {
+                return OverlayMount(target: target, copied: try CopiedRootfs.make(lowerDirs: lowerDirs, upperDir: upperDir, target: target))
+            }
+            do {
+                try overlay(lowerDirs: lowerDirs, upperDir: upperDir, workDir: workDir, target: target,
+                            readOnly: readOnly, volatile: volatile)
+            } catch let error as ContainerRuntimeError where SnapshotFallback.applies(to: error) {
+                SnapshotFallback.noteOnce(error)
+                return OverlayMount(target: target, copied: try CopiedRootfs.make(lowerDirs: lowerDirs, upperDir: upperDir, target: target))
+            }
         }
         return OverlayMount(target: target)
     }
@@ -59,6 +73,11 @@ public final class OverlayMount: Sendable {
     public func unmount() throws {
         try mounted.withLock { isMounted in
             guard isMounted else { return }
+            if let copied {
+                try copied.finish()
+                isMounted = false
+                return
+            }
             if umount2(target, 0) != 0 {
                 let code = errno
                 if code == EINVAL || code == ENOENT {

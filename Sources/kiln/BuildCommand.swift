@@ -108,17 +108,23 @@ struct BuildCommand: AsyncParsableCommand {
             printError("ERROR: invalid entitlement \"\(entitlement)\" for --allow (known: network.host, security.insecure)")
             throw ExitCode(1)
         }
+        if let runtime { setenv("KILN_RUNTIME", runtime, 1) }  // OCIRuntime.detect() and IsolationSupport read it
         let namespaceState = UserNamespaceEntry.state()
+        let isolationSupport = IsolationSupport.current(state: namespaceState)
         let chosenIsolation: Isolation
-        switch Isolation.resolve(isolation, state: namespaceState) {
+        switch Isolation.resolve(isolation, state: namespaceState, support: isolationSupport) {
         case .failure(let refusal):
             printError("ERROR: \(refusal.message)")
             throw ExitCode(1)
         case .success(let chosen):
+            if let runtime, chosen == .chroot, !isolationSupport.runtime {  // asked for a runtime: never build without it
+                printError("ERROR: --runtime \(runtime): not found (a name on PATH or an executable's path)")
+                throw ExitCode(1)
+            }
             chosenIsolation = chosen
             // Root's default build output is unchanged; otherwise the first line names the isolation.
             if !quiet, chosen != .oci || isolation != "auto" {
-                let line = chosen == .chroot && isolation == "auto" ? Isolation.autoChrootLine(state: namespaceState) : chosen.progressLine
+                let line = chosen == .chroot && isolation == "auto" ? Isolation.autoChrootLine(state: namespaceState, support: isolationSupport) : chosen.progressLine
                 printError("#0 \(line)")
             }
         }
@@ -126,7 +132,6 @@ struct BuildCommand: AsyncParsableCommand {
             printError("ERROR: --push needs a name (-t)")
             throw ExitCode(1)
         }
-        if let runtime { setenv("KILN_RUNTIME", runtime, 1) }  // OCIRuntime.detect() reads it
         let input = try BuildInput.prepare(context: context, file: file)
         defer { input.cleanup() }
         var options = BuildOptions(dockerfileText: input.dockerfileText, dockerfileName: input.dockerfileName,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ContainerRuntime
 import ImageStore
 
 /// `--root`, shared by every command that uses the image store. Precedence: `--root`, then
@@ -16,7 +17,10 @@ struct StoreOptions: ParsableArguments {
     /// Opens (creating when missing) the store. Errors are reported as `error: …` with exit status 1.
     func openStore() throws -> ContentStore {
         do {
-            return try ContentStore(location: try location())
+            let location = try location()
+            // The note that overlayfs is replaced by copying is given once per store.
+            SnapshotFallback.noteMarker.withLock { $0 = location.stateDirectory.appendingPathComponent("copied-snapshots-noted").path }
+            return try ContentStore(location: location)
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)

@@ -59,15 +59,30 @@ final class ChrootIsolationTests: BuilderTestCase {
         }
     }
 
-    func testChrootRefusesRunMounts() async throws {
+    /// RUN --mount (tmpfs, cache, a bind of the context) and a heredoc: kiln mounts them itself; the
+    /// layers hold the same files as with oci (mount stubs removed as there), and the cache persists.
+    func testChrootRunMountsAndHeredocs() async throws {
         try requireContainers()
         let base = try await loadBusybox()
-        do {
-            _ = try await build("FROM \(base)\nRUN --mount=type=tmpfs,target=/t true\n") { $0.chrootIsolation = true }
-            XCTFail("expected a refusal")
-        } catch let error as BuildError {
-            XCTAssertTrue(error.message.contains("not supported with --isolation chroot"), error.message)
+        try write("ctx.txt", "bound\n")
+        let dockerfile = """
+            FROM \(base)
+            RUN --mount=type=tmpfs,target=/t --mount=type=cache,target=/cache --mount=type=bind,target=/ctx \\
+                echo scratch > /t/f && cat /ctx/ctx.txt > /seen && echo cached > /cache/c && ls /t >> /seen
+            RUN --mount=type=cache,target=/cache cat /cache/c >> /seen
+            RUN <<EOF
+            echo from heredoc >> /seen
+            test ! -e /t/f && echo tmpfs-gone >> /seen
+            EOF
+            """
+        let (oci, _) = try await build(dockerfile)
+        let (chroot, _) = try await build(dockerfile) { $0.chrootIsolation = true }
+        XCTAssertEqual(try file("seen", in: chroot), "bound\nf\ncached\nfrom heredoc\ntmpfs-gone\n")
+        let ociTree = try tree(oci), chrootTree = try tree(chroot)
+        for (path, entry) in ociTree where chrootTree[path] != entry {
+            XCTFail("\(path): oci \(entry), chroot \(chrootTree[path] ?? "missing")")
         }
+        for path in chrootTree.keys where ociTree[path] == nil { XCTFail("\(path) only in the chroot build") }
     }
 
     /// Every path of the built image with its type, mode, owner and content (or link target); /proc,

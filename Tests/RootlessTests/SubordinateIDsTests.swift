@@ -73,4 +73,34 @@ final class IsolationTests: XCTestCase {
         XCTAssertThrowsError(try Isolation.resolve("vm", state: .hostRoot).get())
         XCTAssertEqual(try Isolation.resolve("rootless", state: .inside(ranged: true)).get(), .rootless)
     }
+
+    /// The pod case: no OCI runtime in the image, and (default seccomp profile) no user namespace.
+    func testAutoInAContainer() {
+        let noRuntime = IsolationSupport(runtime: false, chrootProblem: nil)
+        // Root or kiln's own namespace without runc: auto takes chroot and says why.
+        XCTAssertEqual(try Isolation.resolve("auto", state: .inside(ranged: false), support: noRuntime).get(), .chroot)
+        XCTAssertEqual(try Isolation.resolve("auto", state: .hostRoot, support: noRuntime).get(), .chroot)
+        XCTAssertTrue(Isolation.autoChrootLine(state: .inside(ranged: false), support: noRuntime).contains("no OCI runtime"))
+        XCTAssertThrowsError(try Isolation.resolve("rootless", state: .inside(ranged: true), support: noRuntime).get()) { error in
+            XCTAssertTrue("\(error)".contains("no OCI runtime is installed"), "\(error)")
+        }
+        // No namespace and no capabilities: nothing works, and every choice is refused with what the pod needs.
+        let problem = IsolationSupport.chrootProblem(forState: .unavailable("EPERM"), status: "CapEff:\t0000000000000000\n")
+        XCTAssertNotNil(problem)
+        let nothing = IsolationSupport(runtime: false, chrootProblem: problem)
+        for requested in ["auto", "chroot"] {
+            XCTAssertThrowsError(try Isolation.resolve(requested, state: .unavailable("EPERM"), support: nothing).get()) { error in
+                XCTAssertTrue("\(error)".contains("seccomp=unconfined"), "\(error)")
+                XCTAssertTrue("\(error)".contains("EPERM"), "\(error)")
+            }
+        }
+    }
+
+    func testChrootNeedsSysChrootAndSysAdmin() {
+        // Docker's default set as root (no CAP_SYS_ADMIN): a00425fb.
+        let problem = IsolationSupport.chrootProblem(forState: .hostRoot, status: "Name:\tkiln\nCapEff:\t00000000a80425fb\n")
+        XCTAssertEqual(problem, "kiln lacks CAP_SYS_ADMIN (chroot and mount need them)")
+        XCTAssertNil(IsolationSupport.chrootProblem(forState: .inside(ranged: false), status: "CapEff:\t000001ffffffffff\n"))
+        XCTAssertEqual(IsolationSupport.effectiveCapabilities(status: "CapPrm:\t1\nCapEff:\t0000000000240000\n"), 0x240000)
+    }
 }

@@ -1,6 +1,7 @@
 #ifndef KILN_USER_NAMESPACE_H
 #define KILN_USER_NAMESPACE_H
 #include <sys/types.h>
+#include "tree_copy.h"
 
 /// Forks a child that enters a new user + mount namespace and then waits. Returns the child's pid
 /// (and in *control_fd the pipe that releases it), or -1 with errno set when the child could not
