@@ -1,4 +1,5 @@
 import Foundation
+import ImageSpec
 
 /// `kiln build --trace FILE`: where a build's time goes, as Chrome's trace event format (a JSON
 /// array of complete events, `"ph":"X"`), which chrome://tracing, Perfetto and speedscope open.
@@ -73,18 +74,6 @@ public final class BuildTrace: @unchecked Sendable {
     }
 
     static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        GoJSONString.quote(text)
     }
 }

@@ -92,24 +92,10 @@ public enum BuildKitKeys {
         "[" + values.map(goString).joined(separator: ",") + "]"
     }
 
-    /// A JSON string as Go writes it: HTML-safe (`<`, `>`, `&` escaped), U+2028/U+2029 escaped,
-    /// control characters other than \n, \r, \t as `\u00XX`.
+    /// A JSON string as Go writes it (`GoJSONString`: HTML-safe, U+2028/U+2029 and control
+    /// characters escaped).
     static func goString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<", ">", "&", "\u{2028}", "\u{2029}":
-                out += String(format: "\\u%04x", scalar.value)
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
+        GoJSONString.quote(s)
     }
 }
 
