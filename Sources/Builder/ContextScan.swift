@@ -24,6 +24,9 @@ struct ContextScan {
     var included: Set<String>?
     /// nil when the context changed while (or just before) it was walked, or could not be walked.
     var fingerprint: Digest?
+    /// When the context's latest change too recent for a fingerprint settles (realtime clock,
+    /// nanoseconds); nil when the scan is settled or failed.
+    var settlesAt: Int64? = nil
 
     /// Filesystem times come from a coarse clock (a jiffy or so behind); this is far above it.
     static let settleNanoseconds: Int64 = 100_000_000
@@ -37,6 +40,7 @@ struct ContextScan {
         let settledBefore = started - settleNanoseconds
         var hasher = Digester()
         var settled = true
+        var newestChange = Int64.min
         var included = Set<String>()
         // Each entry's record — path bytes, NUL, then the lstat fields as fixed-width little-endian
         // integers — goes into one reusable buffer, hashed 64 KiB at a time (no text per entry).
@@ -53,6 +57,7 @@ struct ContextScan {
             let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
             let ctime = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
             if ctime >= settledBefore { settled = false }
+            newestChange = max(newestChange, ctime)
             pending.append(contentsOf: path.utf8)
             pending.append(0)
             field(UInt32(info.st_mode)); field(UInt32(info.st_uid)); field(UInt32(info.st_gid))
@@ -82,7 +87,8 @@ struct ContextScan {
         }
         flush()
         return ContextScan(included: matcher == nil ? nil : included,
-                           fingerprint: settled ? hasher.finalize() : nil)
+                           fingerprint: settled ? hasher.finalize() : nil,
+                           settlesAt: settled ? nil : newestChange + settleNanoseconds + 1_000_000)
     }
 }
 
@@ -110,7 +116,18 @@ final class ContextScanner: @unchecked Sendable {
             if let root {
                 made = Result {
                     do {
-                        return try ContextScan.scan(root: root, matcher: patterns.isEmpty ? nil : try PatternMatcher(patterns))
+                        let matcher = patterns.isEmpty ? nil : try PatternMatcher(patterns)
+                        let first = try ContextScan.scan(root: root, matcher: matcher)
+                        // A file changed just before the build (a script that writes, then builds):
+                        // once its change is out of the settle window, walk again for a fingerprint, so
+                        // this build's COPY plans are remembered and the next rebuild is a no-op. Once.
+                        guard let settlesAt = first.settlesAt else { return first }
+                        var now = timespec()
+                        clock_gettime(CLOCK_REALTIME, &now)
+                        let wait = settlesAt - (Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec))
+                        guard wait <= ContextScan.settleNanoseconds + 2_000_000 else { return first }
+                        if wait > 0 { usleep(UInt32(wait / 1000)) }
+                        return try ContextScan.scan(root: root, matcher: matcher)
                     } catch {
                         throw BuildError("failed to read the build context with its .dockerignore: \(error)")
                     }

@@ -65,6 +65,22 @@ final class ContextFingerprintTests: BuilderTestCase {
         XCTAssertTrue(sixth.phases.contains("plan"), "\(sixth.phases)")
     }
 
+    /// A build started right after a change (a script that writes a file, then builds) walks the
+    /// context again once the change has settled, so its plan is remembered and the next rebuild is
+    /// a no-op; and a change right before a build is never hidden by the memo.
+    func testABuildRightAfterAChangeStillLeavesANoOpRebuild() async throws {
+        try write("a.txt", "alpha\n")
+        let first = try await traced(dockerfile)  // no settle(): the change is milliseconds old
+        XCTAssertEqual(try file("app/a.txt", in: first.result), "alpha\n")
+        let second = try await traced(dockerfile)
+        XCTAssertEqual(second.id, first.id)
+        XCTAssertTrue(second.phases.contains("plan-memo"), "\(second.phases)")
+        try write("a.txt", "ALPHA\n")
+        let third = try await traced(dockerfile)
+        XCTAssertEqual(try file("app/a.txt", in: third.result), "ALPHA\n")
+        XCTAssertNotEqual(third.id, first.id)
+    }
+
     func testExcludedFileChangesKeepTheMemo() async throws {
         try write(".dockerignore", "ignored.txt\n")
         try write("a.txt", "alpha\n")
