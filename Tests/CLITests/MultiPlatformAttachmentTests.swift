@@ -7,10 +7,8 @@ import XCTest
 /// platforms from it, running no step), and attaches one attestation manifest per platform's image to
 /// the index it makes (BuildKit's layout). Base: shared/fixtures/busybox-multi in a local registry;
 /// the arm64 RUN steps run under QEMU (`kiln setup-binfmt`).
-final class MultiPlatformAttachmentTests: XCTestCase {
-    nonisolated(unsafe) static var registryPort: Int?
+final class MultiPlatformAttachmentTests: XCTestCase, MultiPlatformSuite {
     var scratch: URL!
-    var kiln: String { KilnProcess.executable.path }
 
     override func setUpWithError() throws {
         guard geteuid() == 0 else { throw XCTSkip("needs root (RUN steps, binfmt_misc)") }
@@ -25,9 +23,7 @@ final class MultiPlatformAttachmentTests: XCTestCase {
     }
 
     override class func tearDown() {
-        if let port = registryPort {
-            _ = try? HostileInputTests.runProcess(Vectors.shared.appendingPathComponent("tools/local-registry").path, ["stop", "\(port)"])
-        }
+        stopRegistry()
         super.tearDown()
     }
 
@@ -186,32 +182,5 @@ final class MultiPlatformAttachmentTests: XCTestCase {
         try FileManager.default.createDirectory(at: context, withIntermediateDirectories: true)
         try Data(text.utf8).write(to: context.appendingPathComponent("Dockerfile"))
         return context
-    }
-
-    private func blob(_ layout: URL, _ digest: String?) throws -> String {
-        let hex = try XCTUnwrap(digest?.split(separator: ":").last)
-        return try String(contentsOf: layout.appendingPathComponent("blobs/sha256/\(hex)"), encoding: .utf8)
-    }
-
-    private func json(_ text: String) throws -> [String: Any] {
-        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
-    }
-
-    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try HostileInputTests.runProcess(kiln, arguments)
-    }
-
-    /// A seeded local registry (shared/tools/local-registry) on a free port, once per run.
-    private func registry() throws -> Int {
-        if let port = Self.registryPort { return port }
-        let found = try HostileInputTests.runProcess("/usr/bin/python3", ["-c", "import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])"])
-        let port = Int(found.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        let tool = Vectors.shared.appendingPathComponent("tools/local-registry").path
-        let started = try HostileInputTests.runProcess(tool, ["start", "\(port)"])
-        guard started.status == 0, try HostileInputTests.runProcess(tool, ["seed", "\(port)"]).status == 0 else {
-            throw XCTSkip("local registry unavailable: \(started.stderr)")
-        }
-        Self.registryPort = port
-        return port
     }
 }

@@ -8,10 +8,8 @@ import XCTest
 /// whose arm64 image ran its RUN under QEMU (`uname -m` = aarch64), whose build-platform stage
 /// ran once, and whose images are the single-platform builds' images (same manifest and image ID,
 /// SOURCE_DATE_EPOCH set so that two stores can agree).
-final class MultiPlatformBuildTests: XCTestCase {
-    nonisolated(unsafe) static var registryPort: Int?
+final class MultiPlatformBuildTests: XCTestCase, MultiPlatformSuite {
     var scratch: URL!
-    var kiln: String { KilnProcess.executable.path }
 
     override func setUpWithError() throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-multi-\(UUID().uuidString)")
@@ -23,9 +21,7 @@ final class MultiPlatformBuildTests: XCTestCase {
     }
 
     override class func tearDown() {
-        if let port = registryPort {
-            _ = try? HostileInputTests.runProcess(Vectors.shared.appendingPathComponent("tools/local-registry").path, ["stop", "\(port)"])
-        }
+        stopRegistry()
         super.tearDown()
     }
 
@@ -176,32 +172,5 @@ final class MultiPlatformBuildTests: XCTestCase {
         XCTAssertEqual(host.status, 0, host.stderr)
         XCTAssertFalse(host.stderr.contains("InvalidBaseImagePlatform"), host.stderr)
         XCTAssertEqual(try run(["inspect", "--root", store, "--format", "{{.Architecture}}", "warned:3"]).stdout, "amd64\n")
-    }
-
-    private func blob(_ layout: URL, _ digest: String?) throws -> String {
-        let hex = try XCTUnwrap(digest?.split(separator: ":").last)
-        return try String(contentsOf: layout.appendingPathComponent("blobs/sha256/\(hex)"), encoding: .utf8)
-    }
-
-    private func json(_ text: String) throws -> [String: Any] {
-        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
-    }
-
-    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try HostileInputTests.runProcess(kiln, arguments)
-    }
-
-    /// A seeded local registry (shared/tools/local-registry) on a free port, once per run.
-    private func registry() throws -> Int {
-        if let port = Self.registryPort { return port }
-        let found = try HostileInputTests.runProcess("/usr/bin/python3", ["-c", "import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])"])
-        let port = Int(found.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        let tool = Vectors.shared.appendingPathComponent("tools/local-registry").path
-        let started = try HostileInputTests.runProcess(tool, ["start", "\(port)"])
-        guard started.status == 0, try HostileInputTests.runProcess(tool, ["seed", "\(port)"]).status == 0 else {
-            throw XCTSkip("local registry unavailable: \(started.stderr)")
-        }
-        Self.registryPort = port
-        return port
     }
 }
