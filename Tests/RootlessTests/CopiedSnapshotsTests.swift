@@ -12,16 +12,8 @@ final class CopiedSnapshotsTests: XCTestCase {
         try XCTSkipUnless(geteuid() == 0, "the builds run as root")
         let kiln = KilnProcess.executable.path
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: kiln), "build kiln first")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Vectors.repositoryRoot.appendingPathComponent("scripts/copy-snapshots-check.sh").path, kiln]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, text)
+        let (status, text) = RepositoryScript.run("copy-snapshots-check.sh", [kiln])
+        XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("copy-snapshots-check: passed"), text)
     }
 }

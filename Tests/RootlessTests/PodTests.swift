@@ -10,20 +10,11 @@ import XCTest
 final class PodTests: XCTestCase {
     func testKilnInAnUnprivilegedContainer() throws {
         try XCTSkipUnless(geteuid() == 0, "starting the pod needs root")
-        let repo = Vectors.repositoryRoot
         let kiln = KilnProcess.executable.path
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: kiln), "build kiln first")
         let tools = Vectors.shared.appendingPathComponent("tools").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [repo.appendingPathComponent("scripts/pod-check.sh").path, kiln, tools]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, text)
+        let (status, text) = RepositoryScript.run("pod-check.sh", [kiln, tools])
+        XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("pod-check: passed"), text)
     }
 }

@@ -20,19 +20,10 @@ final class RootlessUserTests: XCTestCase {
         for tool in ["/usr/sbin/useradd", "/usr/sbin/runuser", "/usr/bin/newuidmap"] {
             try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: tool), "\(tool) is missing (scripts/install-deps.sh)")
         }
-        let repo = Vectors.repositoryRoot
         let kiln = KilnProcess.executable.path
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: kiln), "build kiln first")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [repo.appendingPathComponent("scripts/rootless-check.sh").path, kiln, mode]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, text)
+        let (status, text) = RepositoryScript.run("rootless-check.sh", [kiln, mode])
+        XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("rootless-check (\(mode)): passed"), text)
     }
 }
