@@ -34,15 +34,10 @@ final class KilledBuildTests: XCTestCase {
 
         let next = try KilnProcess.run(["build", "-q", "--root", store.path, "--build-context", base, context.path])
         XCTAssertEqual(next.status, 0, next.stderr)
-        XCTAssertEqual(mounts(under: tmp), 0, "a mount of the killed build is left under \(tmp)")
+        XCTAssertEqual(HostState.mounts(under: tmp), 0, "a mount of the killed build is left under \(tmp)")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp), [])
         let check = try KilnProcess.run(["system", "check", "--root", store.path])
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
-    }
-
-    private func mounts(under path: String) -> Int {
-        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").filter { $0.contains(" \(path)/") }.count
     }
 
     /// `bash -c script`, output to a file (a process the script leaves running cannot hold a pipe open).

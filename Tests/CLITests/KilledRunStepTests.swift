@@ -39,7 +39,7 @@ final class KilledRunStepTests: XCTestCase {
         // The guard acts at once; give it a moment (polled, not a timed assertion).
         var left: (processes: [Int32], runtimes: [Int32], mounts: Int) = ([], [], 0)
         for _ in 0..<100 {
-            left = (processes(withEnvironment: marker), processes(withCommandLine: store.path), mounts(under: tmp))
+            left = (HostState.processes(withEnvironment: marker), HostState.processes(withCommandLine: store.path), HostState.mounts(under: tmp))
             if left.processes.isEmpty && left.runtimes.isEmpty && left.mounts == 0 { break }
             usleep(100_000)
         }
@@ -57,31 +57,6 @@ final class KilledRunStepTests: XCTestCase {
         XCTAssertEqual(next.status, 0, next.stderr)
         let check = try KilnProcess.run(["system", "check", "--root", store.path])
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
-    }
-
-    /// Processes whose environment holds `text`.
-    private func processes(withEnvironment text: String) -> [Int32] {
-        scan { pid in (FileManager.default.contents(atPath: "/proc/\(pid)/environ")).map { String(decoding: $0, as: UTF8.self).contains(text) } ?? false }
-    }
-
-    /// Processes whose command line holds `text` (runc runs with `--root STORE/kiln/runc`, pasta with the
-    /// namespace file in the store's scratch).
-    private func processes(withCommandLine text: String) -> [Int32] {
-        scan { pid in (FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")).map { String(decoding: $0, as: UTF8.self).contains(text) } ?? false }
-    }
-
-    private func scan(_ matches: (Int32) -> Bool) -> [Int32] {
-        let own = getpid()
-        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init).filter { pid in
-            guard pid != own, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")"), !stat[close...].hasPrefix(") Z") else { return false }
-            return matches(pid)
-        }
-    }
-
-    private func mounts(under path: String) -> Int {
-        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").filter { $0.contains(" \(path)/") }.count
     }
 
     /// `bash -c script`, output to a file (a process the script leaves running cannot hold a pipe open).

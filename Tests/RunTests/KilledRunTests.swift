@@ -1,4 +1,5 @@
 import Foundation
+import TestVectors
 import XCTest
 
 /// Issue 14: a SIGKILLed foreground `kiln run` left its container running while `kiln ps` said it had
@@ -12,7 +13,7 @@ final class KilledRunTests: RunTestCase {
         let pid = spawn("exec env \(kiln) run --name fg -e MARK=\(marker) \(Self.busybox) sleep 300 >/dev/null 2>&1 </dev/null")
         started.append("fg")
         XCTAssertTrue(waitFor("fg", in: "\(kiln) ps --format '{{.Names}}'").contains("fg"), "the container never ran")
-        XCTAssertFalse(processes(withEnvironment: marker).isEmpty, "the container's process is not visible")
+        XCTAssertFalse(HostState.processes(withEnvironment: marker).isEmpty, "the container's process is not visible")
         kill(pid, SIGKILL)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
@@ -23,10 +24,10 @@ final class KilledRunTests: RunTestCase {
         let marker = "kiln-bg-\(UUID().uuidString.prefix(8))"
         check("\(kiln) run -d --name bg -e MARK=\(marker) \(Self.busybox) sleep 300")
         started.append("bg")
-        XCTAssertFalse(processes(withEnvironment: marker).isEmpty, "the container's process is not visible")
+        XCTAssertFalse(HostState.processes(withEnvironment: marker).isEmpty, "the container's process is not visible")
         let id = check("\(kiln) inspect --format '{{.Id}}' bg").trimmingCharacters(in: .whitespacesAndNewlines)
         // `kiln __monitor --root STORE ID` (not its guard, a shell whose script names the same).
-        let monitors = scan { pid in
+        let monitors = HostState.processes { pid in
             let argv = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")?.split(separator: 0).map { String(decoding: $0, as: UTF8.self) } ?? []
             return argv.count > 1 && argv[1] == "__monitor" && argv.last == id
         }
@@ -42,18 +43,18 @@ final class KilledRunTests: RunTestCase {
         check("\(kiln) run -d --name orphan -e MARK=\(marker) \(Self.busybox) sleep 300")
         started.append("orphan")
         let id = check("\(kiln) inspect --format '{{.Id}}' orphan").trimmingCharacters(in: .whitespacesAndNewlines)
-        let supervisors = scan { pid in
+        let supervisors = HostState.processes { pid in
             let argv = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")?.split(separator: 0).map { String(decoding: $0, as: UTF8.self) } ?? []
             return argv.contains(id) && (argv.contains("kiln-guard") || (argv.count > 1 && argv[1] == "__monitor"))
         }
         XCTAssertEqual(supervisors.count, 3, "expected the monitor and its two guards")
         for pid in supervisors { kill(pid, SIGKILL) }
-        XCTAssertFalse(processes(withEnvironment: marker).isEmpty, "the container died with its supervisors: nothing to reap")
+        XCTAssertFalse(HostState.processes(withEnvironment: marker).isEmpty, "the container died with its supervisors: nothing to reap")
         XCTAssertTrue(waitFor("orphan Exited", in: "\(kiln) ps -a --format '{{.Names}} {{.Status}}'").contains("orphan Exited"))
         check("\(kiln) rm orphan")
-        XCTAssertEqual(processes(withEnvironment: marker), [], "rm left the orphaned container running")
-        XCTAssertEqual(mounts(under: storeRoot.path), 0, "rm left the container's root filesystem mounted")
-        XCTAssertEqual(processes(withCommandLine: storeRoot.path), [], "rm left a runtime or network process of the store")
+        XCTAssertEqual(HostState.processes(withEnvironment: marker), [], "rm left the orphaned container running")
+        XCTAssertEqual(HostState.mounts(under: storeRoot.path), 0, "rm left the container's root filesystem mounted")
+        XCTAssertEqual(HostState.processes(withCommandLine: storeRoot.path), [], "rm left a runtime or network process of the store")
     }
 
     /// The container's process is gone, `ps` lists it as exited only, nothing stays mounted, and a plain
@@ -63,12 +64,12 @@ final class KilledRunTests: RunTestCase {
         // The guard acts as soon as kiln is gone; give it a moment (polled, not a timed assertion).
         var left: [Int32] = []
         for _ in 0..<200 {
-            left = processes(withEnvironment: marker)
-            if left.isEmpty && mounts(under: storeRoot.path) == 0 { break }
+            left = HostState.processes(withEnvironment: marker)
+            if left.isEmpty && HostState.mounts(under: storeRoot.path) == 0 { break }
             usleep(100_000)
         }
         XCTAssertEqual(left, [], "the killed kiln's container still runs", file: file, line: line)
-        XCTAssertEqual(mounts(under: storeRoot.path), 0, "the container's root filesystem is still mounted", file: file, line: line)
+        XCTAssertEqual(HostState.mounts(under: storeRoot.path), 0, "the container's root filesystem is still mounted", file: file, line: line)
         XCTAssertEqual(check("\(kiln) ps -q", file: file, line: line), "", "ps lists the container as running", file: file, line: line)
         XCTAssertTrue(check("\(kiln) ps -a --format '{{.Names}} {{.Status}}'", file: file, line: line).contains("\(name) Exited"),
                       "ps -a does not show the container as exited", file: file, line: line)
@@ -81,29 +82,6 @@ final class KilledRunTests: RunTestCase {
         check("\(kiln) rm \(name)", file: file, line: line)
         XCTAssertEqual(check("\(kiln) ps -a -q", file: file, line: line), "", file: file, line: line)
         // Nothing of the store's runtime state runs on (runc and its container).
-        XCTAssertEqual(processes(withCommandLine: storeRoot.path), [], "a runtime process of the store still runs", file: file, line: line)
-    }
-
-    private func processes(withEnvironment text: String) -> [Int32] {
-        scan { pid in FileManager.default.contents(atPath: "/proc/\(pid)/environ").map { String(decoding: $0, as: UTF8.self).contains(text) } ?? false }
-    }
-
-    private func processes(withCommandLine text: String) -> [Int32] {
-        scan { pid in FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map { String(decoding: $0, as: UTF8.self).contains(text) } ?? false }
-    }
-
-    /// Live processes (zombies excluded) other than this one that match.
-    private func scan(_ matches: (Int32) -> Bool) -> [Int32] {
-        let own = getpid()
-        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init).filter { pid in
-            guard pid != own, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")"), !stat[close...].hasPrefix(") Z") else { return false }
-            return matches(pid)
-        }
-    }
-
-    private func mounts(under path: String) -> Int {
-        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").filter { $0.contains(" \(path)/") }.count
+        XCTAssertEqual(HostState.processes(withCommandLine: storeRoot.path), [], "a runtime process of the store still runs", file: file, line: line)
     }
 }
