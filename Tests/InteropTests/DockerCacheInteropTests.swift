@@ -20,12 +20,7 @@ final class DockerCacheInteropTests: XCTestCase {
         guard geteuid() == 0 else { throw XCTSkip("needs root (a Docker engine)") }
         work = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-dockercache-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        let start = try shell.run("\(Shell.tools)/reference-docker start")
-        guard start.status == 0 else { throw XCTSkip("reference Docker engine did not start:\n\(start.output)") }
-        for part in start.output.replacingOccurrences(of: "export ", with: "").split(whereSeparator: \.isWhitespace) {
-            let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
-            if kv.count == 2 { shell.environment[kv[0]] = kv[1] }
-        }
+        try shell.startReferenceDocker()
         port = Int.random(in: 20000...60000)
         try shell.check("\(Shell.tools)/local-registry start \(port) && \(Shell.tools)/local-registry seed \(port)")
     }

@@ -16,12 +16,7 @@ final class DockerInteropTests: XCTestCase {
         guard ProcessInfo.processInfo.environment["KILN_SKIP_DOCKER"] == nil else { throw XCTSkip("KILN_SKIP_DOCKER is set") }
         work = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-interop-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        let start = try shell.run("\(Shell.tools)/reference-docker start")
-        guard start.status == 0 else { throw XCTSkip("reference Docker engine did not start:\n\(start.output)") }
-        for part in start.output.replacingOccurrences(of: "export ", with: "").split(whereSeparator: \.isWhitespace) {
-            let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
-            if kv.count == 2 { shell.environment[kv[0]] = kv[1] }
-        }
+        try shell.startReferenceDocker()
         shell.environment["KILN_ROOT"] = work.appendingPathComponent("store").path
         try shell.check("\(Shell.tools)/local-registry start 5000 && \(Shell.tools)/local-registry seed 5000")
     }

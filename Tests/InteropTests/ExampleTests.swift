@@ -39,12 +39,7 @@ final class ExampleTests: XCTestCase {
         let context = Self.examples.appendingPathComponent("nginx").path
         let kilnTime = try timed { try shell.check("\(Shell.kiln) build -t kiln-example/nginx:1 \(buildArgs) '\(context)'") }
 
-        let start = try shell.run("\(Shell.tools)/reference-docker start")
-        guard start.status == 0 else { throw XCTSkip("reference Docker engine did not start:\n\(start.output)") }
-        for part in start.output.replacingOccurrences(of: "export ", with: "").split(whereSeparator: \.isWhitespace) {
-            let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
-            if kv.count == 2 { shell.environment[kv[0]] = kv[1] }
-        }
+        try shell.startReferenceDocker()
         let dockerTime = try timed {
             try shell.check("/usr/bin/docker build -q --network=host -t kiln-example/nginx:docker \(buildArgs) '\(context)'")
         }

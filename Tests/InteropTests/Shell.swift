@@ -30,6 +30,17 @@ struct Shell {
         return result.output
     }
 
+    /// Starts the reference Docker engine (shared/tools/reference-docker) and takes the environment it
+    /// prints (DOCKER_HOST…) into this shell's; XCTSkip when the engine does not start.
+    mutating func startReferenceDocker() throws {
+        let start = try run("\(Shell.tools)/reference-docker start")
+        guard start.status == 0 else { throw XCTSkip("reference Docker engine did not start:\n\(start.output)") }
+        for part in start.output.replacingOccurrences(of: "export ", with: "").split(whereSeparator: \.isWhitespace) {
+            let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
+            if kv.count == 2 { environment[kv[0]] = kv[1] }
+        }
+    }
+
     /// The kiln binary under test, quoted for the shell.
     static var kiln: String { "'\(KilnProcess.executable.path)'" }
     /// shared/tools, quoted for the shell.
