@@ -92,6 +92,27 @@ as_user "$KILN" stop -t 2 "web$$" >/dev/null
 as_user "$KILN" rm "web$$" >/dev/null
 [ -z "$(as_user "$KILN" ps -aq)" ] || { echo "FAIL: a container is left" >&2; exit 1; }
 
+echo "== $user: a container's exit status comes back through kiln's namespace"
+set +e
+as_user "$KILN" run --rm --network none whiteouts:1 sh -c 'exit 3'; st=$?
+set -e
+[ "$st" = 3 ] || { echo "FAIL: a container's exit 3 came back as $st" >&2; exit 1; }
+echo "exit 3 came back"
+
+if [ "$MODE" = range ]; then
+  echo "== $user: newuidmap fails: kiln goes on as the plain user and says why"
+  # newuidmap replaced by /bin/false in a private mount namespace: the maps cannot be written after
+  # kiln has left the host's user namespace, so its helper (still outside) carries on instead.
+  out=$(unshare -m --propagation private bash -c 'mount --bind /bin/false /usr/bin/newuidmap && exec "$@"' _ \
+        runuser -u "$user" -- env -i HOME="$work/home" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$KILN" build -q "$work/web" 2>&1) \
+    && { echo "FAIL: a build worked without its user namespace: $out" >&2; exit 1; }
+  grep -q "newuidmap failed (exit status 1)" <<<"$out" || { echo "FAIL: the reason is not named: $out" >&2; exit 1; }
+  listed=$(unshare -m --propagation private bash -c 'mount --bind /bin/false /usr/bin/newuidmap && exec "$@"' _ \
+        runuser -u "$user" -- env -i HOME="$work/home" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$KILN" images -q)
+  [ -n "$listed" ] || { echo "FAIL: the user's store could not be listed outside the namespace" >&2; exit 1; }
+  echo "build refused naming newuidmap's failure; images still listed"
+fi
+
 if [ "$MODE" = single ]; then
   echo "== $user (single): a file owned by uid 1000 cannot be stored, and kiln says why"
   mkdir -p "$work/owned" && printf 'FROM kiln-busybox:latest\nCOPY --chown=1000:1000 f /f\n' > "$work/owned/Dockerfile"

@@ -4,14 +4,20 @@ import Foundation
 import Glibc
 #endif
 
-/// How kiln runs for a user without root: the whole command re-executes itself in a new user and
-/// mount namespace where it is uid 0 (Podman's and Buildah's model). There overlay mounts, runc and
-/// pasta work unprivileged; files keep their image owners through the subordinate-id map.
+/// How kiln runs for a user without root: the whole command moves into a new user and mount
+/// namespace where it is uid 0 (Podman's and Buildah's model). There overlay mounts, runc and pasta
+/// work unprivileged; files keep their image owners through the subordinate-id map.
 ///
-/// The re-executed process carries `_KILN_USERNS` in its environment (`range` or `single`, the
-/// kind of map), so it neither enters again nor takes itself for the host's root: the store stays
-/// the user's own (see `StoreLocation`). When no namespace can be made (an unprivileged container
-/// that forbids them), kiln goes on as the plain user with `_KILN_USERNS=unavailable:REASON`.
+/// kiln enters in place, before it starts any thread (`kiln_userns_enter`: a helper child outside
+/// writes the maps, the process itself unshares), so a rootless command costs one fork and the two
+/// map helpers more than root's, not a second start of kiln. Should threads already run, it
+/// re-executes itself in a namespace instead (`kiln_userns_spawn`).
+///
+/// The process in the namespace carries `_KILN_USERNS` in its environment (`range` or `single`, the
+/// kind of map), so neither it nor its children enter again or take themselves for the host's root:
+/// the store stays the user's own (see `StoreLocation`). When no namespace can be made (an
+/// unprivileged container that forbids them), kiln goes on as the plain user with
+/// `_KILN_USERNS=unavailable:REASON`.
 public enum UserNamespaceEntry {
     /// The environment variable carrying the state described above.
     public static let variable = "_KILN_USERNS"
@@ -43,12 +49,89 @@ public enum UserNamespaceEntry {
     /// when no namespace can be made; then `_KILN_USERNS` records why, for `--isolation` to report.
     public static func reexecIfNeeded() {
         guard state() == .outside else { return }
+        let plan = MapPlan()
+        if isSingleThreaded() {
+            enterInPlace(plan)
+            return
+        }
         do {
-            let status = try runInNamespace()
+            let status = try runInNamespace(plan)
             exit(Int32(status))
         } catch {
             setenv(variable, "unavailable:\(error)", 1)
         }
+    }
+
+    /// What the namespace's maps will be: the user's subordinate ranges through newuidmap/newgidmap,
+    /// or the single-id map when either is missing.
+    private struct MapPlan {
+        let uid = getuid(), gid = getgid()
+        let uidRange: SubordinateIDs.Range?, gidRange: SubordinateIDs.Range?
+        let newuidmap: String?, newgidmap: String?
+        init() {
+            let user = UserNamespaceEntry.userName(uid)
+            let subuid = (try? String(contentsOfFile: "/etc/subuid", encoding: .utf8)) ?? ""
+            let subgid = (try? String(contentsOfFile: "/etc/subgid", encoding: .utf8)) ?? ""
+            uidRange = SubordinateIDs.range(in: subuid, name: user, id: uid)
+            gidRange = SubordinateIDs.range(in: subgid, name: user, id: gid)
+            newuidmap = UserNamespaceEntry.helper("newuidmap")
+            newgidmap = UserNamespaceEntry.helper("newgidmap")
+        }
+        var ranged: Bool { uidRange != nil && gidRange != nil && newuidmap != nil && newgidmap != nil }
+        /// newuidmap's and newgidmap's command lines for `pid`, nil for the single-id map.
+        func helperCommands(pid: pid_t) -> (uid: [String], gid: [String])? {
+            guard ranged, let newuidmap, let newgidmap else { return nil }
+            return ([newuidmap, "\(pid)"] + SubordinateIDs.helperArguments(SubordinateIDs.mappings(id: uid, range: uidRange)),
+                    [newgidmap, "\(pid)"] + SubordinateIDs.helperArguments(SubordinateIDs.mappings(id: gid, range: gidRange)))
+        }
+    }
+
+    /// unshare(CLONE_NEWUSER) needs a single-threaded process: true when /proc/self/task has one entry.
+    private static func isSingleThreaded() -> Bool {
+        guard let directory = opendir("/proc/self/task") else { return false }
+        defer { closedir(directory) }
+        var tasks = 0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { tasks += 1 }
+        }
+        return tasks == 1
+    }
+
+    /// Enters the namespace in this process (see `kiln_userns_enter`); when the maps fail, this
+    /// process is the helper left outside and goes on as the plain user, saying why.
+    private static func enterInPlace(_ plan: MapPlan) {
+        let commands = plan.helperCommands(pid: getpid())
+        let uidArgv = commands.map { $0.uid.map { strdup($0) } + [nil] }
+        let gidArgv = commands.map { $0.gid.map { strdup($0) } + [nil] }
+        defer { for pointer in (uidArgv ?? []) + (gidArgv ?? []) { free(pointer) } }
+        var message = [CChar](repeating: 0, count: 1024)
+        let result: Int32 = withOptionalArgv(uidArgv) { uid in
+            withOptionalArgv(gidArgv) { gid in
+                kiln_userns_enter(uid, gid, plan.uid, plan.gid, &message, message.count)
+            }
+        }
+        let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        switch result {
+        case 0:
+            setenv(variable, plan.ranged ? "range" : "single", 1)
+        case -2:
+            FileHandle.standardError.write(Data("kiln: \(text)\n".utf8))
+            exit(125)
+        case 1:
+            setenv(variable, "unavailable:\(text)", 1)
+        default:
+            let reason = ContainerRuntimeError.system(.invalidUse, "create a user namespace (unshare CLONE_NEWUSER)",
+                                                      path: CommandLine.arguments[0])
+            setenv(variable, "unavailable:\(reason)", 1)
+        }
+    }
+
+    private static func withOptionalArgv<R>(_ argv: [UnsafeMutablePointer<CChar>?]?,
+                                            _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>?) -> R) -> R {
+        guard let argv else { return body(nil) }
+        return argv.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
     /// The note printed when the user has no subordinate range, or no newuidmap.
@@ -59,15 +142,11 @@ public enum UserNamespaceEntry {
             + "--add-subgids 100000-165535 \(user), and install newuidmap (apt-get install uidmap)"
     }
 
-    private static func runInNamespace() throws -> Int32 {
-        let uid = getuid(), gid = getgid()
-        let user = userName(uid)
-        let subuid = (try? String(contentsOfFile: "/etc/subuid", encoding: .utf8)) ?? ""
-        let subgid = (try? String(contentsOfFile: "/etc/subgid", encoding: .utf8)) ?? ""
-        let uidRange = SubordinateIDs.range(in: subuid, name: user, id: uid)
-        let gidRange = SubordinateIDs.range(in: subgid, name: user, id: gid)
-        let newuidmap = helper("newuidmap"), newgidmap = helper("newgidmap")
-        let ranged = uidRange != nil && gidRange != nil && newuidmap != nil && newgidmap != nil
+    private static func runInNamespace(_ plan: MapPlan) throws -> Int32 {
+        let uid = plan.uid, gid = plan.gid
+        let uidRange = plan.uidRange, gidRange = plan.gidRange
+        let newuidmap = plan.newuidmap, newgidmap = plan.newgidmap
+        let ranged = plan.ranged
 
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var environment = ProcessInfo.processInfo.environment

@@ -18,4 +18,18 @@ int kiln_userns_release(int control_fd, int go);
 /// that ended the child.
 int kiln_userns_wait(pid_t pid);
 
+/// Moves this process, which must be single-threaded, into a new user + mount namespace where it is
+/// uid and gid 0, without starting it again. A helper child forked first (it stays outside, as
+/// newuidmap/newgidmap need) writes the maps: it runs uid_argv and gid_argv (absolute paths, this
+/// process's pid as their first argument) or, when they are NULL, writes the single-id maps
+/// "0 uid 1" / "0 gid 1". Returns
+///    0  entered: uid 0 in the namespace, every mount a slave;
+///   -1  not entered, errno set (unshare refused); the process is as it was;
+///   -2  mapped but could not become uid 0 (message says so);
+///    1  the maps could not be written (message says why): the caller is now the helper, outside and
+///       as the process was before the call; the process in the namespace waits for it and exits with
+///       its status, forwarding signals as kiln_userns_wait does.
+int kiln_userns_enter(char *const uid_argv[], char *const gid_argv[], uid_t uid, gid_t gid,
+                      char *message, size_t message_size);
+
 #endif
