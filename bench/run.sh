@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The benchmark harness: kiln beside the reference tools, on this machine, in one command.
 #
-#   bash bench/run.sh [images|builds|scaling|all] [RUNS]
+#   bash bench/run.sh [images|builds|c-project|rootless|scaling|all] [RUNS]
 #
 #   images   bench/images.py: pull the Debian base (shared/tools/debian-base) into an empty store, push a
 #            512 MB image; kiln vs skopeo vs docker (shared/tools/reference-docker).
 #   builds   shared/bench/compare.py: many-files (cold, no-op, one change), many-steps (cold, no-op),
 #            parallel and push-big (build, push) with docker/BuildKit, buildah and kiln.
+#   c-project bench/c-project.py: the "real C project" row (Debian + apt-get install build-essential, make,
+#            multistage onto busybox), cold and one source file changed, docker/BuildKit vs kiln.
+#   rootless bench/rootless-compare.sh: compare.py's scenarios with kiln as root and as a new plain user.
 #   scaling  bench/scaling.py: kiln alone, context 1k/10k/100k files, layer 10 MB/100 MB/1 GB,
 #            10/30/100 RUN steps, 1/3/8 parallel stages; wall time and peak RSS of each.
-#   all      all three.
+#   all      images, builds, c-project and scaling (rootless only when asked: it adds a user).
 #
 # Environment: KILN_BIN=PATH uses that kiln instead of building .build/release/kiln;
 # BUILDERS=docker,kiln narrows compare.py's builders; BENCH_TINY=1 runs every scenario once at tiny sizes
@@ -52,6 +55,15 @@ if [[ $what == builds || $what == all ]]; then
     python3 "$shared/bench/compare.py" --kiln "$kiln" --runs "$runs" --builders "$builders" \
       --only many-files,many-steps,parallel,push-big --registry "127.0.0.1:${BENCH_PORT:-5000}"
     echo; echo "Machine at the end: load average $(cut -d' ' -f1-3 /proc/loadavg)"; } | tee "bench/results/$stamp-builds.md"
+fi
+if [[ $what == c-project || $what == all ]]; then
+  { echo "# C project: bench/c-project.py --runs $runs, $(date -u '+%Y-%m-%d %H:%M UTC')"; echo; state
+    python3 bench/c-project.py --kiln "$kiln" --runs "$runs" --builders "${BUILDERS:-docker,kiln}" \
+      --registry "127.0.0.1:${BENCH_PORT:-5000}"
+    echo; echo "Machine at the end: load average $(cut -d' ' -f1-3 /proc/loadavg)"; } | tee "bench/results/$stamp-c-project.md"
+fi
+if [[ $what == rootless ]]; then
+  bash bench/rootless-compare.sh "$kiln" "$runs"
 fi
 if [[ $what == scaling || $what == all ]]; then
   tiny=(); [[ -n ${BENCH_TINY:-} ]] && tiny=(--tiny)
