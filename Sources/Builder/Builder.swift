@@ -44,7 +44,7 @@ public final class Builder: @unchecked Sendable {
     /// The context paths `.dockerignore` lets through (nil: nothing excluded), as BuildKit's
     /// context transfer (ContextWalker) sends them.
     var contextIncluded: Set<String>? {
-        get throws { try contextScanner.scan().included }
+        get throws { try contextScanner.included() }
     }
     /// Content digests of context files from earlier builds (`kiln/checksums.v2`), so an unchanged
     /// context is not read again to compute COPY cache keys.

@@ -20,8 +20,9 @@ import ImageSpec
 /// unsettled (nil fingerprint), since a second change in the same filesystem clock tick would keep
 /// the same times (git's "racily clean" entries).
 struct ContextScan {
-    /// Paths `.dockerignore` lets through; nil when there are no patterns.
-    var included: Set<String>?
+    /// Paths `.dockerignore` lets through, in the walk's order; nil when there are no patterns. A
+    /// list, not a set: a no-op rebuild never asks for it (``ContextScanner/included()`` makes the set).
+    var includedPaths: [String]?
     /// nil when the context changed while (or just before) it was walked, or could not be walked.
     var fingerprint: Digest?
     /// When the context's latest change too recent for a fingerprint settles (realtime clock,
@@ -41,7 +42,7 @@ struct ContextScan {
         var hasher = Digester()
         var settled = true
         var newestChange = Int64.min
-        var included = Set<String>()
+        var included: [String] = []
         // Each entry's record — path bytes, NUL, then the lstat fields as fixed-width little-endian
         // integers — goes into one reusable buffer, hashed 64 KiB at a time (no text per entry).
         var pending: [UInt8] = []
@@ -78,15 +79,15 @@ struct ContextScan {
             let walker = ContextWalker(matcher: try matcher ?? PatternMatcher([]), rule: LegacyContextWalk.rule)
             let collect = matcher != nil
             try walker.walk(root) { entry, info in
-                if collect { included.insert(entry.path) }
+                if collect { included.append(entry.path) }
                 stamp(entry.path, info)
             }
         } catch {
             if matcher != nil { throw error }
-            return ContextScan(included: nil, fingerprint: nil)
+            return ContextScan(includedPaths: nil, fingerprint: nil)
         }
         flush()
-        return ContextScan(included: matcher == nil ? nil : included,
+        return ContextScan(includedPaths: matcher == nil ? nil : included,
                            fingerprint: settled ? hasher.finalize() : nil,
                            settlesAt: settled ? nil : newestChange + settleNanoseconds + 1_000_000)
     }
@@ -99,6 +100,7 @@ final class ContextScanner: @unchecked Sendable {
     private let trace: BuildTrace?
     private let lock = NSLock()
     private var result: Result<ContextScan, Error>?
+    private var includedSet: Set<String>??
 
     init(root: String?, patterns: [String], trace: BuildTrace? = nil) {
         self.root = root
@@ -133,10 +135,21 @@ final class ContextScanner: @unchecked Sendable {
                     }
                 }
             } else {
-                made = .success(ContextScan(included: nil, fingerprint: nil))
+                made = .success(ContextScan(includedPaths: nil, fingerprint: nil))
             }
             result = made
             return try made.get()
+        }
+    }
+
+    /// The context paths `.dockerignore` lets through as a set (nil: nothing excluded), made once.
+    func included() throws -> Set<String>? {
+        let paths = try scan().includedPaths
+        return lock.withLock {
+            if let includedSet { return includedSet }
+            let made = paths.map { Set($0) }
+            includedSet = .some(made)
+            return made
         }
     }
 }

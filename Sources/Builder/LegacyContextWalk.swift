@@ -9,6 +9,6 @@ enum LegacyContextWalk {
     static let rule = ContextExclusionRule.docker2010
 
     static func included(root: String, matcher: PatternMatcher) throws -> Set<String> {
-        try ContextScan.scan(root: root, matcher: matcher).included ?? []
+        Set(try ContextScan.scan(root: root, matcher: matcher).includedPaths ?? [])
     }
 }
