@@ -39,10 +39,16 @@ public final class StartedContainer: Sendable {
     let bundle: ContainerBundle
     /// Kills and deletes the container should the process that started it die first (SIGKILL).
     let guardian: DeathGuard?
+    /// The container's own cgroup (`ContainerSpec.cgroupsPath`): the runtime keeps it after the process ends
+    /// (`run --keep`) until `wait()` has read its OOM count.
+    let cgroupsPath: String?
     private let exit = ExitRecord()
+    private let oom = Mutex<Bool>(false)
 
-    init(id: String, child: ChildProcess, runner: ContainerRunner, bundle: ContainerBundle, guardian: DeathGuard?) {
+    init(id: String, child: ChildProcess, runner: ContainerRunner, bundle: ContainerBundle, guardian: DeathGuard?,
+         cgroupsPath: String? = nil) {
         self.id = id
+        self.cgroupsPath = cgroupsPath
         self.runtimePID = child.pid
         self.runner = runner
         self.bundle = bundle
@@ -79,11 +85,18 @@ public final class StartedContainer: Sendable {
     public func wait() -> Int32 {
         exit.done.wait()
         exit.done.signal()
+        if let cgroupsPath, let kills = CgroupPlacement.oomKills(cgroupPath: cgroupsPath), kills > 0 {
+            oom.withLock { $0 = true }
+        }
         runner.deleteContainer(id)
         bundle.remove()
         guardian?.dismiss()
         return exitStatus ?? 255
     }
+
+    /// After `wait()`: whether the kernel's OOM killer killed a process of the container (known only for a
+    /// container with its own cgroup, i.e. with resource limits).
+    public var oomKilled: Bool { oom.withLock { $0 } }
 }
 
 /// The runtime process's exit status, set once by the thread that reaps it.
@@ -113,10 +126,11 @@ extension ContainerRunner {
         let guardian = DeathGuard.start(runtime: runtime, stateDirectory: stateDirectory, id: id, bundle: bundle.path,
                                         unmount: unmountOnDeath)
         do {
-            let child = try ChildProcess.spawn(runtime.path, ["--root", stateDirectory, "run", "--bundle", bundle.path, id],
+            let keep = spec.cgroupsPath == nil ? [] : ["--keep"]
+            let child = try ChildProcess.spawn(runtime.path, ["--root", stateDirectory, "run"] + keep + ["--bundle", bundle.path, id],
                                                stdin: stdin, stdout: stdout, stderr: stderr, terminal: terminal,
                                                newProcessGroup: newProcessGroup)
-            return StartedContainer(id: id, child: child, runner: self, bundle: bundle, guardian: guardian)
+            return StartedContainer(id: id, child: child, runner: self, bundle: bundle, guardian: guardian, cgroupsPath: spec.cgroupsPath)
         } catch {
             guardian?.dismiss()
             bundle.remove()

@@ -134,6 +134,11 @@ public struct ContainerSpec: Sendable {
     public var createRuntimeHooks: [[String]] = []
     /// Seccomp, capabilities, no_new_privs (default: Docker's).
     public var security: SecurityOptions = .standard
+    /// cgroup limits (`linux.resources`); they need `cgroupsPath` (see `CgroupPlacement`).
+    public var resources: ResourceLimits = .none
+    /// The container's cgroup (`linux.cgroupsPath`); nil: the runtime's default. With a path the runtime keeps
+    /// the stopped container until kiln has read its OOM count (`StartedContainer.oomKilled`).
+    public var cgroupsPath: String? = nil
 
     public init(rootfs: String, args: [String], env: [String] = ContainerSpec.defaultEnv, cwd: String = "/",
                 user: UserSpec = .root, hostname: String = "buildkitsandbox", network: NetworkMode = .host,

@@ -8,7 +8,8 @@ import Foundation
 /// tty, the ptmx symlink and the fd/stdin/stdout/stderr links itself. Capabilities are Docker's
 /// default set and the seccomp filter Docker's default profile (`SecurityOptions`); the /proc and
 /// /sys paths Docker masks or makes read-only are masked the same way. `insecure` gives every
-/// capability, no filter, no masked paths and a writable /sys. No cgroup limits are set.
+/// capability, no filter, no masked paths and a writable /sys. Resource limits (`ResourceLimits`) go to
+/// `linux.resources` beside the devices rule, with the container's `linux.cgroupsPath`.
 enum RuntimeConfig {
     /// Docker's default capability set (moby `oci/caps/defaults.go`).
     static let defaultCapabilities = [
@@ -102,8 +103,11 @@ enum RuntimeConfig {
             "namespaces": namespaces,
             "maskedPaths": spec.security.insecure ? [] : maskedPaths,
             "readonlyPaths": spec.security.insecure ? [] : readonlyPaths,
-            "resources": ["devices": [["allow": false, "access": "rwm"]]],
         ]
+        var resources: [String: Any] = spec.resources.ociResources
+        resources["devices"] = [["allow": false, "access": "rwm"]]
+        linux["resources"] = resources
+        if let cgroupsPath = spec.cgroupsPath { linux["cgroupsPath"] = cgroupsPath }
         if let seccomp = seccomp(spec.security) { linux["seccomp"] = seccomp }
         var document: [String: Any] = [
             "ociVersion": "1.0.2",

@@ -1,3 +1,4 @@
+import ContainerRuntime
 import Foundation
 import ImageStore
 
@@ -44,6 +45,8 @@ public struct ContainerRecord: Codable, Sendable {
     /// The image's environment (never the `-e`/`--env-file` values) and exposed ports.
     public var imageEnv: [String]? = nil
     public var exposedPorts: [String]? = nil
+    /// `--memory`, `--cpus`, `--pids-limit` … (absent: no limits).
+    public var resources: ResourceLimits? = nil
 
     /// A new container's record, as `kiln run` decides it (see the properties).
     public init(id: String, name: String, image: String, imageID: String, created: Date, path: String, args: [String],
@@ -106,6 +109,9 @@ public struct ContainerState: Codable, Sendable {
     public var networkPID: Int32?
     /// With a HEALTHCHECK: "starting", "healthy" or "unhealthy".
     public var health: String?
+    /// The kernel's OOM killer killed a process of the container in its last run (known for containers
+    /// with resource limits, which have a cgroup of their own).
+    public var oomKilled: Bool?
 
     public init(status: String) {
         self.status = status

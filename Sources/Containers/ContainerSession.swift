@@ -53,6 +53,12 @@ public struct ContainerSession {
         } catch {
             return fail("\(error)", 126, ready: ready)
         }
+        do {
+            spec.resources = record.resources ?? .none
+            spec.cgroupsPath = try CgroupPlacement.path(for: record.id, limits: spec.resources)
+        } catch {
+            return fail("\(error)", 125, ready: ready)
+        }
         unlink(networkFailureFile)
         if networkNeedsHook {
             // The network is attached between the namespaces' creation and the process's start.
@@ -113,6 +119,7 @@ public struct ContainerSession {
             state.pid = pid ?? 0
             state.monitorPID = getpid()
             state.startedAt = Date()
+            state.oomKilled = nil
         }
         var health: HealthChecker?
         if pid != nil, let settings = record.healthcheck {
@@ -136,11 +143,13 @@ public struct ContainerSession {
             status = message.contains("executable file not found") || message.contains("no such file or directory") ? 127 : 126
         }
         if pid == nil { ready(failure, status) }
+        let oomKilled = started.oomKilled
         containers.update(record.id) { state in
             state.status = "exited"
             state.exitCode = status
             state.finishedAt = Date()
             state.error = failure
+            state.oomKilled = oomKilled ? true : nil
         }
         try? mount.unmount()
         if record.autoRemove { containers.remove(record.id) }

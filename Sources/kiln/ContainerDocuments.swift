@@ -1,3 +1,4 @@
+import ContainerRuntime
 import Containers
 import DockerfileSyntax
 import Foundation
@@ -27,10 +28,11 @@ enum ContainerDocuments {
     /// (read from its running process), else the image's.
     static func inspect(_ record: ContainerRecord, _ state: ContainerState, containers: ContainerStore, env: [String]) -> GoJSON {
         let folder = containers.folder(record.id).path
+        let limits = record.resources ?? .none
         var stateMembers: [(String, GoJSON)] = [
             ("Status", .string(state.status)),
             ("Running", .bool(state.status == "running")),
-            ("Paused", .bool(false)), ("Restarting", .bool(false)), ("OOMKilled", .bool(false)), ("Dead", .bool(false)),
+            ("Paused", .bool(false)), ("Restarting", .bool(false)), ("OOMKilled", .bool(state.oomKilled ?? false)), ("Dead", .bool(false)),
             ("Pid", .int(Int64(state.status == "running" ? state.pid : 0))),
             ("ExitCode", .int(Int64(state.exitCode ?? 0))),
             ("Error", .string(state.error ?? "")),
@@ -113,6 +115,16 @@ enum ContainerDocuments {
                 ("ExtraHosts", GoJSON.strings(record.extraHosts)),
                 ("ReadonlyRootfs", .bool(record.readOnly)),
                 ("Runtime", .string("runc")),
+                // Docker's Resources members kiln sets, in Docker's order.
+                ("CpuShares", .int(limits.cpuShares)),
+                ("Memory", .int(limits.memory)),
+                ("NanoCpus", .int(limits.nanoCPUs)),
+                ("CpuPeriod", .int(0)),
+                ("CpuQuota", .int(0)),
+                ("CpusetCpus", .string(limits.cpusetCpus)),
+                ("MemoryReservation", .int(limits.memoryReservation)),
+                ("MemorySwap", .int(limits.memorySwap)),
+                ("PidsLimit", limits.pidsLimit.map { GoJSON.int($0) } ?? .null),
             ])),
             ("GraphDriver", .object([("Data", .map([
                 ("LowerDir", .string(record.lowerDirs.reversed().joined(separator: ":"))),

@@ -54,6 +54,7 @@ struct RunCommand: AsyncParsableCommand {
     var addHost: [String] = []
     @Option(name: .shortAndLong, help: ArgumentHelp("Set meta data on a container", valueName: "list"))
     var label: [String] = []
+    @OptionGroup var resources: ResourceOptions
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The image, then the command and its arguments", valueName: "IMAGE [COMMAND] [ARG...]"))
     var imageAndCommand: [String] = []
@@ -72,6 +73,8 @@ struct RunCommand: AsyncParsableCommand {
             printError("kiln: error: network \(network) not found.")
             throw ExitCode(125)
         }
+        // Checked before the image is looked up, as Docker's CLI and daemon do.
+        let limits = try resources.limits()
         if interactive, tty, !detach, isatty(0) != 1 {
             printError("kiln: the input device is not a TTY")
             throw ExitCode(1)
@@ -170,6 +173,7 @@ struct RunCommand: AsyncParsableCommand {
             imageEnv: config.env, exposedPorts: config.exposedPorts.sorted())
         draft.seccomp = security.seccomp
         draft.noNewPrivileges = security.noNewPrivileges ? true : nil
+        draft.resources = limits.isEmpty ? nil : limits
         let containers = ContainerStore(location: location)
         let record = try reportingContainerErrors { try containers.create(draft, nameGenerated: name == nil) }
         let processEnv = ContainerEnvironment.merge(hostname: record.shortID, tty: tty, imageEnv: config.env, userEnv: userEnv)
