@@ -20,7 +20,7 @@ public struct LayerDiffOptions: Sendable, Equatable {
     public enum XattrPolicy: Sendable, Equatable {
         /// Only `security.capability`, as Docker and BuildKit record.
         case capabilitiesOnly
-        /// Every xattr except overlayfs' own (`trusted.overlay.*`).
+        /// Every xattr except overlayfs' own (`trusted.overlay.*`, `user.overlay.*`, `user.fuseoverlayfs.*`).
         case all
         case none
     }

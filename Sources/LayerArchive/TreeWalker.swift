@@ -130,7 +130,7 @@ struct TreeWalker {
         case .capabilitiesOnly:
             out["security.capability"] = try Xattrs.get(path, "security.capability")
         case .all:
-            for name in try Xattrs.list(path) where !OverlayXattrs.prefixes.contains(where: { name.hasPrefix($0) }) {
+            for name in try Xattrs.list(path) where !(OverlayXattrs.prefixes + [OverlayXattrs.fusePrefix]).contains(where: { name.hasPrefix($0) }) {
                 out[name] = try Xattrs.get(path, name)
             }
         }
