@@ -3,7 +3,9 @@
 # steps delete files (whiteouts), remove and remake directories (opaque directories), change metadata
 # only and add hard links gives the same image ID as with the kernel's overlayfs, as root and as a new
 # user (rootless, with a subordinate range); `kiln run` works from a fuse-overlayfs root filesystem; no
-# fuse-overlayfs daemon or mount is left. Usage (as root): scripts/fuse-snapshots-check.sh KILN
+# fuse-overlayfs daemon or mount is left, also after a build SIGKILLed during a RUN step; a store the
+# kernel refuses an overlay upper directory on (an overlay mount itself) falls back to fuse-overlayfs
+# with one note, and gives the same image ID. Usage (as root): scripts/fuse-snapshots-check.sh KILN
 # Needs fuse-overlayfs (apt-get install fuse-overlayfs) and /dev/fuse; /dev/fuse is made 0666 (Debian's
 # udev default) for the user's part and restored after.
 set -euo pipefail
@@ -26,8 +28,11 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+still() {  # a fuse-overlayfs daemon or mount under $work
+  pgrep -f "fuse-overlayfs .*$work" >/dev/null || grep -q "$work.* fuse.fuse-overlayfs" /proc/self/mountinfo
+}
 left_over() {  # a fuse-overlayfs daemon or mount under $work
-  if pgrep -f "fuse-overlayfs .*$work" >/dev/null || grep -q "$work.* fuse.fuse-overlayfs" /proc/self/mountinfo; then
+  if still; then
     echo "FAIL: fuse-overlayfs left running or mounted after $1" >&2; exit 1
   fi
 }
@@ -57,7 +62,36 @@ content=$(KILN_SNAPSHOTS=fuse "$KILN" run --rm --network none fuse-check:fuse sh
 [ "$content" = "$expected" ] || { echo "FAIL: root: content: $content" >&2; exit 1; }
 echo "kiln run as root from a fuse-overlayfs root filesystem: /a remade, /etc/x and /d/e deleted"
 left_over "root's kiln run"
+
+mkdir -p "$work/slow"
+printf 'FROM kiln-busybox:latest\nRUN echo started > /started && sleep 60\n' > "$work/slow/Dockerfile"
+KILN_SNAPSHOTS=fuse "$KILN" build -q --no-cache "$work/slow" >/dev/null 2>&1 &
+build=$!
+for _ in $(seq 300); do grep -q "$work.* fuse.fuse-overlayfs" /proc/self/mountinfo && break; sleep 0.1; done
+grep -q "$work.* fuse.fuse-overlayfs" /proc/self/mountinfo || { echo "FAIL: the slow build never mounted fuse-overlayfs" >&2; exit 1; }
+sleep 1
+kill -KILL "$build"; wait "$build" 2>/dev/null || true
+for _ in $(seq 100); do still || break; sleep 0.1; done
+left_over "a build SIGKILLed during its RUN step"
+echo "a build SIGKILLed during a RUN step leaves no fuse-overlayfs daemon or mount"
 unset KILN_ROOT
+
+# A store on an overlay mount: the kernel refuses an upper directory there, fuse-overlayfs takes it.
+mkdir -p "$work/ov/lower" "$work/ov/upper" "$work/ov/work" "$work/ov/merged"
+mount -t overlay overlay -o "lowerdir=$work/ov/lower,upperdir=$work/ov/upper,workdir=$work/ov/work" "$work/ov/merged"
+trap 'umount -l "$work/ov/merged" 2>/dev/null || true; cleanup' EXIT
+export KILN_ROOT="$work/ov/merged/store"
+"$KILN" load -q -i "$work/base.tar" >/dev/null
+auto=$("$KILN" build -q --no-cache "$work/ctx" 2>"$work/notes")
+[ "$auto" = "$fuse" ] || { echo "FAIL: store on an overlay: $auto, expected $fuse; $(cat "$work/notes")" >&2; exit 1; }
+grep -q "kiln mounts root filesystems with fuse-overlayfs instead" "$work/notes" || { echo "FAIL: no note: $(cat "$work/notes")" >&2; exit 1; }
+"$KILN" build -q --no-cache "$work/ctx" 2>"$work/notes2" >/dev/null
+grep -q "fuse-overlayfs" "$work/notes2" && { echo "FAIL: the note came twice for one store" >&2; exit 1; }
+echo "a store on an overlay mount falls back to fuse-overlayfs, noted once: $(head -c 120 "$work/notes")…"
+left_over "the builds on an overlay store"
+unset KILN_ROOT
+umount "$work/ov/merged"
+trap cleanup EXIT
 
 echo "== a new user (rootless)"
 useradd -M -d "$work/home" -s /bin/bash "$user"

@@ -29,6 +29,8 @@ final class FuseOverlay: Sendable {
     let upperDir: String?
     let lowerDirs: [String]
     private let pid: pid_t
+    /// The fuse-overlayfs process serving the mount.
+    var daemonPID: pid_t { pid }
     private let log: String
     private let guardian: DeathGuard?
 
