@@ -20,6 +20,7 @@ PACKAGES=(
   xz-utils         # CopyPlanner: ADD of .tar.xz archives
   zstd             # CopyPlanner: ADD of .tar.zst archives
   bsdutils         # RunTests: script(1) drives `kiln run -it` under a pseudo-terminal
+  fuse-overlayfs   # rootless kiln: overlay root filesystems where the kernel refuses overlayfs (KILN_SNAPSHOTS=fuse; needs /dev/fuse)
   uidmap           # rootless kiln: newuidmap/newgidmap map /etc/subuid and /etc/subgid ranges into its user namespace
   runc             # ContainerRuntime: runs RUN steps in containers (crun fails on cgroup v1 hybrid hosts)
   openssh-client   # Builder: kiln build --ssh ID=KEYFILE starts ssh-agent/ssh-add; SSHMountTests (ssh-keygen)

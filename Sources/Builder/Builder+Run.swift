@@ -89,6 +89,7 @@ extension Builder {
         let collector = OutputCollector(progress: progress, step: step, redactor: redactor)
         let status: Int32
         var stubs: [String] = [], mountStubs: [String] = []
+        var fuseUpper = false  // fuse-overlayfs may leave .wh. files where the store refuses whiteout devices
         do {
             // Not `runStep`: Docker 20.10 keeps the mount targets RUN created (e.g. /etc on
             // scratch) in the layer; --mount targets are removed as current BuildKit does (RunMountStubs).
@@ -98,6 +99,7 @@ extension Builder {
                 try OverlayMount.mount(lowerDirs: lowers, upperDir: upper, workDir: work, target: rootfs, readOnly: false,
                                        volatile: true)
             }
+            fuseUpper = mount.isFuse
             do {
                 let user = try UserResolver.resolve(userSpec, rootfs: rootfs)
                 var spec = ContainerSpec(rootfs: rootfs, args: args, env: env, cwd: cwd, user: user,
@@ -140,7 +142,7 @@ extension Builder {
             throw BuildError(redactor.redact("process \"\(args.joined(separator: " "))\" did not complete successfully: exit code: \(status)"),
                              range: range, details: collector.lastLines(10))
         }
-        let entries = try trace.phaseSync("diff", step: title) { try LayerDiff.entries(fromOverlayUpper: upper) }
+        let entries = try trace.phaseSync("diff", step: title) { try LayerDiff.entries(fromOverlayUpper: upper, options: LayerDiffOptions(whiteoutFiles: fuseUpper)) }
         // The upper directory is discarded after this: the snapshot takes its files by rename.
         let (layer, diffID) = try await committer.commit(entries, onto: &state, step: title, discardable: upper)
         let record = BuildCache.Record(layer: layer, diffID: diffID)

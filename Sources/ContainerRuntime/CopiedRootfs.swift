@@ -217,6 +217,12 @@ enum TreeCopy {
                 try remove(destination)
                 continue
             }
+            if kind == S_IFREG, info.st_size == 0, name.hasPrefix(".wh.") {
+                // fuse-overlayfs's whiteout file, or its opaque marker (read with the directory), where
+                // the store's filesystem refuses whiteout devices.
+                if name != ".wh..wh..opq" { try remove(target + "/" + (relative.isEmpty ? "" : relative + "/") + String(name.dropFirst(4))) }
+                continue
+            }
             if kind == S_IFDIR {
                 var existing = stat()
                 let exists = lstat(destination, &existing) == 0
@@ -232,6 +238,8 @@ enum TreeCopy {
     }
 
     static func isOpaque(_ path: String) -> Bool {
+        var marker = stat()
+        if lstat(path + "/.wh..wh..opq", &marker) == 0, marker.st_mode & S_IFMT == S_IFREG { return true }
         for prefix in ["trusted.overlay.", "user.overlay."] {
             var value: UInt8 = 0
             if lgetxattr(path, prefix + "opaque", &value, 1) == 1, value == UInt8(ascii: "y") { return true }

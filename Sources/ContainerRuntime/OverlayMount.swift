@@ -14,14 +14,20 @@ public final class OverlayMount: Sendable {
     private let mounted = Mutex(true)
     /// Set when overlayfs could not be used: the copied tree standing in for it (``CopiedRootfs``).
     private let copied: CopiedRootfs?
+    /// Set when the overlay is fuse-overlayfs's (``FuseOverlay``).
+    private let fuse: FuseOverlay?
 
-    private init(target: String, copied: CopiedRootfs? = nil) {
+    private init(target: String, copied: CopiedRootfs? = nil, fuse: FuseOverlay? = nil) {
         self.target = target
         self.copied = copied
+        self.fuse = fuse
     }
 
     /// Whether `target` is a copied tree instead of a mount (overlayfs could not be used).
     public var isCopy: Bool { copied != nil }
+
+    /// Whether `target` is a fuse-overlayfs mount (the kernel refused overlayfs, or `KILN_SNAPSHOTS=fuse`).
+    public var isFuse: Bool { fuse != nil }
 
     /// Mounts `lowerDirs` (ordered BASE FIRST, as layers are applied) with an optional writable
     /// `upperDir` at `target`, which must exist.
@@ -29,6 +35,7 @@ public final class OverlayMount: Sendable {
     /// - No lower dir: `upperDir` is bind-mounted (a scratch build), or, without one, an empty tmpfs.
     /// - One lower dir and no upper dir: a read-only bind mount of it.
     /// - Otherwise an overlayfs; `upperDir` needs `workDir` (an empty directory on the same filesystem).
+    ///   Where the kernel refuses it, fuse-overlayfs or copied trees stand in (``SnapshotFallback``).
     ///   When the `lowerdir=` option would exceed the kernel's page-sized limit (or a path holds a
     ///   character overlayfs treats specially), each lower dir is passed as a short `/proc/self/fd/N`
     ///   path to a descriptor held open during the mount.
@@ -54,16 +61,8 @@ public final class OverlayMount: Sendable {
         case (_, nil) where !readOnly:
             throw ContainerRuntimeError(.invalidUse, "a writable mount needs an upper directory", path: target)
         default:
-            if SnapshotFallback.forced {
-                return OverlayMount(target: target, copied: try CopiedRootfs.make(lowerDirs: lowerDirs, upperDir: upperDir, target: target))
-            }
-            do {
-                try overlay(lowerDirs: lowerDirs, upperDir: upperDir, workDir: workDir, target: target,
-                            readOnly: readOnly, volatile: volatile)
-            } catch let error as ContainerRuntimeError where SnapshotFallback.applies(to: error) {
-                SnapshotFallback.noteOnce(error)
-                return OverlayMount(target: target, copied: try CopiedRootfs.make(lowerDirs: lowerDirs, upperDir: upperDir, target: target))
-            }
+            return try overlayTier(lowerDirs: lowerDirs, upperDir: upperDir, workDir: workDir, target: target,
+                                   readOnly: readOnly, volatile: volatile)
         }
         return OverlayMount(target: target)
     }
@@ -76,6 +75,11 @@ public final class OverlayMount: Sendable {
             if let copied {
                 try copied.finish()
                 isMounted = false
+                return
+            }
+            if let fuse {
+                isMounted = false
+                try fuse.unmount()
                 return
             }
             if umount2(target, 0) != 0 {
@@ -93,6 +97,43 @@ public final class OverlayMount: Sendable {
     }
 
     // MARK: - Mount kinds
+
+    /// An overlay of several layers or with an upper directory, in the tier ``SnapshotFallback``
+    /// describes: the kernel's overlayfs, else fuse-overlayfs, else copied trees.
+    private static func overlayTier(lowerDirs: [String], upperDir: String?, workDir: String?, target: String,
+                                    readOnly: Bool, volatile: Bool) throws -> OverlayMount {
+        func copy() throws -> OverlayMount {
+            OverlayMount(target: target, copied: try CopiedRootfs.make(lowerDirs: lowerDirs, upperDir: upperDir, target: target))
+        }
+        func fuse() throws -> OverlayMount {
+            OverlayMount(target: target, fuse: try FuseOverlay.mount(lowerDirs: lowerDirs, upperDir: upperDir, workDir: workDir,
+                                                                     target: target, readOnly: readOnly, volatile: volatile))
+        }
+        switch try SnapshotFallback.forcedMode() {
+        case .copy?:
+            return try copy()
+        case .fuse?:
+            if let reason = FuseOverlay.unavailableReason() {
+                throw ContainerRuntimeError(.mount, "\(SnapshotFallback.variable)=fuse, but \(reason)", path: target)
+            }
+            return try fuse()
+        case .overlay?:
+            try overlay(lowerDirs: lowerDirs, upperDir: upperDir, workDir: workDir, target: target, readOnly: readOnly, volatile: volatile)
+            return OverlayMount(target: target)
+        case nil:
+            do {
+                try overlay(lowerDirs: lowerDirs, upperDir: upperDir, workDir: workDir, target: target, readOnly: readOnly, volatile: volatile)
+                return OverlayMount(target: target)
+            } catch let error as ContainerRuntimeError where SnapshotFallback.applies(to: error) {
+                if let reason = FuseOverlay.unavailableReason() {
+                    SnapshotFallback.noteOnce(SnapshotFallback.note(falling: error, to: .copy, fuseReason: reason))
+                    return try copy()
+                }
+                SnapshotFallback.noteOnce(SnapshotFallback.note(falling: error, to: .fuse))
+                return try fuse()
+            }
+        }
+    }
 
     private static func bind(_ source: String, on target: String, readOnly: Bool) throws {
         try system(Glibc.mount(source, target, nil, UInt(MS_BIND | MS_REC), nil), "bind mount \(source)", target)

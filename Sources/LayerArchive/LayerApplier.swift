@@ -369,8 +369,21 @@ extension ApplySession {
             guard let dir = try root.layerDirectory(parent, create: true, entry: entry) else { return }
             defer { withExtendedLifetime(dir) {} }
             try remove(victim, in: dir.fd, entry: entry)
-            guard mknodat(dir.fd, victim, S_IFCHR, 0) == 0 else { throw LayerArchiveError.system("mknod whiteout") }
+            if mknodat(dir.fd, victim, S_IFCHR, 0) != 0 {
+                guard errno == EPERM else { throw LayerArchiveError.system("mknod whiteout") }
+                // The filesystem refuses whiteout devices even to root (an overlay mount, such as a
+                // container's root): fuse-overlayfs's own form, an empty file `.wh.NAME`, which only the
+                // fuse-overlayfs tier and the copying fallback read (the kernel refuses such a store anyway).
+                try makeMarkerFile(base, in: dir.fd, entry: entry)
+            }
         }
+    }
+
+    /// An empty file `name` (mode 0) in `dir`: fuse-overlayfs's whiteout or opaque marker.
+    private func makeMarkerFile(_ name: String, in dir: Int32, entry: String) throws {
+        let fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0)
+        guard fd >= 0 else { throw LayerArchiveError.system("create whiteout file", entry: entry) }
+        close(fd)
     }
 
     /// Empties the directory of what lower layers put there (or marks it opaque for overlayfs).
@@ -387,7 +400,11 @@ extension ApplySession {
         case .overlayMarkers:
             let name = OverlayXattrs.prefix + "opaque"
             let status = setxattr("/proc/self/fd/\(dir.fd)", name, "y", 1, 0)
-            guard status == 0 else { throw LayerArchiveError.system("set \(name)") }
+            if status != 0 {
+                guard errno == EPERM || errno == ENOTSUP else { throw LayerArchiveError.system("set \(name)") }
+                // Refused with the whiteout devices (see applyWhiteout): fuse-overlayfs's `.wh..wh..opq` file.
+                try makeMarkerFile(".wh..wh..opq", in: dir.fd, entry: entry)
+            }
         }
     }
 }

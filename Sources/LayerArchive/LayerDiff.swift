@@ -20,7 +20,7 @@ public struct LayerDiffOptions: Sendable, Equatable {
     public enum XattrPolicy: Sendable, Equatable {
         /// Only `security.capability`, as Docker and BuildKit record.
         case capabilitiesOnly
-        /// Every xattr except overlayfs' own (`trusted.overlay.*`).
+        /// Every xattr except overlayfs' own (`trusted.overlay.*`, `user.overlay.*`, `user.fuseoverlayfs.*`).
         case all
         case none
     }
@@ -34,10 +34,15 @@ public struct LayerDiffOptions: Sendable, Equatable {
     public var owner: (uid: Int, gid: Int)?
     /// Permission bits of every entry but symlinks instead of the files' own (`COPY --chmod`).
     public var mode: UInt32?
+    /// An overlay upper directory written by fuse-overlayfs on a filesystem that refuses whiteout
+    /// devices: an empty regular file `.wh.NAME` is a whiteout, one named `.wh..wh..opq` marks its
+    /// directory opaque (instead of refusing `.wh.` names).
+    public var whiteoutFiles = false
 
     public init(xattrs: XattrPolicy = .capabilitiesOnly, truncateTimesToSeconds: Bool = true, clampTime: Int64? = nil,
-                owner: (uid: Int, gid: Int)? = nil, mode: UInt32? = nil) {
+                owner: (uid: Int, gid: Int)? = nil, mode: UInt32? = nil, whiteoutFiles: Bool = false) {
         self.xattrs = xattrs
+        self.whiteoutFiles = whiteoutFiles
         self.truncateTimesToSeconds = truncateTimesToSeconds
         self.clampTime = clampTime
         self.owner = owner
@@ -46,7 +51,7 @@ public struct LayerDiffOptions: Sendable, Equatable {
 
     public static func == (a: LayerDiffOptions, b: LayerDiffOptions) -> Bool {
         a.xattrs == b.xattrs && a.truncateTimesToSeconds == b.truncateTimesToSeconds && a.clampTime == b.clampTime
-            && a.owner?.uid == b.owner?.uid && a.owner?.gid == b.owner?.gid && a.mode == b.mode
+            && a.owner?.uid == b.owner?.uid && a.owner?.gid == b.owner?.gid && a.mode == b.mode && a.whiteoutFiles == b.whiteoutFiles
     }
 }
 

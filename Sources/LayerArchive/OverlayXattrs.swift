@@ -12,6 +12,9 @@ public enum OverlayXattrs {
     /// Both prefixes, for reading.
     public static let prefixes = ["trusted.overlay.", "user.overlay."]
 
+    /// fuse-overlayfs's own bookkeeping (`user.fuseoverlayfs.origin`, `.opaque`), never part of a layer.
+    public static let fusePrefix = "user.fuseoverlayfs."
+
     /// Whether this process is in the host's (initial) user namespace: its uid map is the identity
     /// over all 2^32-1 ids.
     public static let inInitialUserNamespace: Bool = {

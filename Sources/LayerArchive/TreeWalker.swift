@@ -34,6 +34,11 @@ struct TreeWalker {
             guard Array(name.utf8) == raw.dropLast().map({ UInt8(bitPattern: $0) }) else {
                 throw LayerArchiveError(.unsupported, "file name is not valid UTF-8", entry: path)
             }
+            if overlay, options.whiteoutFiles, name.hasPrefix(".wh."), isWhiteoutFile(path + "/" + name) {
+                // fuse-overlayfs's whiteout file (its tar name as is); the opaque marker is added with its directory.
+                if name != opaqueMarker { children.append((Array(name.utf8), name)) }
+                continue
+            }
             guard !name.hasPrefix(".wh.") else {
                 throw LayerArchiveError(.unsupported, "file name \"\(name)\" starts with .wh., which layers reserve for whiteouts", entry: path)
             }
@@ -55,16 +60,24 @@ struct TreeWalker {
         overlay && info.st_mode & S_IFMT == S_IFCHR && info.st_rdev == 0
     }
 
+    private let opaqueMarker = ".wh..wh..opq"
+
+    /// An empty regular file: fuse-overlayfs's whiteout or opaque marker where devices are refused.
+    private func isWhiteoutFile(_ path: String) -> Bool {
+        guard let info = try? lstatInfo(path) else { return false }
+        return info.st_mode & S_IFMT == S_IFREG && info.st_size == 0
+    }
+
     /// Adds the entry for the file at `path` (and, for a directory, everything below it).
     mutating func add(path: String, tarPath: String) throws {
         let info = try lstatInfo(path)
-        if isWhiteout(info) {
+        if isWhiteout(info) || (overlay && options.whiteoutFiles && tarPath.split(separator: "/").last?.hasPrefix(".wh.") == true) {
             entries.append(LayerEntry(header: TarHeader(path: tarPath, type: .regular, mode: 0)))
             return
         }
         guard var header = try header(for: info, path: path, tarPath: tarPath) else { return }
         if header.type == .directory {
-            let opaque = overlay ? try overlayXattrs(path) : false
+            let opaque = overlay ? try overlayXattrs(path) || (options.whiteoutFiles && isWhiteoutFile(path + "/" + opaqueMarker)) : false
             header.path += "/"
             entries.append(LayerEntry(header: header))
             if opaque {
@@ -130,7 +143,7 @@ struct TreeWalker {
         case .capabilitiesOnly:
             out["security.capability"] = try Xattrs.get(path, "security.capability")
         case .all:
-            for name in try Xattrs.list(path) where !OverlayXattrs.prefixes.contains(where: { name.hasPrefix($0) }) {
+            for name in try Xattrs.list(path) where !(OverlayXattrs.prefixes + [OverlayXattrs.fusePrefix]).contains(where: { name.hasPrefix($0) }) {
                 out[name] = try Xattrs.get(path, name)
             }
         }

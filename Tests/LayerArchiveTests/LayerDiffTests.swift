@@ -82,6 +82,19 @@ final class LayerDiffTests: XCTestCase {
         XCTAssertTrue(error?.message.contains(".wh.trap") ?? false)
     }
 
+    /// fuse-overlayfs on a filesystem that refuses whiteout devices writes `.wh.NAME` files and a
+    /// `.wh..wh..opq` file; with `whiteoutFiles` they are the layer's whiteouts, in the kernel form's order.
+    func testFuseOverlayfsWhiteoutFilesWithTheOption() throws {
+        try sh("mkdir -p u/o u/keep && touch u/.wh.a u/.wh.d u/o/.wh..wh..opq && printf n > u/o/new && printf c > u/c "
+             + "&& printf K > u/keep/k2", cwd: temp.path)
+        assertThrows(.unsupported) { try LayerDiff.entries(fromOverlayUpper: self.temp.sub("u")) }
+        let entries = try LayerDiff.entries(fromOverlayUpper: temp.sub("u"), options: LayerDiffOptions(whiteoutFiles: true))
+        XCTAssertEqual(entries.map(\.header.path),
+                       [".wh.a", ".wh.d", "c", "keep/", "keep/k2", "o/", "o/.wh..wh..opq", "o/new"])
+        XCTAssertEqual(entries.first?.header.size, 0)
+        XCTAssertEqual(entries.first?.header.mode, 0)
+    }
+
     func testFileChangingUnderTheWriterIsAnError() throws {
         try sh("mkdir d && printf 12345 > d/f", cwd: temp.path)
         let entries = try LayerDiff.entries(fromDirectory: temp.sub("d"))
