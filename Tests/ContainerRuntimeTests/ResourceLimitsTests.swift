@@ -163,6 +163,19 @@ final class ResourceLimitsTests: XCTestCase {
             "the memory, pids controllers are not delegated to your cgroup \(scope) (its cgroup.controllers: cpu io)"))
     }
 
+    func testOnlyTheControllersTheLimitsNeedMustBeDelegated() {
+        let fake = fake(cgroup: "0::\(scope)\n", mounts: v2Mounts)
+        let dir = "/sys/fs/cgroup" + scope
+        fake.writable = [dir, dir + "/cgroup.procs"]
+        fake.files[dir + "/cgroup.controllers"] = "pids\n"
+        XCTAssertEqual(ResourceLimits(pidsLimit: 5).controllers, ["pids"])
+        guard case .delegated = CgroupDelegation.detect(needed: ResourceLimits(pidsLimit: 5).controllers, host: fake.host) else {
+            return XCTFail("a pids limit needs only the pids controller")
+        }
+        XCTAssertEqual(CgroupDelegation.detect(needed: ResourceLimits(memory: 8 << 20).controllers, host: fake.host),
+                       .unavailable("the memory controller is not delegated to your cgroup \(scope) (its cgroup.controllers: pids)"))
+    }
+
     func testADelegatedScopeGetsTheContainerBelowIt() throws {
         let fake = fake(cgroup: "0::\(scope)\n", mounts: v2Mounts)
         let dir = "/sys/fs/cgroup" + scope
