@@ -12,10 +12,11 @@ public enum CgroupPlacement {
     /// The cgroup path for container `id`, nil when `limits` is empty. Throws, naming why, when this process
     /// cannot give the container a cgroup it may limit (rootless without a delegated cgroup v2 subtree).
     public static func path(for id: String, limits: ResourceLimits, rootless: Bool = !UserNamespaceMap.current.isInitial,
-                            delegation: () -> CgroupDelegation.Outcome = { CgroupDelegation.detect() }) throws -> String? {
+                            delegation: (() -> CgroupDelegation.Outcome)? = nil) throws -> String? {
         guard !limits.isEmpty else { return nil }
         guard rootless else { return "/kiln/" + id }
-        switch delegation() {
+        // Only the controllers these limits need must be delegated (a pids limit needs no memory controller).
+        switch delegation?() ?? CgroupDelegation.detect(needed: limits.controllers) {
         case .unavailable(let reason):
             throw ContainerRuntimeError(.invalidUse, "resource limits need cgroup v2 with a delegated subtree; " + reason)
         case .delegated(let subtree):

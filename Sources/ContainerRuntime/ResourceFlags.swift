@@ -34,7 +34,10 @@ public struct ResourceFlags: Sendable, Equatable {
 
     /// The limits, checked as Docker checks them. `cpuCount`: the CPUs this process may use;
     /// `onlineCPUs`: the CPU list a cpuset may draw from ("0-1").
-    public func limits(cpuCount: Int = ResourceFlags.usableCPUCount(), onlineCPUs: String = ResourceFlags.onlineCPUs()) throws -> ResourceLimits {
+    /// `swapLimit`: the host can limit swap (cgroup swap accounting); without it a memory limit goes without a
+    /// swap limit (`MemorySwap` -1) and `warn` gets Docker's warning.
+    public func limits(cpuCount: Int = ResourceFlags.usableCPUCount(), onlineCPUs: String = ResourceFlags.onlineCPUs(),
+                       swapLimit: Bool = ResourceFlags.hostHasSwapLimit(), warn: (String) -> Void = { _ in }) throws -> ResourceLimits {
         var limits = ResourceLimits()
         if let memory { limits.memory = try Self.flagSize(memory, flag: "-m, --memory") }
         if let memorySwap {
@@ -82,6 +85,10 @@ public struct ResourceFlags: Sendable, Equatable {
                 throw Invalid("Requested CPUs are not available - requested \(cpusetCpus), available: \(onlineCPUs)")
             }
             limits.cpusetCpus = cpusetCpus
+        }
+        if limits.memory > 0, !swapLimit {
+            warn("WARNING: Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.")
+            limits.memorySwap = -1
         }
         // The daemon's default (adaptContainerSettings): swap as large as the memory limit.
         if limits.memory > 0, limits.memorySwap == 0 { limits.memorySwap = limits.memory * 2 }
@@ -144,6 +151,20 @@ public struct ResourceFlags: Sendable, Equatable {
             return cpus.count
         }
         return ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    /// Whether cgroups can limit swap here: cgroup v1's `memory.memsw.limit_in_bytes` (swap accounting on), or on
+    /// cgroup v2 `memory.swap.max` in this process's cgroup (true when that cannot be told, e.g. in the root cgroup).
+    public static func hostHasSwapLimit(cgroupRoot: String = "/sys/fs/cgroup") -> Bool {
+        let files = FileManager.default
+        if files.fileExists(atPath: cgroupRoot + "/memory/memory.limit_in_bytes") {
+            return files.fileExists(atPath: cgroupRoot + "/memory/memory.memsw.limit_in_bytes")
+        }
+        guard let membership = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8),
+              let line = membership.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else { return true }
+        let own = cgroupRoot + String(line.dropFirst(3))
+        guard files.fileExists(atPath: own + "/memory.max") else { return true }
+        return files.fileExists(atPath: own + "/memory.swap.max")
     }
 
     /// The CPUs a cpuset may name: the root cpuset's (cgroup v1), else the online CPUs.

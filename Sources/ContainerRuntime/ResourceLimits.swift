@@ -53,7 +53,9 @@ public struct ResourceLimits: Codable, Sendable, Equatable {
         var result: [String: Any] = [:]
         var memoryObject: [String: Any] = [:]
         if memory > 0 { memoryObject["limit"] = memory }
-        if memorySwap != 0 { memoryObject["swap"] = memorySwap }
+        // -1 (unlimited) is a fresh cgroup's default: left out, so a host without swap accounting (no
+        // memory.memsw.* / memory.swap.max files) still takes the memory limit.
+        if memorySwap > 0 { memoryObject["swap"] = memorySwap }
         if memoryReservation > 0 { memoryObject["reservation"] = memoryReservation }
         if !memoryObject.isEmpty { result["memory"] = memoryObject }
         var cpu: [String: Any] = [:]

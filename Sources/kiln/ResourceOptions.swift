@@ -31,7 +31,7 @@ struct ResourceOptions: ParsableArguments {
     /// (rootless without a delegated cgroup v2 subtree).
     func limits() throws -> ResourceLimits {
         do {
-            let limits = try flags.limits()
+            let limits = try flags.limits(warn: { printError($0) })
             try CgroupPlacement.check(limits)
             return limits
         } catch let invalid as ResourceFlags.Invalid {

@@ -7,7 +7,7 @@ import XCTest
 /// on fake /proc/self/cgroup, mountinfo and cgroup directories: this machine runs cgroup v1).
 final class ResourceLimitsTests: XCTestCase {
     private func limits(_ flags: ResourceFlags) throws -> ResourceLimits {
-        try flags.limits(cpuCount: 2, onlineCPUs: "0-1")
+        try flags.limits(cpuCount: 2, onlineCPUs: "0-1", swapLimit: true)
     }
 
     private func error(_ flags: ResourceFlags, file: StaticString = #filePath, line: UInt = #line) -> String {
@@ -34,6 +34,17 @@ final class ResourceLimitsTests: XCTestCase {
         XCTAssertEqual(try limits(ResourceFlags(memory: "32m", memorySwap: "-1")), ResourceLimits(memory: 32 << 20, memorySwap: -1))
         XCTAssertEqual(try limits(ResourceFlags(memory: "32m", memorySwap: "48m")), ResourceLimits(memory: 32 << 20, memorySwap: 48 << 20))
         XCTAssertEqual(try limits(ResourceFlags(memoryReservation: "16m")), ResourceLimits(memoryReservation: 16 << 20))
+    }
+
+    func testWithoutSwapAccountingMemoryGoesWithoutASwapLimit() throws {
+        var warnings: [String] = []
+        let limits = try ResourceFlags(memory: "32m").limits(cpuCount: 2, onlineCPUs: "0-1", swapLimit: false, warn: { warnings.append($0) })
+        XCTAssertEqual(limits, ResourceLimits(memory: 32 << 20, memorySwap: -1))
+        XCTAssertEqual(warnings, ["WARNING: Your kernel does not support swap limit capabilities or the cgroup is not mounted. "
+            + "Memory limited without swap."])
+        // -1 is left out of the OCI memory object (a fresh cgroup's default), so no swap file is written.
+        XCTAssertEqual(limits.ociResources["memory"] as? [String: Int64], ["limit": 32 << 20])
+        XCTAssertEqual(try ResourceFlags(memory: "32m").limits(cpuCount: 2, onlineCPUs: "0-1", swapLimit: true).memorySwap, 64 << 20)
     }
 
     func testCPUsSharesCpusetAndPids() throws {
@@ -150,6 +161,19 @@ final class ResourceLimitsTests: XCTestCase {
         fake.files[dir + "/cgroup.controllers"] = "cpu io\n"
         XCTAssertEqual(CgroupDelegation.detect(host: fake.host), .unavailable(
             "the memory, pids controllers are not delegated to your cgroup \(scope) (its cgroup.controllers: cpu io)"))
+    }
+
+    func testOnlyTheControllersTheLimitsNeedMustBeDelegated() {
+        let fake = fake(cgroup: "0::\(scope)\n", mounts: v2Mounts)
+        let dir = "/sys/fs/cgroup" + scope
+        fake.writable = [dir, dir + "/cgroup.procs"]
+        fake.files[dir + "/cgroup.controllers"] = "pids\n"
+        XCTAssertEqual(ResourceLimits(pidsLimit: 5).controllers, ["pids"])
+        guard case .delegated = CgroupDelegation.detect(needed: ResourceLimits(pidsLimit: 5).controllers, host: fake.host) else {
+            return XCTFail("a pids limit needs only the pids controller")
+        }
+        XCTAssertEqual(CgroupDelegation.detect(needed: ResourceLimits(memory: 8 << 20).controllers, host: fake.host),
+                       .unavailable("the memory controller is not delegated to your cgroup \(scope) (its cgroup.controllers: pids)"))
     }
 
     func testADelegatedScopeGetsTheContainerBelowIt() throws {

@@ -57,6 +57,14 @@ final class ResourceLimitRunTests: RunTestCase {
         XCTAssertEqual(check("\(kiln) inspect -f '{{.State.OOMKilled}}' fits"), "false\n")
     }
 
+    func testADetachedContainerOverItsLimitIsOOMKilledToo() {
+        // The monitor (`kiln __monitor`) runs it: the same cgroup is read before the container is deleted.
+        check("\(kiln) run -d --name doom -m 16m \(Self.busybox) sh -c 'x=$(head -c 100000000 /dev/zero | tr \"\\0\" a)'")
+        started.append("doom")
+        XCTAssertTrue(waitFor("doom Exited (137)", in: "\(kiln) ps -a --format '{{.Names}} {{.Status}}'").contains("doom Exited (137)"))
+        XCTAssertEqual(check("\(kiln) inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' doom"), "true 137\n")
+    }
+
     func testForkFailsOverThePidsLimit() {
         // busybox sh gives up (status 2) at the first fork the pids controller refuses.
         let limited = sh("\(kiln) run --rm --pids-limit 10 \(Self.busybox) sh -c 'for i in $(seq 20); do sleep 5 & done; echo forked'")
