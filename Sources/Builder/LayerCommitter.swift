@@ -72,7 +72,7 @@ struct LayerCommitter {
             var header = entry.header
             if let clampTime, header.modificationTime > TarTime(seconds: clampTime) { header.modificationTime = TarTime(seconds: clampTime) }
             let record = SnapshotLinks.record(header, stamp: stamp)
-            if earlier != nil, previous!.records.contains(record) { linkable.insert(header.path) }
+            if earlier != nil, previous!.records.contains(SnapshotLinks.Record(bytes: record)) { linkable.insert(header.path) }
             records.append(record)
         }
         trace?.record("snapshot-links", step: step, start: linkStarted)

@@ -25,7 +25,17 @@ struct SnapshotLinks {
     /// The earlier build's snapshot and its file records.
     struct Previous {
         var chainID: Digest
-        var records: Set<[UInt8]>
+        var records: Set<Record>
+    }
+
+    /// One record's bytes, hashed as one block (an array of bytes hashes element by element,
+    /// which cost more than the links it looks up).
+    struct Record: Hashable {
+        var bytes: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
     }
 
     /// One file's record (see the type's comment): the path, NUL, fixed-width integers, xattrs.
@@ -59,7 +69,8 @@ struct SnapshotLinks {
             guard let newline = body.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
             let line = String(decoding: body[0..<newline], as: UTF8.self)
             guard line.hasPrefix(Self.magic), let chainID = Digest(String(line.dropFirst(Self.magic.count))) else { return nil }
-            var records = Set<[UInt8]>()
+            var records = Set<Record>()
+            records.reserveCapacity(body.count / 100)
             var at = newline + 1
             while at < body.count {
                 guard body.count - at >= 4 else { return nil }
@@ -67,7 +78,7 @@ struct SnapshotLinks {
                 for i in 0..<4 { length |= Int(body[at + i]) << (8 * i) }
                 at += 4
                 guard body.count - at >= length else { return nil }
-                records.insert(Array(body[at..<(at + length)]))
+                records.insert(Record(bytes: Array(UnsafeRawBufferPointer(rebasing: body[at..<(at + length)]))))
                 at += length
             }
             return Previous(chainID: chainID, records: records)
