@@ -6,7 +6,8 @@ import ImageSpec
 ///
 /// Each event is one phase of one step — `resolve`, `cache-lookup`, `mount`, `container` (runtime
 /// create/start, the process, runtime delete), `diff`, `commit` (layer written and stored),
-/// `snapshot`, `plan` (COPY sources walked and hashed), `plan-memo` (a COPY's checksum taken from
+/// `snapshot`, `snapshot-links` / `save-links` (a COPY's files matched against, and recorded for,
+/// ``SnapshotLinks``), `plan` (COPY sources walked and hashed), `plan-memo` (a COPY's checksum taken from
 /// ``CopyPlanMemo``), `context-scan` (the build context's walk, once), `image` (config and manifest) — with its
 /// start (`ts`) and duration (`dur`) in microseconds from the start of the build, the step's
 /// title in `args.step`, and the stage as the thread (`tid`), so parallel stages show side by side.

@@ -167,12 +167,14 @@ extension Builder {
         // The context's sources: their checksum from the memo when the context is as it was.
         var treePlan: CopyPlan?
         var treeDigest: String?
+        var linkKey: String?  // the snapshot links' key (``SnapshotLinks``): the step without its sources' content
         if let planTree {
             // The layer key's own parts (history, source, owner, mode, excludes, --parents, --unpack)
             // without the checksum, plus what the checksum itself depends on: one list, so the two keys
             // cannot drift apart.
             let memoKey = BuildCache.key(state.cacheKey, ["copy-plan"] + keyParts([], owner: owner)
                 + ["sources"] + planSources + [destination, state.workingDirectory, "\(op.isAdd)", "\(link)"])
+            linkKey = memoKey
             var fingerprint: Digest?
             if readsContext { fingerprint = try contextScanner.scan().fingerprint }
             if let fingerprint, let digest = planMemo.lookup(memoKey, fingerprint: fingerprint) {
@@ -195,12 +197,12 @@ extension Builder {
         }
         if link {
             try await commitLinkedLayer(try entries(), key: BuildCache.key("link", parts + [state.workingDirectory]), history: history,
-                                        state: &state, step: step, started: started, title: title)
+                                        state: &state, step: step, started: started, title: title, linkKey: linkKey)
         } else {
             let key = BuildCache.key(state.cacheKey, parts)
             if let aliasKey { lazyLayers.recordAlias(aliasKey, key) }
             try await commitLayer(try entries(), key: key, history: history, state: &state,
-                                  step: step, started: started, title: title)
+                                  step: step, started: started, title: title, linkKey: linkKey)
         }
     }
 
@@ -221,9 +223,10 @@ extension Builder {
     /// `COPY --link`: the layer's key leaves out everything below it, so it is found again when
     /// the base changes; the stage's key still follows the base, so later steps re-run.
     func commitLinkedLayer(_ entries: @autoclosure () throws -> [LayerEntry], key: String, history: String,
-                           state: inout StageState, step: Int, started: Date, title: String = "") async throws {
+                           state: inout StageState, step: Int, started: Date, title: String = "", linkKey: String? = nil) async throws {
         let parent = state.cacheKey
-        try await commitLayer(try entries(), key: key, history: history, state: &state, step: step, started: started, title: title)
+        try await commitLayer(try entries(), key: key, history: history, state: &state, step: step, started: started, title: title,
+                              linkKey: linkKey)
         state.cacheKey = BuildCache.key(parent, ["link", key])
     }
 
@@ -321,11 +324,12 @@ extension Builder {
         return true
     }
 
-    /// Appends the cached layer for `key`, or writes `entries` as a new layer and records it.
+    /// Appends the cached layer for `key`, or writes `entries` as a new layer and records it
+    /// (`linkKey`: see ``LayerCommitter/commit(_:onto:step:discardable:linkKey:)``).
     func commitLayer(_ entries: @autoclosure () throws -> [LayerEntry], key: String, history: String,
-                     state: inout StageState, step: Int, started: Date, title: String = "") async throws {
+                     state: inout StageState, step: Int, started: Date, title: String = "", linkKey: String? = nil) async throws {
         if try appendCachedLayer(key, history: history, state: &state, step: step, title: title) { return }
-        let (layer, diffID) = try await committer.commit(try entries(), onto: &state, step: title)
+        let (layer, diffID) = try await committer.commit(try entries(), onto: &state, step: title, linkKey: linkKey)
         let record = BuildCache.Record(layer: layer, diffID: diffID)
         cache.save(key, record)
         progress.done(step, since: started)

@@ -25,13 +25,23 @@ struct LayerCommitter {
     /// `discardable`: a folder whose files the caller gives up (a RUN's overlay upper directory);
     /// the snapshot then takes their content by rename instead of writing it again
     /// (``LayerApplyOptions/movableContent``).
+    /// `linkKey`: the step's identity without its sources' content (a COPY's plan-memo key): the
+    /// snapshot is then made by hard links to the unchanged files of the snapshot the last build
+    /// of that step made (``SnapshotLinks``), and this one is remembered for the next.
     func commit(_ entries: [LayerEntry], onto state: inout StageState, step: String = "",
-                discardable: String? = nil) async throws -> (Descriptor, Digest) {
+                discardable: String? = nil, linkKey: String? = nil) async throws -> (Descriptor, Digest) {
         let started = DispatchTime.now().uptimeNanoseconds
+        let wallStarted = SnapshotLinks.now()
         let (fd, temp) = try store.makeBlobTempFile("layer")
         let descriptor: Descriptor, digests: LayerDigests
+        var stamps: [ContentStamp?] = []
         do {
-            (digests, _) = try LayerDiff.writeLayer(entries, to: FileDescriptor(fd: fd), compression: .none, clampingTimesTo: clampTime)
+            if linkKey != nil {
+                (digests, _) = try LayerDiff.writeLayer(entries, to: FileDescriptor(fd: fd), compression: .none,
+                                                        clampingTimesTo: clampTime, stamps: &stamps)
+            } else {
+                (digests, _) = try LayerDiff.writeLayer(entries, to: FileDescriptor(fd: fd), compression: .none, clampingTimesTo: clampTime)
+            }
             descriptor = digests.descriptor(mediaType: .ociLayer)
             try store.adoptBlob(temp, as: descriptor)
         } catch {
@@ -46,13 +56,39 @@ struct LayerCommitter {
                 if let path = entry.contentPath, path.hasPrefix(prefix) { movable[entry.header.path] = path }
             }
         }
-        try append(descriptor, diffID: digests.diffID, to: &state, step: step, movableContent: movable)
+        guard let linkKey, stamps.count == entries.count else {
+            try append(descriptor, diffID: digests.diffID, to: &state, step: step, movableContent: movable)
+            return (descriptor, digests.diffID)
+        }
+        let linkStarted = DispatchTime.now().uptimeNanoseconds
+        let links = SnapshotLinks(directory: store.buildCacheDirectory.appendingPathComponent("snapshot-links"))
+        let previous = links.load(linkKey)
+        let earlier = previous.flatMap { store.hasSnapshot($0.chainID) ? store.snapshotPath($0.chainID).path : nil }
+        var records: [[UInt8]] = []
+        var linkable = Set<String>()
+        let settled = wallStarted - 100_000_000
+        for (entry, stamp) in zip(entries, stamps) {
+            guard let stamp, entry.header.type == .regular, stamp.changed < settled else { continue }
+            var header = entry.header
+            if let clampTime, header.modificationTime > TarTime(seconds: clampTime) { header.modificationTime = TarTime(seconds: clampTime) }
+            let record = SnapshotLinks.record(header, stamp: stamp)
+            if earlier != nil, previous!.records.contains(SnapshotLinks.Record(bytes: record)) { linkable.insert(header.path) }
+            records.append(record)
+        }
+        trace?.record("snapshot-links", step: step, start: linkStarted)
+        let chainID = try append(descriptor, diffID: digests.diffID, to: &state, step: step, movableContent: movable,
+                                 linkableContent: earlier.map { LinkableContent(root: $0, paths: linkable) })
+        let saveStarted = DispatchTime.now().uptimeNanoseconds
+        links.save(linkKey, chainID: chainID, records: records)
+        trace?.record("save-links", step: step, start: saveStarted)
         return (descriptor, digests.diffID)
     }
 
     /// Appends an existing layer (from the cache) and makes sure its snapshot exists.
+    /// Returns the chain ID of the snapshot. `linkableContent`: files the snapshot may take by hard link.
+    @discardableResult
     func append(_ layer: Descriptor, diffID: Digest, to state: inout StageState, step: String = "",
-                movableContent: [String: String] = [:]) throws {
+                movableContent: [String: String] = [:], linkableContent: LinkableContent? = nil) throws -> Digest {
         var diffIDs = state.config.rootfs.diffIDs
         diffIDs.append(diffID)
         let chainID = ChainID.compute(diffIDs: diffIDs)!
@@ -65,7 +101,8 @@ struct LayerCommitter {
             let temp = try store.prepareSnapshot(chainID)
             do {
                 let blob = try store.open(layer.digest)
-                _ = try LayerApplier(target: temp.path, options: LayerApplyOptions(whiteouts: .overlayMarkers, movableContent: movableContent))
+                _ = try LayerApplier(target: temp.path, options: LayerApplyOptions(whiteouts: .overlayMarkers, movableContent: movableContent,
+                                                                                   linkableContent: linkableContent))
                     .apply(blobFile: blob.path)
                 try store.commitSnapshot(chainID, from: temp)
             } catch {
@@ -76,5 +113,6 @@ struct LayerCommitter {
         state.config.rootfs.diffIDs = diffIDs
         state.layers.append(layer)
         state.snapshots.append(store.snapshotPath(chainID))
+        return chainID
     }
 }

@@ -38,10 +38,13 @@ public struct LayerApplyOptions: Sendable, Equatable {
     /// regular file of the entry's size with one link and ownership is preserved; its other
     /// xattrs are removed and the entry's metadata set, so the result is the same as writing it.
     public var movableContent: [String: String]
+    /// Regular entries that may be made by hard link instead of being written (see ``LinkableContent``).
+    public var linkableContent: LinkableContent?
 
     public init(whiteouts: Whiteouts = .delete, preserveOwnership: Bool = geteuid() == 0,
                 skipUnpermittedDevices: Bool = true, skipRefusedXattrs: Bool = true, lowerLayers: [String] = [],
-                movableContent: [String: String] = [:]) {
+                movableContent: [String: String] = [:], linkableContent: LinkableContent? = nil) {
+        self.linkableContent = linkableContent
         self.whiteouts = whiteouts
         self.preserveOwnership = preserveOwnership
         self.skipUnpermittedDevices = skipUnpermittedDevices
@@ -56,6 +59,9 @@ public struct LayerApplyReport: Sendable, Equatable {
     public var entries = 0
     public var whiteouts = 0
     public var contentBytes: Int64 = 0
+    /// Regular entries made by hard link to ``LayerApplyOptions/linkableContent`` (their bytes are
+    /// not counted in `contentBytes`).
+    public var linkedFiles = 0
     /// Things skipped under the options (device nodes, xattrs, AUFS metadata).
     public var warnings: [String] = []
 }
@@ -136,6 +142,9 @@ struct ApplySession {
     /// The last parent directory opened, reused by consecutive siblings. Dropped whenever
     /// anything is removed, since only a removal can change what existing components resolve to.
     private var cachedParent: (components: [String], dir: ConfinedFD)?
+    /// The donor folder of ``LayerApplyOptions/linkableContent`` and its last directory opened.
+    private var donorRoot: ConfinedRoot?
+    private var cachedDonor: (components: [String], dir: ConfinedFD)?
 
     init(root: ConfinedRoot, options: LayerApplyOptions) {
         self.root = root
@@ -194,6 +203,11 @@ struct ApplySession {
     ) throws -> Bool {
         // A regular file without a donor is created with O_EXCL straight away; only when the name is
         // taken is the slot cleared first (a fresh snapshot saves an lstat per file).
+        if header.type == .regular, let linkable = options.linkableContent, options.preserveOwnership,
+           linkable.paths.contains(components.joined(separator: "/")),
+           try linkFile(header, components: components, from: linkable.root, in: dir, name: name) {
+            return true
+        }
         if header.type == .regular, options.movableContent.isEmpty || options.movableContent[components.joined(separator: "/")] == nil {
             if try createFile(header, in: dir, name: name, &reader, ifAbsent: true) { return true }
         }
@@ -265,6 +279,40 @@ struct ApplySession {
         report.contentBytes += header.size
         try Metadata.apply(header, fd: fd, options: options, report: &report)
         return true
+    }
+
+    /// Hard-links the file at `components` under `root` as the entry (see ``LinkableContent``);
+    /// false, with nothing left behind, when the link cannot be made or the inode's metadata is not
+    /// the header's.
+    private mutating func linkFile(_ header: TarHeader, components: [String], from root: String,
+                                   in dir: Int32, name: String) throws -> Bool {
+        guard let donorDir = donorDirectory(Array(components.dropLast()), root: root) else { return false }
+        if linkat(donorDir.fd, name, dir, name, 0) != 0 {
+            guard errno == EEXIST else { return false }
+            try clearSlot(dir, name, keepDirectory: false, entry: header.path)
+            guard linkat(donorDir.fd, name, dir, name, 0) == 0 else { return false }
+        }
+        var info = stat()
+        guard fstatat(dir, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { throw LayerArchiveError.system("stat linked file") }
+        guard info.st_mode & S_IFMT == S_IFREG, UInt32(info.st_mode & 0o7777) == header.mode & 0o7777,
+              Int64(info.st_size) == header.size, Int(info.st_uid) == header.uid, Int(info.st_gid) == header.gid,
+              Int64(info.st_mtim.tv_sec) == header.modificationTime.seconds,
+              UInt32(info.st_mtim.tv_nsec) == header.modificationTime.nanoseconds else {
+            guard unlinkat(dir, name, 0) == 0 else { throw LayerArchiveError.system("unlink mismatched link") }
+            return false
+        }
+        report.linkedFiles += 1
+        return true
+    }
+
+    /// The directory `components` under the donor `root`, reached without following any symlink
+    /// (`RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`); nil when it cannot be opened. The last one is reused.
+    private mutating func donorDirectory(_ components: [String], root: String) -> ConfinedFD? {
+        if let cachedDonor, cachedDonor.components == components { return cachedDonor.dir }
+        if donorRoot == nil { donorRoot = try? ConfinedRoot(root, policy: .noSymlinks) }
+        guard let donorRoot, let dir = try? donorRoot.openDirectory(components.joined(separator: "/")) else { return nil }
+        cachedDonor = (components, dir)
+        return dir
     }
 
     private static func xattrNames(_ fd: Int32) throws -> [String] {

@@ -95,8 +95,13 @@ public enum LayerDiff {
     /// A file whose size changed since it was listed throws `.io` (the layer would be wrong).
     /// With `clampingTimesTo` (`SOURCE_DATE_EPOCH`, seconds), an entry whose mtime is later than
     /// that time is written with that time instead, in the same pass (the entries are not changed).
+    /// With `stamps`, it is filled with one element per entry: the ``ContentStamp`` of a regular
+    /// entry's file when it was the same before and after its content was read, else nil.
     public static func write<Sink: ByteSink>(_ entries: [LayerEntry], to writer: inout TarWriter<Sink>,
-                                             clampingTimesTo clamp: Int64? = nil) throws {
+                                             clampingTimesTo clamp: Int64? = nil,
+                                             stamps: UnsafeMutablePointer<[ContentStamp?]>? = nil) throws {
+        stamps?.pointee = []
+        stamps?.pointee.reserveCapacity(entries.count)
         // One read buffer for the whole layer (a fresh zeroed 256 KiB per file cost more than a small
         // file's own read).
         var buffer = [UInt8](repeating: 0, count: 256 * 1024)
@@ -108,11 +113,16 @@ public enum LayerDiff {
             } else {
                 try writer.writeHeader(entry.header)
             }
-            guard entry.header.type == .regular, entry.header.size > 0 else { continue }
-            guard let path = entry.contentPath else {
-                throw LayerArchiveError(.invalidUse, "regular file entry without content", entry: entry.header.path)
+            guard entry.header.type == .regular, entry.header.size > 0 || stamps != nil, let path = entry.contentPath else {
+                if entry.header.type == .regular, entry.header.size > 0 {
+                    throw LayerArchiveError(.invalidUse, "regular file entry without content", entry: entry.header.path)
+                }
+                stamps?.pointee.append(nil)
+                continue
             }
-            try copyFile(path, size: entry.header.size, to: &writer, entry: entry.header.path, buffer: &buffer)
+            let stamp = try copyFile(path, size: entry.header.size, to: &writer, entry: entry.header.path, buffer: &buffer,
+                                     stamping: stamps != nil)
+            stamps?.pointee.append(stamp)
         }
     }
 
@@ -121,21 +131,23 @@ public enum LayerDiff {
     /// as in ``write(_:to:clampingTimesTo:)``.
     public static func writeLayer<Blob: ByteSink>(_ entries: [LayerEntry], to blob: Blob,
                                                   compression: LayerCompression = .gzip,
-                                                  clampingTimesTo clamp: Int64? = nil) throws -> (LayerDigests, Blob) {
+                                                  clampingTimesTo clamp: Int64? = nil,
+                                                  stamps: UnsafeMutablePointer<[ContentStamp?]>? = nil) throws -> (LayerDigests, Blob) {
         let sink = try LayerBlobSink(blob: blob, compression: compression)
         var writer = TarWriter(sink)
-        try write(entries, to: &writer, clampingTimesTo: clamp)
+        try write(entries, to: &writer, clampingTimesTo: clamp, stamps: stamps)
         try writer.finish()
         let digests = try sink.finish()
         return (digests, sink.blob)
     }
 
     private static func copyFile<Sink: ByteSink>(_ path: String, size: Int64, to writer: inout TarWriter<Sink>, entry: String,
-                                                 buffer: inout [UInt8]) throws {
+                                                 buffer: inout [UInt8], stamping: Bool = false) throws -> ContentStamp? {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw LayerArchiveError.system("open", entry: entry) }
         let file = FileDescriptor(fd: fd)
         defer { withExtendedLifetime(file) {} }  // `fd` is used directly below
+        let before = stamping ? ContentStamp.of(fd: fd) : nil
         var left = size
         while left > 0 {
             let n = try buffer.withUnsafeMutableBytes { try file.readSome(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<Int(min(Int64($0.count), left))])) }
@@ -147,5 +159,7 @@ public enum LayerDiff {
         guard Glibc.read(fd, &probe, 1) == 0 else {
             throw LayerArchiveError(.io, "file grew while being written to the layer", entry: entry)
         }
+        guard let before, let after = ContentStamp.of(fd: fd), after == before else { return nil }
+        return before
     }
 }
