@@ -31,7 +31,13 @@ struct LayerCommitter {
         let (fd, temp) = try store.makeBlobTempFile("layer")
         let descriptor: Descriptor, digests: LayerDigests
         do {
-            (digests, _) = try LayerDiff.writeLayer(entries, to: FileDescriptor(fd: fd), compression: .none, clampingTimesTo: clampTime)
+            // Zero blocks stay holes and writeback starts while the layer is still being written,
+            // so adoptBlob's fsync waits for little (BlobFileSink).
+            let file = FileDescriptor(fd: fd)
+            let sink = try BlobFileSink(fd: fd)
+            (digests, _) = try LayerDiff.writeLayer(entries, to: sink, compression: .none, clampingTimesTo: clampTime)
+            try sink.finish()
+            withExtendedLifetime(file) {}
             descriptor = digests.descriptor(mediaType: .ociLayer)
             try store.adoptBlob(temp, as: descriptor)
         } catch {
