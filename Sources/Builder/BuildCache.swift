@@ -2,8 +2,11 @@ import Foundation
 import ImageSpec
 import ImageStore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Layer cache: a record per step key (`kiln/cache/<key>.json`, written atomically) naming the
+/// Layer cache: a record per step key (`kiln/cache/<key>.json`, renamed into place, not fsynced) naming the
 /// layer blob and diffID the step produced. Survives restarts; a record whose blob is gone misses.
 /// The store's garbage collection keeps the blobs records name (ImageStore's `buildCacheEntries`).
 ///
@@ -81,17 +84,28 @@ struct BuildCache {
         write(data, to: note)
     }
 
+    /// Writes `data` to a temp file beside `url` and renames it over `url`, without fsync: a record
+    /// checks itself when read (it must decode and its blob must be in the store, and the blob was
+    /// made durable before the record was written), so one that a power loss tore or lost is a
+    /// cache miss, never a wrong layer. An fsync here was one of the few disk flushes of every RUN
+    /// and COPY step (bench/results/20261204-runcommit.md).
     private func write(_ data: Data, to url: URL) {
         let folder = url.deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let temp = folder.appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max))")
-        do {
-            try data.write(to: temp)
-            if rename(temp.path, url.path) != 0 {
-                try? FileManager.default.removeItem(at: temp)
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        let complete = data.withUnsafeBytes { bytes -> Bool in
+            var done = 0
+            while done < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { return false }
+                done += n
             }
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
+            return true
         }
+        close(fd)
+        if !complete || rename(temp.path, url.path) != 0 { unlink(temp.path) }
     }
 }

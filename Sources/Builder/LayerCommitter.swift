@@ -36,12 +36,18 @@ struct LayerCommitter {
         let descriptor: Descriptor, digests: LayerDigests
         var stamps: [ContentStamp?] = []
         do {
+            // Zero blocks stay holes and writeback starts while the layer is still being written,
+            // so adoptBlob's fsync waits for little (BlobFileSink).
+            let file = FileDescriptor(fd: fd)
+            let sink = try BlobFileSink(fd: fd)
             if linkKey != nil {
-                (digests, _) = try LayerDiff.writeLayer(entries, to: FileDescriptor(fd: fd), compression: .none,
-                                                        clampingTimesTo: clampTime, stamps: &stamps)
+                (digests, _) = try LayerDiff.writeLayer(entries, to: sink, compression: .none, clampingTimesTo: clampTime,
+                                                        stamps: &stamps)
             } else {
-                (digests, _) = try LayerDiff.writeLayer(entries, to: FileDescriptor(fd: fd), compression: .none, clampingTimesTo: clampTime)
+                (digests, _) = try LayerDiff.writeLayer(entries, to: sink, compression: .none, clampingTimesTo: clampTime)
             }
+            try sink.finish()
+            withExtendedLifetime(file) {}
             descriptor = digests.descriptor(mediaType: .ociLayer)
             try store.adoptBlob(temp, as: descriptor)
         } catch {

@@ -8,6 +8,14 @@ import Glibc
 /// stream has ended (and on every call after that). It throws on failure.
 public protocol ByteSource {
     mutating func read(upTo maxCount: Int) throws -> [UInt8]
+    /// Moves up to `count` bytes ahead without reading them, when the source can (a regular
+    /// file: `lseek`); returns how many bytes were skipped, fewer than `count` only at the end of
+    /// the source. nil: the source cannot skip, the caller reads and discards instead.
+    mutating func skipAhead(_ count: Int64) throws -> Int64?
+}
+
+extension ByteSource {
+    public mutating func skipAhead(_ count: Int64) throws -> Int64? { nil }
 }
 
 /// Something that takes bytes in order: a file, a digester, a compressor.
@@ -116,6 +124,18 @@ public final class FileDescriptor: ByteSource, ByteSink {
             if n >= 0 { return n }
             if errno != EINTR { throw LayerArchiveError.system("read") }
         }
+    }
+
+    /// A regular file skips with `lseek`, never past its end (a layer's skipped file content is
+    /// never read: a snapshot that takes an upper file by rename reads nothing of it from the blob).
+    public func skipAhead(_ count: Int64) throws -> Int64? {
+        var info = stat()
+        guard count > 0, fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let here = lseek(fd, 0, SEEK_CUR)
+        guard here >= 0 else { return nil }
+        let target = min(Int64(here) + count, Int64(info.st_size))
+        guard target >= Int64(here), lseek(fd, off_t(target), SEEK_SET) == off_t(target) else { throw LayerArchiveError.system("lseek") }
+        return target - Int64(here)
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {

@@ -62,6 +62,11 @@ struct PrefixedSource<Rest: ByteSource>: ByteSource {
         defer { prefix.removeFirst(n) }
         return Array(prefix[0..<n])
     }
+
+    mutating func skipAhead(_ count: Int64) throws -> Int64? {
+        guard prefix.isEmpty else { return nil }
+        return try rest.skipAhead(count)
+    }
 }
 
 /// A type-erased source, so `TarReader` can read whatever `decompressing` returned.
@@ -69,6 +74,7 @@ public struct AnyByteSource: ByteSource {
     private var base: any ByteSource
     public init(_ base: any ByteSource) { self.base = base }
     public mutating func read(upTo maxCount: Int) throws -> [UInt8] { try base.read(upTo: maxCount) }
+    public mutating func skipAhead(_ count: Int64) throws -> Int64? { try base.skipAhead(count) }
 }
 
 extension TarReader where Source == AnyByteSource {

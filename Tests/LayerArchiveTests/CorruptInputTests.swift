@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import LayerArchive
 
@@ -107,5 +108,49 @@ final class CorruptInputTests: XCTestCase {
             + [UInt8](repeating: 0, count: 1024)
         let entries = try readAll(tar)
         XCTAssertEqual(entries.map(\.0.path), ["d/", "f"])
+    }
+}
+
+/// A tar in a regular file skips unread content with `lseek` (FileDescriptor.skipAhead): the same
+/// entries as reading through, and a file cut inside a skipped entry is still `.truncated`.
+final class SeekingSkipTests: XCTestCase {
+    private func tarFile(_ bytes: [UInt8]) throws -> String {
+        let path = NSTemporaryDirectory() + "/kiln-skip-\(UInt32.random(in: 0...UInt32.max)).tar"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        addTeardownBlock { unlink(path) }
+        return path
+    }
+
+    private func entries(_ path: String) throws -> [String] {
+        var reader = try TarReader(detectingCompressionOf: path)
+        var names: [String] = []
+        while let header = try reader.next() { names.append(header.path) }
+        return names
+    }
+
+    func testSkippedLargeContentGivesTheSameEntries() throws {
+        let tar = try makeTar([
+            (TarHeader(path: "big", type: .regular), pattern(1_000_003)),
+            (TarHeader(path: "small", type: .regular), pattern(10)),
+            (TarHeader(path: "big2", type: .regular), pattern(300_000)),
+        ])
+        XCTAssertEqual(try entries(try tarFile(tar)), ["big", "small", "big2"])
+        var plain = try TarReader(contentsOf: try tarFile(tar))
+        var names: [String] = []
+        while let header = try plain.next() { names.append(header.path) }
+        XCTAssertEqual(names, ["big", "small", "big2"])
+    }
+
+    func testFileCutInsideSkippedContentIsTruncated() throws {
+        let tar = try makeTar([
+            (TarHeader(path: "big", type: .regular), pattern(1_000_003)),
+            (TarHeader(path: "after", type: .regular), pattern(10)),
+        ])
+        for cut in [512 + 70_000, 512 + 999_999, 512 + 1_000_003 + 100] {
+            let path = try tarFile(Array(tar.prefix(cut)))
+            XCTAssertThrowsError(try entries(path), "cut \(cut)") { error in
+                XCTAssertEqual((error as? LayerArchiveError)?.kind, .truncated, "cut \(cut): \(error)")
+            }
+        }
     }
 }

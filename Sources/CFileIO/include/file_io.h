@@ -1,0 +1,11 @@
+#ifndef KILN_FILE_IO_H
+#define KILN_FILE_IO_H
+
+#include <stdint.h>
+
+/// sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE): starts writeback of the range
+/// without waiting for it (a _GNU_SOURCE function Swift's Glibc module does not import).
+/// Returns 0, or -1 with errno set.
+int kiln_start_writeback(int fd, int64_t offset, int64_t length);
+
+#endif

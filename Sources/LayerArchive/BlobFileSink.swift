@@ -1,0 +1,140 @@
+import CFileIO
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The sink a layer blob is written through into a new, empty file (the store's temp file), so the
+/// later `fsync` has little left to do.
+///
+/// - Writeback starts early: every `writebackChunk` bytes the written range is handed to the
+///   disk with `sync_file_range(SYNC_FILE_RANGE_WRITE)` (asynchronous, no wait), so the disk writes
+///   while the next part of the layer is read and hashed. The caller's one `fsync` at the end
+///   (``ContentStore/adoptBlob``) still makes the blob durable; this only moves work earlier.
+/// - Zero blocks stay holes: a `blockSize`-aligned block of the file that would receive only zero
+///   bytes is skipped (the file is fresh, so it reads back as zeros), and ``finish()`` sets the
+///   file's size. The content is byte for byte the same; a layer holding zero-filled files
+///   (preallocated images, `head -c N /dev/zero`) costs no disk writes for them.
+///
+/// Whole blocks are written straight from the caller's memory (one `pwrite` per run of non-zero
+/// blocks); only a block's worth is buffered across writes (tar headers, a file's unaligned start).
+/// `finish()` must be called after the last write (it writes the buffer and sets the size).
+public final class BlobFileSink: ByteSink {
+    public let fd: Int32
+    /// Bytes handed to the file so far (excluding the buffer; the blob's size after `finish()`).
+    public private(set) var count: Int64 = 0
+    /// Blocks left as holes (zero blocks), for tests and traces.
+    public private(set) var holeBlocks: Int64 = 0
+    private let blockSize: Int
+    private let maxRun: Int
+    private let writebackChunk: Int64
+    private var buffer: UnsafeMutableRawBufferPointer
+    /// Bytes in `buffer`, which always starts at file offset `count` (a multiple of `blockSize`)
+    /// and holds less than one block.
+    private var buffered = 0
+    private var writebackStart: Int64 = 0
+    private var finished = false
+    private static let zeroBlock = [UInt8](repeating: 0, count: 65536)
+
+    /// `fd`: an empty regular file open for writing (not owned: the caller closes it).
+    /// Throws `.invalidUse` when the file is not empty.
+    public init(fd: Int32, blockSize: Int = 4096, maxRun: Int = 1 << 20, writebackChunk: Int64 = 8 << 20) throws {
+        precondition(blockSize > 0 && blockSize <= 65536 && maxRun % blockSize == 0 && maxRun > 0)
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw LayerArchiveError.system("fstat") }
+        guard info.st_mode & S_IFMT == S_IFREG, info.st_size == 0 else {
+            throw LayerArchiveError(.invalidUse, "a blob file sink needs an empty regular file")
+        }
+        self.fd = fd
+        self.blockSize = blockSize
+        self.maxRun = maxRun
+        self.writebackChunk = writebackChunk
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 4096)
+    }
+
+    deinit { buffer.deallocate() }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard !finished else { throw LayerArchiveError(.invalidUse, "write after the blob was finished") }
+        var rest = bytes
+        while !rest.isEmpty {
+            if buffered == 0, rest.count >= blockSize {
+                // Whole blocks straight from the caller's memory (no copy into the buffer).
+                let n = min(rest.count / blockSize * blockSize, maxRun)
+                try emit(UnsafeRawBufferPointer(rebasing: rest[0..<n]))
+                rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+                continue
+            }
+            // Up to the next block boundary through the buffer.
+            let n = min(rest.count, blockSize - buffered)
+            UnsafeMutableRawBufferPointer(rebasing: buffer[buffered..<buffered + n]).copyMemory(from: UnsafeRawBufferPointer(rebasing: rest[0..<n]))
+            buffered += n
+            rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+            if buffered == blockSize { try flushBuffer() }
+        }
+    }
+
+    /// Writes what is buffered, sets the file's size to every byte written (trailing holes
+    /// included) and starts writeback of the rest. Call once, after the last write.
+    public func finish() throws {
+        guard !finished else { return }
+        try flushBuffer()
+        finished = true
+        while ftruncate(fd, off_t(count)) != 0 {
+            guard errno == EINTR else { throw LayerArchiveError.system("ftruncate") }
+        }
+        startWriteback(upTo: count)
+    }
+
+    private func flushBuffer() throws {
+        guard buffered > 0 else { return }
+        let n = buffered
+        buffered = 0
+        try emit(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+    }
+
+    /// Writes `bytes` at `count` (a multiple of `blockSize`): its runs of non-zero blocks with one
+    /// `pwrite` each, zero blocks skipped (a partial last block is always written).
+    private func emit(_ bytes: UnsafeRawBufferPointer) throws {
+        let base = count
+        var start = 0
+        while start < bytes.count {
+            while start + blockSize <= bytes.count, isZero(bytes.baseAddress! + start) {
+                start += blockSize
+                holeBlocks += 1
+            }
+            guard start < bytes.count else { break }
+            var end = min(start + blockSize, bytes.count)
+            while end < bytes.count, end + blockSize > bytes.count || !isZero(bytes.baseAddress! + end) {
+                end = min(end + blockSize, bytes.count)
+            }
+            try writeAll(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), at: base + Int64(start))
+            start = end
+        }
+        count += Int64(bytes.count)
+        if count - writebackStart >= writebackChunk { startWriteback(upTo: count / Int64(blockSize) * Int64(blockSize)) }
+    }
+
+    private func isZero(_ block: UnsafeRawPointer) -> Bool {
+        Self.zeroBlock.withUnsafeBytes { memcmp(block, $0.baseAddress!, blockSize) == 0 }
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + Int64(done)))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw LayerArchiveError.system("write")
+            }
+            done += n
+        }
+    }
+
+    /// Asks the kernel to start writing `writebackStart..<end` to disk without waiting for it (a
+    /// hint: a failure here is not an error; the caller's fsync reports any write error).
+    private func startWriteback(upTo end: Int64) {
+        guard end > writebackStart else { return }
+        _ = kiln_start_writeback(fd, writebackStart, end - writebackStart)
+        writebackStart = end
+    }
+}
