@@ -9,8 +9,9 @@ import Glibc
 /// The daemon runs in the foreground (`-f`) as kiln's own child, in a session of its own, with
 /// standard input and output on /dev/null and its messages in a log file; no other descriptor
 /// reaches it (kiln's are close-on-exec). Without `-f` it would fork a daemon kiln cannot wait for or
-/// kill, which outlives a killed build and keeps the mount (and whatever descriptors it inherited)
-/// alive; in kiln's process group a ^Z would stop it and every access to the mount would hang.
+/// kill (reparented to init), which outlives a killed build and keeps the mount alive; in kiln's
+/// process group a ^Z at the terminal would stop it, and then every access to the mount hangs
+/// (seen: a read from the mount of a stopped daemon waits until killed).
 /// Mounting waits (at most `timeout`) until the mount appears in /proc/self/mountinfo — never by
 /// touching the mount point, which a daemon that has not started serving would block — and fails
 /// with the daemon's own message if it exits first. Unmounting detaches the mount (kiln may unmount:
