@@ -48,6 +48,9 @@ final class KilledRunTests: RunTestCase {
             return argv.contains(id) && (argv.contains("kiln-guard") || (argv.count > 1 && argv[1] == "__monitor"))
         }
         XCTAssertEqual(supervisors.count, 3, "expected the monitor and its two guards")
+        // Stopped first, all of them, so no guard can see the monitor's death (and do its job) before
+        // it is killed too; then killed.
+        for pid in supervisors { kill(pid, SIGSTOP) }
         for pid in supervisors { kill(pid, SIGKILL) }
         XCTAssertFalse(HostState.processes(withEnvironment: marker).isEmpty, "the container died with its supervisors: nothing to reap")
         XCTAssertTrue(waitFor("orphan Exited", in: "\(kiln) ps -a --format '{{.Names}} {{.Status}}'").contains("orphan Exited"))
