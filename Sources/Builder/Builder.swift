@@ -46,7 +46,8 @@ public final class Builder: @unchecked Sendable {
     var contextIncluded: Set<String>? {
         get throws { try contextScanner.included() }
     }
-    /// Content digests of context files from earlier builds (`kiln/checksums.v2`), so an unchanged
+    /// Content digests of context files from earlier builds (`kiln/checksums.v2.d/<context key>`, one
+    /// file per build context, so a build rewrites only its own context's records), so an unchanged
     /// context is not read again to compute COPY cache keys.
     let contextChecksums: FileChecksumCache
     /// Source checksums of earlier context COPY steps by the context's fingerprint (`kiln/cache/plans`).
@@ -94,7 +95,15 @@ public final class Builder: @unchecked Sendable {
         self.cache = BuildCache(store: images.store, enabled: !options.noCache)
         self.network = BuildNetwork(store: images.store)
         self.planMemo = CopyPlanMemo(directory: images.store.buildCacheDirectory.appendingPathComponent("plans"), enabled: !options.noCache)
-        self.contextChecksums = FileChecksumCache(file: images.store.location.stateDirectory.appendingPathComponent("checksums.v2"))
+        self.contextChecksums = FileChecksumCache(file: Self.checksumFile(images.store.location.stateDirectory, context: options.contextDirectory))
+    }
+
+    /// The checksum cache file of the build context at `context` (by its absolute path; no context:
+    /// one shared file for the files other sources name).
+    static func checksumFile(_ stateDirectory: URL, context: String?) -> URL {
+        let path = context.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? ""
+        return stateDirectory.appendingPathComponent("checksums.v2.d")
+            .appendingPathComponent(String(Digest.sha256(of: Array(path.utf8)).hex.prefix(24)))
     }
 
     /// Runs the build. Throws ``BuildError`` (with the instruction's range when known).
