@@ -128,17 +128,22 @@ static int write_file(const char *path, const char *text) {
     return n == (ssize_t)length ? 0 : -1;
 }
 
-// Runs argv (absolute path first) with its standard output and error into `output`; returns its exit
-// status (0 when it succeeded; 127 when it could not be run, -1 when it could not be started).
-static int run_map_helper(char *const argv[], int output) {
+// Starts argv (absolute path first) with its standard output and error into `output`; its pid, or -1.
+static pid_t start_map_helper(char *const argv[], int output) {
     pid_t pid = fork();
-    if (pid < 0) return -1;
     if (pid == 0) {
         dup2(output, 1);
         dup2(output, 2);
         execv(argv[0], argv);
         _exit(127);
     }
+    return pid;
+}
+
+// The exit status of a helper started by start_map_helper (0 when it succeeded; 127 when it could not
+// be run, -1 when it could not be started).
+static int wait_map_helper(pid_t pid) {
+    if (pid < 0) return -1;
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) return -1;
@@ -160,9 +165,11 @@ static int write_maps(pid_t target, char *const uid_argv[], char *const gid_argv
     if (uid_argv && gid_argv) {
         int out[2];
         if (pipe2(out, O_CLOEXEC) != 0) { append_text(message, size, "pipe failed"); return -1; }
-        int failed = 0, status = run_map_helper(uid_argv, out[1]);
-        if (status != 0) failed = 1;
-        else if ((status = run_map_helper(gid_argv, out[1])) != 0) failed = 2;
+        // newuidmap and newgidmap write different files of the same process: both at once.
+        pid_t uid_helper = start_map_helper(uid_argv, out[1]), gid_helper = start_map_helper(gid_argv, out[1]);
+        int uid_status = wait_map_helper(uid_helper), gid_status = wait_map_helper(gid_helper);
+        int failed = uid_status != 0 ? 1 : gid_status != 0 ? 2 : 0;
+        int status = failed == 1 ? uid_status : gid_status;
         close(out[1]);
         if (failed) {
             char code[48];
