@@ -16,22 +16,14 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 user="kilnrl$$"
 work=$(mktemp -d /tmp/kiln-rlcompare.XXXXXX)
 chmod 755 "$work"
-tun_mode=$(stat -c %a /dev/net/tun 2>/dev/null || echo "")
+. "$repo/scripts/test-user.sh"
 cleanup() {
   "$shared/tools/local-registry" stop "$port" >/dev/null 2>&1 || true
-  pkill -u "$user" >/dev/null 2>&1 || true
-  userdel "$user" >/dev/null 2>&1 || true
-  sed -i "/^$user:/d" /etc/subuid /etc/subgid 2>/dev/null || true
-  [ -n "$tun_mode" ] && chmod "$tun_mode" /dev/net/tun
+  test_user_remove "$user"
   rm -rf "$work"
 }
 trap cleanup EXIT
-useradd -M -d "$work/home" -s /bin/bash "$user"
-mkdir -p "$work/home" && chown "$user:" "$work/home"
-start=$(cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: 'BEGIN{m=100000} {e=$2+$3; if (e>m) m=e} END{print m}')
-usermod --add-subuids "$start-$((start + 65535))" --add-subgids "$start-$((start + 65535))" "$user"
-# pasta (the RUN steps' private network) opens /dev/net/tun, which a plain user must be able to read.
-[ -n "$tun_mode" ] && chmod 0666 /dev/net/tun
+test_user_create "$user" "$work/home" range
 cp "$KILN" "$work/kiln" && chmod 755 "$work/kiln"
 # The wrapper: compare.py's kiln command line, run by the user with the user's own store and runtime dir.
 mkdir -p "$work/rootless-store" "$work/run" && chown "$user:" "$work/rootless-store" "$work/run"

@@ -16,21 +16,15 @@ user="kilnbench$$"
 work=$(mktemp -d /tmp/kiln-rlbench.XXXXXX)
 chmod 755 "$work"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-tun_mode=$(stat -c %a /dev/net/tun 2>/dev/null || echo "")
+. "$repo/scripts/test-user.sh"
 export KILN_TEST_TMP="$work"
 cleanup() {
   "$tools/local-registry" stop "$port" >/dev/null 2>&1 || true
-  userdel "$user" >/dev/null 2>&1 || true
-  sed -i "/^$user:/d" /etc/subuid /etc/subgid 2>/dev/null || true
-  [ -n "$tun_mode" ] && chmod "$tun_mode" /dev/net/tun
+  test_user_remove "$user"
   rm -rf "$work"
 }
 trap cleanup EXIT
-useradd -M -d "$work/home" -s /bin/bash "$user"
-mkdir -p "$work/home" && chown "$user:" "$work/home"
-start=$(cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: 'BEGIN{m=100000} {e=$2+$3; if (e>m) m=e} END{print m}')
-usermod --add-subuids "$start-$((start + 65535))" --add-subgids "$start-$((start + 65535))" "$user"
-[ -n "$tun_mode" ] && chmod 0666 /dev/net/tun
+test_user_create "$user" "$work/home" range
 "$tools/local-registry" start "$port" >/dev/null
 "$tools/local-registry" seed "$port" >/dev/null
 "$tools/debian-base" "127.0.0.1:$port" >/dev/null

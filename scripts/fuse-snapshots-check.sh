@@ -18,13 +18,11 @@ user="kilnfu$$"
 work=$(mktemp -d /tmp/kiln-fuse.XXXXXX)
 chmod 755 "$work"
 fuse_mode=$(stat -c %a /dev/fuse)
-tun_mode=$(stat -c %a /dev/net/tun 2>/dev/null || echo "")
+. "$(cd "$(dirname "$0")" && pwd)/test-user.sh"
 as_user() { runuser -u "$user" -- env -i HOME="$work/home" PATH=/usr/sbin:/usr/bin:/sbin:/bin SOURCE_DATE_EPOCH=1700000000 "$@"; }
 cleanup() {
-  userdel "$user" >/dev/null 2>&1 || true
-  sed -i "/^$user:/d" /etc/subuid /etc/subgid 2>/dev/null || true
+  test_user_remove "$user"
   chmod "$fuse_mode" /dev/fuse
-  [ -n "$tun_mode" ] && chmod "$tun_mode" /dev/net/tun
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -94,12 +92,8 @@ umount "$work/ov/merged"
 trap cleanup EXIT
 
 echo "== a new user (rootless)"
-useradd -M -d "$work/home" -s /bin/bash "$user"
-mkdir -p "$work/home" && chown "$user:" "$work/home"
-start=$(cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: 'BEGIN{m=100000} {e=$2+$3; if (e>m) m=e} END{print m}')
-usermod --add-subuids "$start-$((start + 65535))" --add-subgids "$start-$((start + 65535))" "$user"
+test_user_create "$user" "$work/home" range
 chmod 0666 /dev/fuse
-[ -n "$tun_mode" ] && chmod 0666 /dev/net/tun
 as_user "$KILN" load -q -i "$work/base.tar" >/dev/null
 u_overlay=$(as_user env KILN_SNAPSHOTS=overlay "$KILN" build -q --no-cache -t fuse-check:overlay "$work/ctx" 2>/dev/null)
 u_fuse=$(as_user env KILN_SNAPSHOTS=fuse "$KILN" build -q --no-cache -t fuse-check:fuse "$work/ctx" 2>/dev/null)

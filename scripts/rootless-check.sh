@@ -16,27 +16,16 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 user="kilnrl$$"
 work=$(mktemp -d /tmp/kiln-rootless.XXXXXX)
 chmod 755 "$work"
-tun_mode=$(stat -c %a /dev/net/tun 2>/dev/null || echo "")
+. "$repo/scripts/test-user.sh"
 as_user() { runuser -u "$user" -- env -i HOME="$work/home" PATH=/usr/sbin:/usr/bin:/sbin:/bin SOURCE_DATE_EPOCH=1700000000 "$@"; }
 cleanup() {
   as_user "$KILN" rm -f "web$$" >/dev/null 2>&1 || true
-  userdel "$user" >/dev/null 2>&1 || true
-  sed -i "/^$user:/d" /etc/subuid /etc/subgid 2>/dev/null || true
-  [ -n "$tun_mode" ] && chmod "$tun_mode" /dev/net/tun
+  test_user_remove "$user"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-useradd -M -d "$work/home" -s /bin/bash "$user"
-mkdir -p "$work/home" && chown "$user:" "$work/home"
-sed -i "/^$user:/d" /etc/subuid /etc/subgid 2>/dev/null || true
-if [ "$MODE" = range ]; then
-  # A free range above every range already handed out.
-  start=$(cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: 'BEGIN{m=100000} {e=$2+$3; if (e>m) m=e} END{print m}')
-  usermod --add-subuids "$start-$((start + 65535))" --add-subgids "$start-$((start + 65535))" "$user"
-fi
-# pasta opens /dev/net/tun as the user (Debian and most distributions make it 0666; this machine may not).
-[ -n "$tun_mode" ] && chmod 0666 /dev/net/tun
+test_user_create "$user" "$work/home" "$MODE"
 
 # The inputs, readable by the user.
 cp -r "$repo/examples/web" "$work/web"
