@@ -157,10 +157,9 @@ static void append_text(char *message, size_t size, const char *text) {
     strncat(message, text, size - used - 1);
 }
 
-// The helper child's part: write the maps of `target` (newuidmap/newgidmap, or the single-id map),
-// the text of what failed into `message`. 0 on success.
-static int write_maps(pid_t target, char *const uid_argv[], char *const gid_argv[], uid_t uid, gid_t gid,
-                      char *message, size_t size) {
+// Declared in user_namespace.h; also the helper child's part of kiln_userns_enter.
+int kiln_userns_write_maps(pid_t target, char *const uid_argv[], char *const gid_argv[], uid_t uid, gid_t gid,
+                           char *message, size_t size) {
     message[0] = 0;
     if (uid_argv && gid_argv) {
         int out[2];
@@ -215,7 +214,7 @@ int kiln_userns_enter(char *const uid_argv[], char *const gid_argv[], uid_t uid,
         close(result[0]);
         char command = 0;
         if (read_full(go[0], &command, 1) != 1 || command != 'g') _exit(0);
-        int32_t ok = write_maps(self, uid_argv, gid_argv, uid, gid, message, message_size) == 0 ? 0 : 1;
+        int32_t ok = kiln_userns_write_maps(self, uid_argv, gid_argv, uid, gid, message, message_size) == 0 ? 0 : 1;
         write_all(result[1], &ok, sizeof ok);
         close(result[1]);
         if (ok == 0) _exit(0);

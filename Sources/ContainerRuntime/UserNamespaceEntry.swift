@@ -101,18 +101,11 @@ public enum UserNamespaceEntry {
     /// Enters the namespace in this process (see `kiln_userns_enter`); when the maps fail, this
     /// process is the helper left outside and goes on as the plain user, saying why.
     private static func enterInPlace(_ plan: MapPlan) {
-        let commands = plan.helperCommands(pid: getpid())
-        let uidArgv = commands.map { $0.uid.map { strdup($0) } + [nil] }
-        let gidArgv = commands.map { $0.gid.map { strdup($0) } + [nil] }
-        defer { for pointer in (uidArgv ?? []) + (gidArgv ?? []) { free(pointer) } }
         var message = [CChar](repeating: 0, count: 1024)
-        let result: Int32 = withOptionalArgv(uidArgv) { uid in
-            withOptionalArgv(gidArgv) { gid in
-                kiln_userns_enter(uid, gid, plan.uid, plan.gid, &message, message.count)
-            }
+        let result = withMapArgv(plan, pid: getpid()) { uid, gid in
+            kiln_userns_enter(uid, gid, plan.uid, plan.gid, &message, message.count)
         }
-        let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = messageText(message)
         switch result {
         case 0:
             setenv(variable, plan.ranged ? "range" : "single", 1)
@@ -128,10 +121,22 @@ public enum UserNamespaceEntry {
         }
     }
 
-    private static func withOptionalArgv<R>(_ argv: [UnsafeMutablePointer<CChar>?]?,
-                                            _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>?) -> R) -> R {
-        guard let argv else { return body(nil) }
-        return argv.withUnsafeBufferPointer { body($0.baseAddress) }
+    /// Runs `body` with newuidmap's and newgidmap's argv for `pid` (both nil for the single-id map),
+    /// as `kiln_userns_enter` and `kiln_userns_write_maps` take them.
+    private static func withMapArgv<R>(_ plan: MapPlan, pid: pid_t,
+                                       _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>?,
+                                                UnsafePointer<UnsafeMutablePointer<CChar>?>?) -> R) -> R {
+        guard let commands = plan.helperCommands(pid: pid) else { return body(nil, nil) }
+        let uidArgv = commands.uid.map { strdup($0) } + [nil]
+        let gidArgv = commands.gid.map { strdup($0) } + [nil]
+        defer { for pointer in uidArgv + gidArgv { free(pointer) } }
+        return uidArgv.withUnsafeBufferPointer { uid in gidArgv.withUnsafeBufferPointer { gid in body(uid.baseAddress, gid.baseAddress) } }
+    }
+
+    /// The text a C function left in `message`, trimmed.
+    private static func messageText(_ message: [CChar]) -> String {
+        String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The note printed when the user has no subordinate range, or no newuidmap.
@@ -143,14 +148,9 @@ public enum UserNamespaceEntry {
     }
 
     private static func runInNamespace(_ plan: MapPlan) throws -> Int32 {
-        let uid = plan.uid, gid = plan.gid
-        let uidRange = plan.uidRange, gidRange = plan.gidRange
-        let newuidmap = plan.newuidmap, newgidmap = plan.newgidmap
-        let ranged = plan.ranged
-
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var environment = ProcessInfo.processInfo.environment
-        environment[variable] = ranged ? "range" : "single"
+        environment[variable] = plan.ranged ? "range" : "single"
         let argv = CommandLine.arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
@@ -160,45 +160,17 @@ public enum UserNamespaceEntry {
         guard pid > 0 else {
             throw ContainerRuntimeError.system(.invalidUse, "create a user namespace (unshare CLONE_NEWUSER)", path: executable)
         }
-        do {
-            if ranged, let newuidmap, let newgidmap, let uidRange, let gidRange {
-                try runHelper(newuidmap, pid: pid, SubordinateIDs.mappings(id: uid, range: uidRange))
-                try runHelper(newgidmap, pid: pid, SubordinateIDs.mappings(id: gid, range: gidRange))
-            } else {
-                try write("/proc/\(pid)/uid_map", "0 \(uid) 1\n")
-                try write("/proc/\(pid)/setgroups", "deny")
-                try write("/proc/\(pid)/gid_map", "0 \(gid) 1\n")
-            }
-        } catch {
+        var message = [CChar](repeating: 0, count: 1024)
+        let mapped = withMapArgv(plan, pid: pid) { uid, gid in
+            kiln_userns_write_maps(pid, uid, gid, plan.uid, plan.gid, &message, message.count)
+        }
+        guard mapped == 0 else {
             kiln_userns_release(control, 0)
             _ = kiln_userns_wait(pid)
-            throw error
+            throw ContainerRuntimeError(.invalidUse, messageText(message))
         }
         kiln_userns_release(control, 1)
         return kiln_userns_wait(pid)
-    }
-
-    private static func runHelper(_ path: String, pid: pid_t, _ mappings: [SubordinateIDs.Mapping]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["\(pid)"] + SubordinateIDs.helperArguments(mappings)
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ContainerRuntimeError(.invalidUse, "\(path) failed (exit status \(process.terminationStatus)): "
-                                        + message.trimmingCharacters(in: .whitespacesAndNewlines), path: path)
-        }
-    }
-
-    private static func write(_ path: String, _ text: String) throws {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ContainerRuntimeError.system(.invalidUse, "open", path: path) }
-        defer { close(fd) }
-        let written = text.withCString { Glibc.write(fd, $0, strlen($0)) }
-        guard written == text.utf8.count else { throw ContainerRuntimeError.system(.invalidUse, "write", path: path) }
     }
 
     private static func helper(_ name: String) -> String? {

@@ -18,6 +18,13 @@ int kiln_userns_release(int control_fd, int go);
 /// that ended the child.
 int kiln_userns_wait(pid_t pid);
 
+/// Writes the uid/gid maps of `target` (in a new user namespace whose parent is this process's): runs
+/// uid_argv and gid_argv (newuidmap/newgidmap with their arguments, absolute paths first) side by side,
+/// or, when they are NULL, writes the single-id maps "0 uid 1" / "0 gid 1" (setgroups denied). 0 on
+/// success; otherwise -1 with what failed (a helper's exit status and output) in message.
+int kiln_userns_write_maps(pid_t target, char *const uid_argv[], char *const gid_argv[], uid_t uid, gid_t gid,
+                           char *message, size_t message_size);
+
 /// Moves this process, which must be single-threaded, into a new user + mount namespace where it is
 /// uid and gid 0, without starting it again. A helper child forked first (it stays outside, as
 /// newuidmap/newgidmap need) writes the maps: it runs uid_argv and gid_argv (absolute paths, this
