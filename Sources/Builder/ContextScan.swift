@@ -35,9 +35,7 @@ struct ContextScan {
     /// Walks `root`. With `matcher`, excluded paths are left out exactly as ``LegacyContextWalk``
     /// leaves them out, and a walk error is thrown; without, a walk error only drops the fingerprint.
     static func scan(root: String, matcher: PatternMatcher?) throws -> ContextScan {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let started = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+        let started = SnapshotLinks.now()
         let settledBefore = started - settleNanoseconds
         var hasher = Digester()
         var settled = true
@@ -124,9 +122,7 @@ final class ContextScanner: @unchecked Sendable {
                         // once its change is out of the settle window, walk again for a fingerprint, so
                         // this build's COPY plans are remembered and the next rebuild is a no-op. Once.
                         guard let settlesAt = first.settlesAt else { return first }
-                        var now = timespec()
-                        clock_gettime(CLOCK_REALTIME, &now)
-                        let wait = settlesAt - (Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec))
+                        let wait = settlesAt - SnapshotLinks.now()
                         guard wait <= ContextScan.settleNanoseconds + 2_000_000 else { return first }
                         if wait > 0 { usleep(UInt32(wait / 1000)) }
                         return try ContextScan.scan(root: root, matcher: matcher)

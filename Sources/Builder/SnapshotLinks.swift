@@ -103,7 +103,8 @@ struct SnapshotLinks {
         if rename(temp.path, directory.appendingPathComponent(key).path) != 0 { try? FileManager.default.removeItem(at: temp) }
     }
 
-    /// The current time in nanoseconds since the epoch (the clock ctimes are read from).
+    /// The current time in nanoseconds since the epoch (the clock ctimes are read from; ContextScan's
+    /// settle window uses it too).
     static func now() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)

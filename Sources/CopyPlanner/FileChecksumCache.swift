@@ -1,5 +1,6 @@
 import Foundation
 import ImageSpec
+import LayerArchive
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,11 +14,8 @@ import Glibc
 /// build and written back atomically by ``save()`` (a write that fails only costs a re-read next
 /// time). Paths holding a newline are not remembered. Safe to use from several threads.
 public final class FileChecksumCache: @unchecked Sendable {
-    struct Stamp: Hashable {
-        var size: Int64, mtime: Int64, ctime: Int64, inode: UInt64, device: UInt64
-    }
     struct Record {
-        var stamp: Stamp
+        var stamp: ContentStamp
         var digest: String
     }
 
@@ -76,8 +74,8 @@ public final class FileChecksumCache: @unchecked Sendable {
             while i < bytes.count {
                 guard let size = number(), let mtime = number(), let ctime = number(), let inode = number(),
                       let device = number(), let digest = field(until: 0x20), let path = field(until: 0x0A) else { return }
-                records[path] = Record(stamp: Stamp(size: size, mtime: mtime, ctime: ctime, inode: UInt64(bitPattern: inode),
-                                                    device: UInt64(bitPattern: device)), digest: digest)
+                records[path] = Record(stamp: ContentStamp(device: UInt64(bitPattern: device), inode: UInt64(bitPattern: inode),
+                                                           size: size, modified: mtime, changed: ctime), digest: digest)
             }
         }
         return records
@@ -88,7 +86,7 @@ public final class FileChecksumCache: @unchecked Sendable {
         text.reserveCapacity(records.count * 140)
         for (path, record) in records where !path.contains("\n") {
             let s = record.stamp
-            text += "\(s.size) \(s.mtime) \(s.ctime) \(Int64(bitPattern: s.inode)) \(Int64(bitPattern: s.device)) \(record.digest) \(path)\n"
+            text += "\(s.size) \(s.modified) \(s.changed) \(Int64(bitPattern: s.inode)) \(Int64(bitPattern: s.device)) \(record.digest) \(path)\n"
         }
         return Data(text.utf8)
     }
@@ -130,12 +128,10 @@ public final class FileChecksumCache: @unchecked Sendable {
         changed = false
     }
 
-    static func stamp(_ path: String) -> Stamp? {
+    /// The stamp of the regular file at `path` (not followed), nil for anything else.
+    static func stamp(_ path: String) -> ContentStamp? {
         var st = stat()
         guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return Stamp(size: Int64(st.st_size),
-                     mtime: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
-                     ctime: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec),
-                     inode: UInt64(st.st_ino), device: UInt64(st.st_dev))
+        return ContentStamp(st)
     }
 }

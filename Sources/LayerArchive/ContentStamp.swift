@@ -23,13 +23,18 @@ public struct ContentStamp: Sendable, Hashable {
         self.changed = changed
     }
 
+    /// The stamp in a `stat` result.
+    public init(_ info: stat) {
+        self.init(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+                  modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+                  changed: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec))
+    }
+
     /// The stamp of the open file `fd`, or nil when `fstat` fails.
     public static func of(fd: Int32) -> ContentStamp? {
         var info = stat()
         guard fstat(fd, &info) == 0 else { return nil }
-        return ContentStamp(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                            modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-                            changed: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec))
+        return ContentStamp(info)
     }
 }
 
