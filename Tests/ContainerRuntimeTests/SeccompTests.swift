@@ -120,7 +120,7 @@ final class SeccompResolutionTests: XCTestCase {
 
     func testDefaultCapabilitiesGetNoNamespaceOrKeyringCalls() {
         let object = SeccompProfile.dockerDefault.resolved(capabilities: ["CAP_CHOWN", "CAP_SYS_CHROOT"], architecture: "amd64",
-                                                            kernel: "6.1.0-18-amd64")
+                                                            kernel: "6.1.0-18-amd64", kernelRunsX32: true)
         XCTAssertEqual(object["defaultAction"] as? String, "SCMP_ACT_ERRNO")
         XCTAssertEqual(object["defaultErrnoRet"] as? UInt32, 1)
         XCTAssertEqual(object["architectures"] as? [String], ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"])
