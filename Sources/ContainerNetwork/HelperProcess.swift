@@ -38,6 +38,7 @@ enum HelperProcess {
 
         var status: Int32 = 0
         var waited = 0.0
+        var pause = Backoff()
         while true {
             let result = waitpid(pid, &status, WNOHANG)
             if result == pid { break }
@@ -47,8 +48,7 @@ enum HelperProcess {
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                 throw ContainerNetworkError.helperFailed("\(path) did not get ready within \(Int(timeout)) seconds")
             }
-            usleep(10_000)
-            waited += 0.01
+            waited += pause.next()
         }
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
@@ -87,12 +87,25 @@ enum HelperProcess {
     /// Whether `pid` ended (or became a zombie) within `timeout` seconds.
     static func waitForExit(_ pid: Int32, timeout: Double) -> Bool {
         var waited = 0.0
+        var pause = Backoff()
         while isRunning(pid) {
             if waited >= timeout { return false }
-            usleep(10_000)
-            waited += 0.01
+            waited += pause.next()
         }
         return true
+    }
+
+    /// Sleeps between polls: 0.5 ms at first (pasta is ready, or gone after SIGTERM, within a few
+    /// milliseconds), doubling up to 10 ms; `next()` sleeps and returns the seconds slept.
+    struct Backoff {
+        private var microseconds: UInt32 = 500
+
+        mutating func next() -> Double {
+            let slept = microseconds
+            usleep(slept)
+            microseconds = min(microseconds * 2, 10_000)
+            return Double(slept) / 1_000_000
+        }
     }
 
     static func readFile(_ path: String) -> [UInt8]? {

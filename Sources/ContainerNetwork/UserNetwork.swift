@@ -69,8 +69,9 @@ public final class UserNetwork: Sendable {
         return try serve(files: files, ports: ports, dnsServers: dnsServers, pasta: pasta)
     }
 
-    /// A network namespace of its own, no process in it, served by pasta (outbound connectivity, DNS
+    /// A network namespace of its own, no process in it, served by pasta (outbound connectivity over IPv4, DNS
     /// forwarding, no published ports): what a build's RUN steps share (`NetworkMode.joined(namespaceFile)`).
+    /// IPv4 only, as Docker's default bridge; a host pasta cannot serve that way (no IPv4 route) gets both.
     /// `stateDirectory` (created if needed, mode 0700) receives `netns`, `pasta.pid` and `pasta.log`; `stop()`
     /// ends pasta and removes the namespace. pasta also exits by itself when the `netns` file goes away (the
     /// store's cleanup of a killed build's scratch folder unmounts it).
@@ -82,22 +83,32 @@ public final class UserNetwork: Sendable {
         let files = StateFiles(stateDirectory)
         NetworkNamespaceFile.release(files.netns)
         try NetworkNamespaceFile.create(at: files.netns)
-        return try serve(files: files, ports: [], dnsServers: dnsServers, pasta: pasta)
+        do {
+            return try serve(files: files, ports: [], dnsServers: dnsServers, pasta: pasta, ipv4Only: true, keepNamespace: true)
+        } catch ContainerNetworkError.helperFailed {
+            return try serve(files: files, ports: [], dnsServers: dnsServers, pasta: pasta)
+        } catch {
+            NetworkNamespaceFile.release(files.netns)
+            throw error
+        }
     }
 
     /// The namespace file of this network (for `NetworkMode.joined`).
     public var namespaceFile: String { StateFiles(stateDirectory).netns }
 
-    /// Starts pasta on the namespace bound at `files.netns`; releases the file when that fails.
-    private static func serve(files: StateFiles, ports: [PortMapping], dnsServers: [String], pasta: String) throws -> UserNetwork {
+    /// Starts pasta on the namespace bound at `files.netns`; releases the file when that fails (unless
+    /// `keepNamespace`: the caller tries again).
+    private static func serve(files: StateFiles, ports: [PortMapping], dnsServers: [String], pasta: String,
+                              ipv4Only: Bool = false, keepNamespace: Bool = false) throws -> UserNetwork {
         unlink(files.pid)
         unlink(files.log)
         unlink(files.output)
 
         let resolvConf = HelperProcess.readFile("/etc/resolv.conf").map { String(decoding: $0, as: UTF8.self) } ?? ""
         let forwardDNS = !dnsServers.isEmpty || PastaCommand.hasNameserver(resolvConf)
-        let command = PastaCommand(networkNamespaceFile: files.netns, ports: ports, pidFile: files.pid, logFile: files.log,
+        var command = PastaCommand(networkNamespaceFile: files.netns, ports: ports, pidFile: files.pid, logFile: files.log,
                                    forwardDNS: forwardDNS, dnsServers: dnsServers)
+        command.ipv4Only = ipv4Only
 
         do {
             let status = try HelperProcess.runUntilDaemonized(pasta, command.arguments, outputFile: files.output)
@@ -116,7 +127,7 @@ public final class UserNetwork: Sendable {
             return UserNetwork(helperPID: helper, ports: ports,
                                nameservers: forwardDNS ? [PastaCommand.dnsForwardAddress] : [], stateDirectory: files.directory)
         } catch {
-            NetworkNamespaceFile.release(files.netns)
+            if !keepNamespace { NetworkNamespaceFile.release(files.netns) }
             throw error
         }
     }

@@ -82,6 +82,10 @@ final class PortMappingTests: XCTestCase {
         XCTAssertTrue(arguments.joined(separator: " ").contains("--tcp-ports 127.0.0.1/8080:80 --udp-ports ::1/5353:53"), "\(arguments)")
         XCTAssertTrue(arguments.joined(separator: " ").contains("--tcp-ns none --udp-ns none"))
         // No published ports: nothing is forwarded (pasta's default would be "auto").
+        var build = PastaCommand(networkNamespaceFile: "n", ports: [], pidFile: "p", logFile: "l", forwardDNS: true)
+        XCTAssertFalse(build.arguments.contains("--ipv4-only"))
+        build.ipv4Only = true
+        XCTAssertTrue(build.arguments.contains("--ipv4-only"), "a build's network is IPv4 only, as Docker's default bridge")
         let none = PastaCommand(networkNamespaceFile: "n", ports: [], pidFile: "p", logFile: "l", forwardDNS: false).arguments
         XCTAssertTrue(none.joined(separator: " ").contains("--tcp-ports none --udp-ports none"), "\(none)")
         XCTAssertFalse(none.contains("--dns-forward"))
