@@ -21,7 +21,11 @@ final class RootMount {
                 try m.bind(upper, readOnly: false)
             } else {
                 let base = "lowerdir=\(lowers.reversed().joined(separator: ":")),upperdir=\(upper),workdir=\(work)"
-                try m.overlay([base + ",redirect_dir=off,index=off,metacopy=off", base])
+                // volatile first: without it the unmount syncs the whole filesystem of the upper directory,
+                // i.e. every dirty page a previous step left (a WORKDIR after a 262 MB apt-get layer waited
+                // 0.64 s for it). The upper is scratch that kiln reads right after, never a durable record.
+                let plain = base + ",redirect_dir=off,index=off,metacopy=off"
+                try m.overlay([plain + ",volatile", plain, base])
             }
         } else if lowers.count == 1 {
             try m.bind(lowers[0], readOnly: true)

@@ -36,8 +36,11 @@ public struct ContainerSession {
         let rootfs = folder.appendingPathComponent("rootfs").path
         let mount: OverlayMount
         do {
+            // A --rm container's files are thrown away at its end: volatile spares its unmount a sync of the
+            // whole filesystem (every dirty page on the disk, the container's and anyone else's).
             mount = try OverlayMount.mount(lowerDirs: record.lowerDirs, upperDir: folder.appendingPathComponent("upper").path,
-                                           workDir: folder.appendingPathComponent("work").path, target: rootfs, readOnly: false)
+                                           workDir: folder.appendingPathComponent("work").path, target: rootfs, readOnly: false,
+                                           volatile: record.autoRemove)
         } catch {
             return fail("failed to mount the container's root filesystem: \(error)", 125, ready: ready)
         }
