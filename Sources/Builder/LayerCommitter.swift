@@ -35,6 +35,13 @@ struct LayerCommitter {
         let (fd, temp) = try store.makeBlobTempFile("layer")
         let descriptor: Descriptor, digests: LayerDigests
         var stamps: [ContentStamp?] = []
+        let links = SnapshotLinks(directory: store.buildCacheDirectory.appendingPathComponent("snapshot-links"))
+        // A layer whose snapshot will be unpacked whole (not taken by rename from a RUN's upper
+        // directory, nor by links to an earlier build's snapshot) is unpacked on another core while
+        // it is written (ConcurrentSnapshot).
+        let concurrent = discardable == nil && (linkKey.map { !links.exists($0) } ?? true)
+            ? ConcurrentSnapshot(store: store, blobPath: temp.path) : nil
+        defer { concurrent?.discardUnused() }
         do {
             // Zero blocks stay holes and writeback starts while the layer is still being written,
             // so adoptBlob's fsync waits for little (BlobFileSink).
@@ -49,8 +56,10 @@ struct LayerCommitter {
             try sink.finish()
             withExtendedLifetime(file) {}
             descriptor = digests.descriptor(mediaType: .ociLayer)
+            concurrent?.writerFinished(size: descriptor.size)
             try store.adoptBlob(temp, as: descriptor)
         } catch {
+            concurrent?.writerFailed()
             unlink(temp.path)
             throw error
         }
@@ -63,11 +72,10 @@ struct LayerCommitter {
             }
         }
         guard let linkKey, stamps.count == entries.count else {
-            try append(descriptor, diffID: digests.diffID, to: &state, step: step, movableContent: movable)
+            try append(descriptor, diffID: digests.diffID, to: &state, step: step, movableContent: movable, unpacked: concurrent)
             return (descriptor, digests.diffID)
         }
         let linkStarted = DispatchTime.now().uptimeNanoseconds
-        let links = SnapshotLinks(directory: store.buildCacheDirectory.appendingPathComponent("snapshot-links"))
         let previous = links.load(linkKey)
         let earlier = previous.flatMap { store.hasSnapshot($0.chainID) ? store.snapshotPath($0.chainID).path : nil }
         var records: [[UInt8]] = []
@@ -83,7 +91,8 @@ struct LayerCommitter {
         }
         trace?.record("snapshot-links", step: step, start: linkStarted)
         let chainID = try append(descriptor, diffID: digests.diffID, to: &state, step: step, movableContent: movable,
-                                 linkableContent: earlier.map { LinkableContent(root: $0, paths: linkable) })
+                                 linkableContent: earlier.map { LinkableContent(root: $0, paths: linkable) },
+                                 unpacked: earlier == nil ? concurrent : nil)
         let saveStarted = DispatchTime.now().uptimeNanoseconds
         links.save(linkKey, chainID: chainID, records: records)
         trace?.record("save-links", step: step, start: saveStarted)
@@ -92,18 +101,29 @@ struct LayerCommitter {
 
     /// Appends an existing layer (from the cache) and makes sure its snapshot exists.
     /// Returns the chain ID of the snapshot. `linkableContent`: files the snapshot may take by hard link.
+    /// `unpacked`: the layer unpacked while it was written, taken as the snapshot when it succeeded.
     @discardableResult
     func append(_ layer: Descriptor, diffID: Digest, to state: inout StageState, step: String = "",
-                movableContent: [String: String] = [:], linkableContent: LinkableContent? = nil) throws -> Digest {
+                movableContent: [String: String] = [:], linkableContent: LinkableContent? = nil,
+                unpacked: ConcurrentSnapshot? = nil) throws -> Digest {
         var diffIDs = state.config.rootfs.diffIDs
         diffIDs.append(diffID)
         let chainID = ChainID.compute(diffIDs: diffIDs)!
         // Held for the rest of the build: a concurrent prune or rmi must not take it away.
         try store.hold(blobs: [layer.digest], snapshots: [chainID])
         _ = try store.open(layer.digest)  // still there once held (a prune may have run just before)
+        let waited = DispatchTime.now().uptimeNanoseconds
+        let prepared = unpacked?.finish()
         if !store.hasSnapshot(chainID) {
-            let started = DispatchTime.now().uptimeNanoseconds
+            let started = prepared == nil ? DispatchTime.now().uptimeNanoseconds : waited
             defer { trace?.record("snapshot", step: step, start: started) }
+            if let prepared {
+                try store.commitSnapshot(chainID, from: prepared)
+                state.config.rootfs.diffIDs = diffIDs
+                state.layers.append(layer)
+                state.snapshots.append(store.snapshotPath(chainID))
+                return chainID
+            }
             let temp = try store.prepareSnapshot(chainID)
             do {
                 let blob = try store.open(layer.digest)
@@ -115,6 +135,8 @@ struct LayerCommitter {
                 try? FileManager.default.removeItem(at: temp)
                 throw error
             }
+        } else if let prepared {
+            try? FileManager.default.removeItem(at: prepared)
         }
         state.config.rootfs.diffIDs = diffIDs
         state.layers.append(layer)

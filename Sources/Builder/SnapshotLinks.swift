@@ -58,6 +58,11 @@ struct SnapshotLinks {
         return bytes
     }
 
+    /// Whether step `key` has records (trusted or not): a cheap test before the layer is written.
+    func exists(_ key: String) -> Bool {
+        access(directory.appendingPathComponent(key).path, F_OK) == 0
+    }
+
     /// The records of step `key`, or nil when there are none that can be trusted.
     func load(_ key: String) -> Previous? {
         guard let data = try? Data(contentsOf: directory.appendingPathComponent(key)), data.count > 64 else { return nil }
