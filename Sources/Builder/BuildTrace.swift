@@ -15,6 +15,8 @@ import ImageSpec
 public final class BuildTrace: @unchecked Sendable {
     struct Event {
         var name: String, step: String, stage: Int, start: UInt64, duration: UInt64
+        /// `args.detail`, when not empty (e.g. how much of a COPY layer's blob was resumed).
+        var detail = ""
     }
 
     /// The stage index of the running task (the trace's thread id).
@@ -47,12 +49,12 @@ public final class BuildTrace: @unchecked Sendable {
     }
 
     /// Records a phase that started at `start` (`DispatchTime` uptime nanoseconds) and ends now.
-    func record(_ name: String, step: String, start: UInt64) {
+    func record(_ name: String, step: String, start: UInt64, detail: String = "") {
         guard isEnabled else { return }
         let end = DispatchTime.now().uptimeNanoseconds
         let stage = Self.stage
         lock.withLock {
-            events.append(Event(name: name, step: step, stage: stage, start: start &- origin, duration: end &- start))
+            events.append(Event(name: name, step: step, stage: stage, start: start &- origin, duration: end &- start, detail: detail))
         }
     }
 
@@ -63,7 +65,7 @@ public final class BuildTrace: @unchecked Sendable {
         let sorted = lock.withLock { events.sorted { $0.start < $1.start } }
         var out = "[\n"
         for (i, e) in sorted.enumerated() {
-            out += #"{"name":\#(Self.quote(e.name)),"cat":"build","ph":"X","ts":\#(e.start / 1000),"dur":\#(e.duration / 1000),"pid":1,"tid":\#(e.stage),"args":{"step":\#(Self.quote(e.step))}}"#
+            out += #"{"name":\#(Self.quote(e.name)),"cat":"build","ph":"X","ts":\#(e.start / 1000),"dur":\#(e.duration / 1000),"pid":1,"tid":\#(e.stage),"args":{"step":\#(Self.quote(e.step))\#(e.detail.isEmpty ? "" : ",\"detail\":" + Self.quote(e.detail))}}"#
             out += i == sorted.count - 1 ? "\n" : ",\n"
         }
         out += "]\n"

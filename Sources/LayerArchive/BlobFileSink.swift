@@ -53,6 +53,67 @@ public final class BlobFileSink: ByteSink {
 
     deinit { buffer.deallocate() }
 
+    /// Every byte the blob has so far (written, copied or buffered).
+    public var size: Int64 { count + Int64(buffered) }
+
+    /// Starts the blob with the first `length` bytes of the file `source` (an earlier blob that
+    /// begins the same way): whole blocks copied inside the kernel (`copy_file_range`, no
+    /// user-space copy; a plain read and write where the filesystem refuses it), the rest through
+    /// the buffer. Only on an empty sink. Throws `.io` when `source` is shorter than `length`.
+    /// Zero blocks of the prefix are copied as they are (holes are kept only for written blocks).
+    public func copyPrefix(from source: Int32, length: Int64) throws {
+        guard !finished, count == 0, buffered == 0 else {
+            throw LayerArchiveError(.invalidUse, "a blob prefix can only be copied into an empty blob")
+        }
+        let aligned = length / Int64(blockSize) * Int64(blockSize)
+        var done: Int64 = 0
+        while done < aligned {
+            let n = kiln_copy_range(source, done, fd, done, aligned - done)
+            if n < 0, errno == EINTR { continue }
+            if n < 0, [EXDEV, ENOSYS, EINVAL, EOPNOTSUPP].contains(errno) {
+                try copyByReading(from: source, range: done..<aligned)
+                done = aligned
+                break
+            }
+            guard n > 0 else {
+                throw n == 0 ? LayerArchiveError(.io, "the earlier blob is shorter than its \(length)-byte prefix")
+                             : LayerArchiveError.system("copy_file_range")
+            }
+            done += n
+            if done - writebackStart >= writebackChunk { count = done; startWriteback(upTo: done) }
+        }
+        count = aligned
+        startWriteback(upTo: aligned)
+        let tail = Int(length - aligned)
+        var got = 0
+        while got < tail {
+            let n = pread(source, buffer.baseAddress! + got, tail - got, off_t(aligned + Int64(got)))
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                throw n == 0 ? LayerArchiveError(.io, "the earlier blob is shorter than its \(length)-byte prefix")
+                             : LayerArchiveError.system("read")
+            }
+            got += n
+        }
+        buffered = tail
+    }
+
+    private func copyByReading(from source: Int32, range: Range<Int64>) throws {
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
+        defer { chunk.deallocate() }
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let n = pread(source, chunk.baseAddress!, Int(min(Int64(chunk.count), range.upperBound - at)), off_t(at))
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                throw n == 0 ? LayerArchiveError(.io, "the earlier blob ended at \(at) bytes")
+                             : LayerArchiveError.system("read")
+            }
+            try writeAll(UnsafeRawBufferPointer(rebasing: chunk[0..<n]), at: at)
+            at += Int64(n)
+        }
+    }
+
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !finished else { throw LayerArchiveError(.invalidUse, "write after the blob was finished") }
         var rest = bytes
