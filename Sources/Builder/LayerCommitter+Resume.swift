@@ -3,11 +3,13 @@ import ImageSpec
 import ImageStore
 import LayerArchive
 
-/// A COPY layer's blob written from its first changed entry on (``LayerResume``): the entries
-/// before it are matched by fingerprint against the last build of the same step, the earlier
-/// blob's bytes up to the last saved hash state before that entry are copied inside the kernel,
-/// and only the rest is read, hashed and written. Without a usable record the blob is written
-/// whole; either way the bytes and digest are exactly those of a full write.
+/// A COPY layer's blob made mostly from the last build of the same step (``LayerResume``): each
+/// entry whose fingerprint (header as written, settled content stamp) equals one of the earlier
+/// blob's takes that entry's bytes from it — runs of them copied inside the kernel and hashed
+/// from the page cache — and only the others are read from their files and written. The blob's
+/// unchanged prefix, up to the last hash state saved before its first change, is not even hashed:
+/// the SHA-256 resumes from that state. Without a usable record the blob is written whole; either
+/// way the bytes and digest are exactly those of a full write.
 extension LayerCommitter {
     /// The outcome of ``writeResumable(_:to:key:settledBefore:)``.
     struct ResumedWrite {
@@ -17,9 +19,11 @@ extension LayerCommitter {
         var stamps: [ContentStamp?]
         /// What to save for the next build once the blob is stored.
         var record: LayerResume.Record
-        /// The entry the write started from (0: written whole) and the bytes copied.
+        /// The entry hashing started from (0: from the start), the bytes taken from the earlier
+        /// blob, and the entries read from their files.
         var resumedAt: Int
         var copiedBytes: Int64
+        var writtenEntries: Int
     }
 
     var layerResume: LayerResume {
@@ -33,76 +37,156 @@ extension LayerCommitter {
         return header
     }
 
-    /// Writes `entries` as an uncompressed layer into the empty file `fd`, resuming the blob of the
+    /// Writes `entries` as an uncompressed layer into the empty file `fd`, from the blob of the
     /// last build of step `key` where it can. `settledBefore`: ctimes at or after it are unsettled.
     func writeResumable(_ entries: [LayerEntry], to fd: Int32, key: String, settledBefore settled: Int64) throws -> ResumedWrite {
-        var fingerprints: [UInt8] = []
-        fingerprints.reserveCapacity(entries.count * 32)
-        var stamps: [ContentStamp?] = []
-        stamps.reserveCapacity(entries.count)
-        var checkpoints: [LayerResume.Checkpoint] = []
-        var start: LayerResume.Checkpoint?
-        var earlierBlob: Int32 = -1
-        defer { if earlierBlob >= 0 { close(earlierBlob) } }
-
-        if let previous = layerResume.load(key), previous.checkpoints.contains(where: { $0.entry > 0 }) {
+        var earlier: Int32 = -1
+        defer { if earlier >= 0 { close(earlier) } }
+        var previous = layerResume.load(key)
+        if let record = previous {
             // The earlier blob, opened first: a prune after this cannot take its bytes away.
-            earlierBlob = (try? store.open(previous.blob)).map { open($0.path, O_RDONLY | O_CLOEXEC) } ?? -1
+            earlier = (try? store.open(record.blob)).map { open($0.path, O_RDONLY | O_CLOEXEC) } ?? -1
             var info = stat()
-            if earlierBlob >= 0, fstat(earlierBlob, &info) == 0, Int64(info.st_size) == previous.size {
-                let last = previous.checkpoints.last!.entry
-                var index = 0
-                while index <= last, index < entries.count {
-                    let entry = entries[index]
-                    var stamp: ContentStamp?
-                    if entry.header.type == .regular, let path = entry.contentPath {
-                        var file = stat()
-                        if lstat(path, &file) == 0 { stamp = ContentStamp(file) }
-                    }
-                    let at = fingerprints.count
-                    try LayerResume.appendFingerprint(of: writtenHeader(entry), stamp: stamp, settledBefore: settled, into: &fingerprints)
-                    guard LayerResume.matches(previous, entry: index, fingerprints, at: at) else {
-                        fingerprints.removeLast(32)
-                        break
-                    }
-                    stamps.append(stamp)
-                    index += 1
+            if earlier < 0 || fstat(earlier, &info) != 0 || Int64(info.st_size) != record.size { previous = nil }
+        }
+
+        // Each entry's fingerprint and stamp now, and the earlier entry with the same one.
+        var fingerprints: [UInt8] = []
+        var stamps: [ContentStamp?] = []
+        var source: [Int] = []  // the earlier entry, or -1
+        if let previous {
+            fingerprints.reserveCapacity(entries.count * 32)
+            stamps.reserveCapacity(entries.count)
+            source.reserveCapacity(entries.count)
+            var byFingerprint: [LayerResume.Fingerprint: Int]?
+            for (index, entry) in entries.enumerated() {
+                var stamp: ContentStamp?
+                if entry.header.type == .regular, let path = entry.contentPath {
+                    var file = stat()
+                    if lstat(path, &file) == 0 { stamp = ContentStamp(file) }
                 }
-                start = previous.checkpoints.last { $0.entry <= index && $0.entry > 0 }
-                if let start {
-                    checkpoints = previous.checkpoints.filter { $0.entry <= start.entry }
-                    fingerprints.removeLast(fingerprints.count - start.entry * 32)
-                    stamps.removeLast(stamps.count - start.entry)
+                let at = fingerprints.count
+                try LayerResume.appendFingerprint(of: writtenHeader(entry), stamp: stamp, settledBefore: settled, into: &fingerprints)
+                stamps.append(stamp)
+                // Most entries are where they were, or one past the last match.
+                let guess = source.last.map { $0 >= 0 ? $0 + 1 : index } ?? 0
+                if LayerResume.matches(previous, entry: guess, fingerprints, at: at) {
+                    source.append(guess)
+                    continue
                 }
+                if byFingerprint == nil { byFingerprint = previous.fingerprintIndex() }
+                let found = byFingerprint![LayerResume.Fingerprint(fingerprints, at: at)]
+                source.append(found.map { LayerResume.matches(previous, entry: $0, fingerprints, at: at) ? $0 : -1 } ?? -1)
             }
         }
+
+        // Hashing starts at the last saved state before the first entry not where it was.
+        var start: LayerResume.Checkpoint?
+        var checkpoints: [LayerResume.Checkpoint] = []
+        if let previous {
+            let firstMoved = source.indices.first { source[$0] != $0 } ?? source.count
+            start = previous.checkpoints.last { $0.entry <= firstMoved && $0.entry > 0 }
+            if let start { checkpoints = previous.checkpoints.filter { $0.entry <= start.entry } }
+        }
+        let first = start?.entry ?? 0
 
         let file = try BlobFileSink(fd: fd)
         let sink: ResumableBlobSink
         if let start {
-            try file.copyPrefix(from: earlierBlob, length: start.state.byteCount)
+            try file.copyPrefix(from: earlier, length: start.state.byteCount)
             sink = try ResumableBlobSink(file: file, resuming: start.state)
         } else {
             sink = ResumableBlobSink(file: file)
         }
-        var writer = TarWriter(sink)
-        var suffixStamps: [ContentStamp?] = []
-        let first = start?.entry ?? 0
-        var lastSaved = sink.count
-        try LayerDiff.write(entries[first...], to: &writer, clampingTimesTo: clampTime, stamps: &suffixStamps) { index in
-            guard sink.count - lastSaved >= LayerResume.checkpointInterval, let state = sink.hasher.state else { return }
+        var offsets = previous.map { Array($0.offsets[0..<first]) } ?? []
+        offsets.reserveCapacity(entries.count)
+        var lastSaved = sink.hashed
+        func atEntry(_ index: Int) {
+            offsets.append(sink.hashed)
+            guard sink.hashed - lastSaved >= LayerResume.checkpointInterval, let state = sink.hasher.state else { return }
             checkpoints.append(LayerResume.Checkpoint(entry: index, state: state))
-            lastSaved = sink.count
+            lastSaved = sink.hashed
         }
+
+        var written: [Int] = []  // entries read from their files, whose fingerprints are computed after
+        var copied: Int64 = start?.state.byteCount ?? 0
+        var index = first
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
+        defer { scratch.deallocate() }
+        while index < entries.count {
+            var end = index
+            if let previous, source[index] >= 0 {
+                // A run of entries that follow each other in the earlier blob too: one copy.
+                while end < entries.count, source[end] >= 0, end == index || source[end] == source[end - 1] + 1 { end += 1 }
+                let from = previous.offsets[source[index]], to = previous.end(of: source[end - 1])
+                try sink.file.copyRange(from: earlier, offset: from, length: to - from)
+                try hashCopied(earlier, from: from, to: to, boundaries: (index..<end).map { previous.offsets[source[$0]] },
+                               entries: index, sink: sink, scratch: scratch, atEntry: atEntry)
+                copied += to - from
+            } else {
+                while end < entries.count, source.isEmpty || source[end] < 0 { end += 1 }
+                var writer = TarWriter(sink)
+                var runStamps: [ContentStamp?] = []
+                try LayerDiff.write(entries[index..<end], to: &writer, clampingTimesTo: clampTime, stamps: &runStamps) { atEntry($0) }
+                if previous == nil {
+                    stamps.append(contentsOf: runStamps)
+                } else {
+                    stamps.replaceSubrange(index..<end, with: runStamps)
+                }
+                written.append(contentsOf: index..<end)
+            }
+            index = end
+        }
+        var writer = TarWriter(sink)
         try writer.finish()
         try file.finish()
-        for (entry, stamp) in zip(entries[first...], suffixStamps) {
-            try LayerResume.appendFingerprint(of: writtenHeader(entry), stamp: stamp, settledBefore: settled, into: &fingerprints)
+
+        // Fingerprints of the entries read now, from the stamps taken while reading them.
+        if previous == nil {
+            fingerprints.reserveCapacity(entries.count * 32)
+            for (entry, stamp) in zip(entries, stamps) {
+                try LayerResume.appendFingerprint(of: writtenHeader(entry), stamp: stamp, settledBefore: settled, into: &fingerprints)
+            }
+        } else {
+            for index in written {
+                var one: [UInt8] = []
+                try LayerResume.appendFingerprint(of: writtenHeader(entries[index]), stamp: stamps[index], settledBefore: settled, into: &one)
+                fingerprints.replaceSubrange(index * 32..<(index + 1) * 32, with: one)
+            }
         }
-        stamps.append(contentsOf: suffixStamps)
         let digest = sink.hasher.digest
         return ResumedWrite(digest: digest, size: file.size, stamps: stamps,
-                            record: LayerResume.Record(blob: digest, size: file.size, fingerprints: fingerprints, checkpoints: checkpoints),
-                            resumedAt: first, copiedBytes: start?.state.byteCount ?? 0)
+                            record: LayerResume.Record(blob: digest, size: file.size, fingerprints: fingerprints, offsets: offsets,
+                                                       checkpoints: checkpoints),
+                            resumedAt: first, copiedBytes: copied, writtenEntries: written.count)
+    }
+
+    /// Hashes bytes `from..<to` of the earlier blob (just copied into the new one), calling
+    /// `atEntry` with each entry's index where its bytes begin (`boundaries`: their offsets there).
+    private func hashCopied(_ earlier: Int32, from: Int64, to: Int64, boundaries: [Int64], entries first: Int,
+                            sink: ResumableBlobSink, scratch: UnsafeMutableRawBufferPointer, atEntry: (Int) -> Void) throws {
+        var position = from, next = 0
+        while position < to {
+            let want = Int(min(Int64(scratch.count), to - position))
+            var got = 0
+            while got < want {
+                let n = pread(earlier, scratch.baseAddress! + got, want - got, off_t(position + Int64(got)))
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { throw n == 0 ? LayerArchiveError(.io, "the earlier layer blob ended early") : LayerArchiveError(.io, "cannot read the earlier layer blob: \(String(cString: strerror(errno)))") }
+                got += n
+            }
+            var at = 0
+            while at < want {
+                if next < boundaries.count, boundaries[next] == position + Int64(at) {
+                    atEntry(first + next)
+                    next += 1
+                    continue
+                }
+                let stop = next < boundaries.count ? min(want, Int(boundaries[next] - position)) : want
+                sink.hashOnly(UnsafeRawBufferPointer(rebasing: scratch[at..<stop]))
+                at = stop
+            }
+            position += Int64(want)
+        }
     }
 }

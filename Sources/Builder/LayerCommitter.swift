@@ -63,7 +63,7 @@ struct LayerCommitter {
         if let linkKey, let resumed {
             layerResume.save(linkKey, resumed.record)
             trace?.record("commit", step: step, start: started,
-                          detail: "resumed at entry \(resumed.resumedAt) of \(entries.count), \(resumed.copiedBytes) of \(resumed.record.size) bytes copied")
+                          detail: "hashed from entry \(resumed.resumedAt) of \(entries.count); \(resumed.copiedBytes) of \(resumed.record.size) bytes copied, \(resumed.writtenEntries) entries read")
         }
         if resumed == nil { trace?.record("commit", step: step, start: started) }
         var movable: [String: String] = [:]

@@ -79,6 +79,9 @@ public final class ResumableSHA256 {
 public final class ResumableBlobSink: ByteSink {
     public let file: BlobFileSink
     public let hasher: ResumableSHA256
+    /// The bytes hashed so far (the blob's size, except while bytes copied with
+    /// `file.copyRange` are still being hashed with ``hashOnly(_:)``).
+    public private(set) var hashed: Int64 = 0
 
     /// Hashes from the start of the blob.
     public init(file: BlobFileSink) {
@@ -93,11 +96,19 @@ public final class ResumableBlobSink: ByteSink {
         }
         self.file = file
         hasher = try ResumableSHA256(resuming: state)
+        hashed = state.byteCount
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         hasher.update(bytes)
+        hashed += Int64(bytes.count)
         try file.write(bytes)
+    }
+
+    /// Hashes bytes the file got another way (``BlobFileSink/copyRange(from:offset:length:)``).
+    public func hashOnly(_ bytes: UnsafeRawBufferPointer) {
+        hasher.update(bytes)
+        hashed += Int64(bytes.count)
     }
 
     /// The bytes of the blob so far.

@@ -19,8 +19,9 @@ final class LayerResumeTests: BuilderTestCase {
     /// Lets the context's last change age past the settle window of ctimes (100 ms).
     private func settle() { usleep(250_000) }
 
-    /// Builds, and returns the result and the entry the COPY layer's write started from (0: whole).
-    private func build(in service: ImageService) async throws -> (result: BuildResult, resumedAt: Int) {
+    /// Builds, and returns the result and the entry the COPY layer's hashing started from (0: from
+    /// the start); `read` (when given) is set to the number of entries read from their files.
+    private func build(in service: ImageService, read: UnsafeMutablePointer<Int>? = nil) async throws -> (result: BuildResult, resumedAt: Int) {
         let trace = root.appendingPathComponent("trace-\(UUID().uuidString).json")
         var options = BuildOptions(dockerfileText: dockerfile, contextDirectory: context.path)
         options.buildArgs = epoch
@@ -31,7 +32,9 @@ final class LayerResumeTests: BuilderTestCase {
         let commit = try XCTUnwrap(events.first { ($0["name"] as? String) == "commit" && (($0["args"] as? [String: Any])?["step"] as? String)?.contains("COPY") == true },
                                    "no commit event for the COPY step")
         let detail = try XCTUnwrap((commit["args"] as? [String: Any])?["detail"] as? String, "the COPY commit has no resume detail")
-        let number = detail.split(separator: " ").dropFirst(3).first.flatMap { Int($0) }
+        let words = detail.split(separator: " ")
+        let number = words.dropFirst(3).first.flatMap { Int($0) }
+        if let read, let at = words.firstIndex(of: "entries") { read.pointee = Int(words[at - 1]) ?? -1 }
         return (result, try XCTUnwrap(number, "unexpected detail: \(detail)"))
     }
 
@@ -74,7 +77,9 @@ final class LayerResumeTests: BuilderTestCase {
 
         try writeBig("big/3.bin", seed: 99)  // same size, other content
         settle()
-        let (middle, middleStart) = try await build(in: service)
+        var read = 0
+        let (middle, middleStart) = try await build(in: service, read: &read)
+        XCTAssertEqual(read, 1, "only the changed file is read")
         XCTAssertGreaterThan(middleStart, 0, "a change in the middle was not resumed")
         XCTAssertNotEqual(middle.id, first.id)
         try await assertFreshStoreAgrees(middle, "middle changed")
@@ -88,8 +93,9 @@ final class LayerResumeTests: BuilderTestCase {
 
         try write("0-first.txt", "FIRST\n")
         settle()
-        let (start, startStart) = try await build(in: service)
-        XCTAssertEqual(startStart, 0, "a change in the first file must write the layer whole")
+        let (start, startStart) = try await build(in: service, read: &read)
+        XCTAssertEqual(startStart, 0, "a change in the first file must hash the layer from its start")
+        XCTAssertEqual(read, 1, "the other entries are copied from the earlier blob")
         try await assertFreshStoreAgrees(start, "first file changed")
     }
 
@@ -100,14 +106,17 @@ final class LayerResumeTests: BuilderTestCase {
 
         try writeBig("big/3a.bin", seed: 42)
         settle()
-        let (added, addedStart) = try await build(in: service)
+        var read = 0
+        let (added, addedStart) = try await build(in: service, read: &read)
         XCTAssertGreaterThan(addedStart, 0)
+        XCTAssertEqual(read, 1, "only the added file is read")
         try await assertFreshStoreAgrees(added, "file added")
 
         try FileManager.default.removeItem(at: context.appendingPathComponent("big/4.bin"))
         settle()
-        let (removed, removedStart) = try await build(in: service)
+        let (removed, removedStart) = try await build(in: service, read: &read)
         XCTAssertGreaterThan(removedStart, 0)
+        XCTAssertEqual(read, 0, "a removal reads nothing")
         try await assertFreshStoreAgrees(removed, "file removed")
 
         // Only the mode: the header differs, the content does not.
@@ -129,8 +138,10 @@ final class LayerResumeTests: BuilderTestCase {
         XCTAssertEqual(unlink(try service.store.open(layer.digest).path), 0)
         try writeBig("big/4.bin", seed: 77)
         settle()
-        let (pruned, prunedStart) = try await build(in: service)
+        var read = 0
+        let (pruned, prunedStart) = try await build(in: service, read: &read)
         XCTAssertEqual(prunedStart, 0, "resumed from a blob that is gone")
+        XCTAssertEqual(read, 12, "copied from a blob that is gone (all 12 entries are read)")
         try await assertFreshStoreAgrees(pruned, "earlier blob pruned")
 
         let records = service.store.buildCacheDirectory.appendingPathComponent("layer-resume")
@@ -144,8 +155,9 @@ final class LayerResumeTests: BuilderTestCase {
         try Data(bytes).write(to: record)
         try writeBig("big/5.bin", seed: 78)
         settle()
-        let (damaged, damagedStart) = try await build(in: service)
+        let (damaged, damagedStart) = try await build(in: service, read: &read)
         XCTAssertEqual(damagedStart, 0, "resumed from a damaged record")
+        XCTAssertEqual(read, 12, "copied by a damaged record")
         try await assertFreshStoreAgrees(damaged, "record damaged")
 
         // Cut short: not trusted either.
@@ -174,8 +186,8 @@ final class LayerResumeTests: BuilderTestCase {
         let stamp = ContentStamp(device: 1, inode: 2, size: 3, modified: 4_000, changed: 5_000)
         var fingerprints: [UInt8] = []
         try LayerResume.appendFingerprint(of: header, stamp: stamp, settledBefore: 5_001, into: &fingerprints)
-        let record = LayerResume.Record(blob: Digest("sha256:" + String(repeating: "a", count: 64))!, size: 1024,
-                                        fingerprints: fingerprints, checkpoints: [])
+        let record = LayerResume.Record(blob: Digest("sha256:" + String(repeating: "a", count: 64))!, size: 2048,
+                                        fingerprints: fingerprints, offsets: [0], checkpoints: [])
         XCTAssertTrue(LayerResume.matches(record, entry: 0, fingerprints, at: 0))
 
         func fingerprint(_ header: TarHeader, _ stamp: ContentStamp?, settledBefore: Int64 = 5_001) throws -> [UInt8] {
@@ -185,7 +197,7 @@ final class LayerResumeTests: BuilderTestCase {
         }
         XCTAssertEqual(try fingerprint(header, stamp, settledBefore: 5_000), Array(repeating: 0, count: 32), "unsettled")
         XCTAssertEqual(try fingerprint(header, nil), Array(repeating: 0, count: 32), "no stamp")
-        let unsettled = LayerResume.Record(blob: record.blob, size: 1024, fingerprints: Array(repeating: 0, count: 32), checkpoints: [])
+        let unsettled = LayerResume.Record(blob: record.blob, size: 2048, fingerprints: Array(repeating: 0, count: 32), offsets: [0], checkpoints: [])
         XCTAssertFalse(LayerResume.matches(unsettled, entry: 0, Array(repeating: 0, count: 32), at: 0), "an all-zero fingerprint matched")
         var other = stamp
         other.changed = 4_999

@@ -5,7 +5,8 @@ import XCTest
 
 /// What a resumed layer write relies on: ResumableSHA256 gives swift-crypto's digest, and a state
 /// saved at any 64-byte boundary and restored gives it too; BlobFileSink.copyPrefix plus the rest
-/// written gives exactly the bytes of one whole write, at any prefix length; TarWriter.headerBytes
+/// written gives exactly the bytes of one whole write, at any prefix length, and so do ranges
+/// copied between writes at any offsets (BlobFileSink.copyRange); TarWriter.headerBytes
 /// is exactly what writeHeader writes.
 final class ResumableBlobTests: XCTestCase {
     var temp: TempDir!
@@ -83,6 +84,29 @@ final class ResumableBlobTests: XCTestCase {
         XCTAssertThrowsError(try sink.copyPrefix(from: input.fd, length: Int64(data.count + 4096))) { error in
             XCTAssertEqual((error as? LayerArchiveError)?.kind, .io)
         }
+    }
+
+    /// Writes and copies of ranges at any offsets, interleaved: the file holds exactly the bytes.
+    func testCopiedRangesBetweenWritesAreExact() throws {
+        let earlier = bytes(70_000, seed: 11)
+        let source = temp.sub("earlier-ranges")
+        try Data(earlier).write(to: URL(fileURLWithPath: source))
+        let input = try FileDescriptor.open(reading: source)
+        let path = temp.sub("spliced")
+        let file = try FileDescriptor.create(writing: path)
+        let sink = try BlobFileSink(fd: file.fd, blockSize: 4096, maxRun: 16384, writebackChunk: 8192)
+        var expected: [UInt8] = []
+        let fresh = bytes(20_000, seed: 12)
+        for (i, (offset, length)) in [(0, 512), (100, 9000), (4096, 4096), (12_345, 30_000), (69_999, 1), (0, 0), (5, 40_000)].enumerated() {
+            let extra = Array(fresh[(i * 1000)..<(i * 1000 + 333 * i)])
+            try extra.withUnsafeBytes { try sink.write($0) }
+            expected += extra
+            try sink.copyRange(from: input.fd, offset: Int64(offset), length: Int64(length))
+            expected += earlier[offset..<(offset + length)]
+            XCTAssertEqual(sink.size, Int64(expected.count))
+        }
+        try sink.finish()
+        XCTAssertEqual(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))), expected)
     }
 
     func testHeaderBytesAreWhatTheWriterWrites() throws {
