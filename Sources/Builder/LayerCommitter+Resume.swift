@@ -119,8 +119,7 @@ extension LayerCommitter {
                 // A run of entries that follow each other in the earlier blob too: one copy.
                 while end < entries.count, source[end] >= 0, end == index || source[end] == source[end - 1] + 1 { end += 1 }
                 let from = previous.offsets[source[index]], to = previous.end(of: source[end - 1])
-                try sink.file.copyRange(from: earlier, offset: from, length: to - from)
-                try hashCopied(earlier, from: from, to: to, boundaries: (index..<end).map { previous.offsets[source[$0]] },
+                try copyAndHash(earlier, from: from, to: to, boundaries: (index..<end).map { previous.offsets[source[$0]] },
                                entries: index, sink: sink, scratch: scratch, atEntry: atEntry)
                 copied += to - from
             } else {
@@ -161,13 +160,15 @@ extension LayerCommitter {
                             resumedAt: first, copiedBytes: copied, writtenEntries: written.count)
     }
 
-    /// Hashes bytes `from..<to` of the earlier blob (just copied into the new one), calling
+    /// Copies bytes `from..<to` of the earlier blob into the new one and hashes them, a scratch
+    /// buffer's worth at a time (so the disk writes one part while the next is hashed), calling
     /// `atEntry` with each entry's index where its bytes begin (`boundaries`: their offsets there).
-    private func hashCopied(_ earlier: Int32, from: Int64, to: Int64, boundaries: [Int64], entries first: Int,
+    private func copyAndHash(_ earlier: Int32, from: Int64, to: Int64, boundaries: [Int64], entries first: Int,
                             sink: ResumableBlobSink, scratch: UnsafeMutableRawBufferPointer, atEntry: (Int) -> Void) throws {
         var position = from, next = 0
         while position < to {
             let want = Int(min(Int64(scratch.count), to - position))
+            try sink.file.copyRange(from: earlier, offset: position, length: Int64(want))
             var got = 0
             while got < want {
                 let n = pread(earlier, scratch.baseAddress! + got, want - got, off_t(position + Int64(got)))
