@@ -10,7 +10,8 @@ import ImageSpec
 /// ``SnapshotLinks``), `plan` (COPY sources walked and hashed), `plan-memo` (a COPY's checksum taken from
 /// ``CopyPlanMemo``), `context-scan` (the build context's walk, once), `image` (config and manifest) — with its
 /// start (`ts`) and duration (`dur`) in microseconds from the start of the build, the step's
-/// title in `args.step`, and the stage as the thread (`tid`), so parallel stages show side by side.
+/// title in `args.step` (and, for some phases, `args.detail`: a COPY's `commit` says how much of the
+/// earlier blob it reused), and the stage as the thread (`tid`), so parallel stages show side by side.
 /// Recording is cheap and thread-safe; nothing is recorded without a file.
 public final class BuildTrace: @unchecked Sendable {
     struct Event {
