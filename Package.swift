@@ -42,8 +42,10 @@ let package = Package(
         .target(name: "ConfinedFS", dependencies: ["CConfinedFS", "ErrorReporting"]),
         // openat2(2) for ConfinedFS (Swift cannot call the variadic syscall()).
         .target(name: "CConfinedFS"),
-        // sync_file_range(2) for LayerArchive's blob writer (a _GNU_SOURCE function Glibc does not import).
+        // sync_file_range(2) and copy_file_range(2) for LayerArchive's blob writer (_GNU_SOURCE functions Glibc does not import).
         .target(name: "CFileIO"),
+        // SHA-256 with a saveable state (libcrypto, libssl-dev), so a COPY layer's blob is hashed only from its first change.
+        .target(name: "CSHA256", linkerSettings: [.linkedLibrary("crypto")]),
         // zlib, as a system library (zlib1g-dev).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libdeflate, as a system library (libdeflate-dev): fast gzip of layers leaving the machine.
@@ -52,7 +54,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Streaming tar read/write, gzip, zstd, OCI layer semantics (whiteouts), confined layer apply, layer diffs.
         // Knows neither the store nor images.
-        .target(name: "LayerArchive", dependencies: ["CZlib", "CDeflate", "CZstd", "CFileIO", "ImageSpec", "ErrorReporting", "ConfinedFS"]),
+        .target(name: "LayerArchive", dependencies: ["CZlib", "CDeflate", "CZstd", "CFileIO", "CSHA256", "ImageSpec", "ErrorReporting", "ConfinedFS"]),
         // The on-disk content store: an OCI image layout with verified ingest, references, snapshots, GC.
         // Never reaches the network.
         .target(name: "ImageStore", dependencies: ["ImageSpec", "ErrorReporting"]),

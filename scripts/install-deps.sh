@@ -10,6 +10,7 @@ PACKAGES=(
   zlib1g-dev       # LayerArchive: gzip (CZlib)
   libdeflate-dev   # LayerArchive: fast parallel gzip of layers leaving the machine (CDeflate)
   libzstd-dev      # LayerArchive: zstd layers, push/save --compression zstd and pulls (CZstd)
+  libssl-dev       # LayerArchive: SHA-256 with a saveable state, COPY layers hashed from their first change (CSHA256)
   docker-registry  # DistributionTests: a real registry on 127.0.0.1 (shared/tools/local-registry)
   skopeo           # DistributionTests: seeds the local registry with the busybox fixture
   apache2-utils    # DistributionTests: htpasswd for the Basic-auth registry

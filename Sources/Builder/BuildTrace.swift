@@ -10,11 +10,14 @@ import ImageSpec
 /// ``SnapshotLinks``), `plan` (COPY sources walked and hashed), `plan-memo` (a COPY's checksum taken from
 /// ``CopyPlanMemo``), `context-scan` (the build context's walk, once), `image` (config and manifest) — with its
 /// start (`ts`) and duration (`dur`) in microseconds from the start of the build, the step's
-/// title in `args.step`, and the stage as the thread (`tid`), so parallel stages show side by side.
+/// title in `args.step` (and, for some phases, `args.detail`: a COPY's `commit` says how much of the
+/// earlier blob it reused), and the stage as the thread (`tid`), so parallel stages show side by side.
 /// Recording is cheap and thread-safe; nothing is recorded without a file.
 public final class BuildTrace: @unchecked Sendable {
     struct Event {
         var name: String, step: String, stage: Int, start: UInt64, duration: UInt64
+        /// `args.detail`, when not empty (e.g. how much of a COPY layer's blob was resumed).
+        var detail = ""
     }
 
     /// The stage index of the running task (the trace's thread id).
@@ -47,12 +50,12 @@ public final class BuildTrace: @unchecked Sendable {
     }
 
     /// Records a phase that started at `start` (`DispatchTime` uptime nanoseconds) and ends now.
-    func record(_ name: String, step: String, start: UInt64) {
+    func record(_ name: String, step: String, start: UInt64, detail: String = "") {
         guard isEnabled else { return }
         let end = DispatchTime.now().uptimeNanoseconds
         let stage = Self.stage
         lock.withLock {
-            events.append(Event(name: name, step: step, stage: stage, start: start &- origin, duration: end &- start))
+            events.append(Event(name: name, step: step, stage: stage, start: start &- origin, duration: end &- start, detail: detail))
         }
     }
 
@@ -63,7 +66,7 @@ public final class BuildTrace: @unchecked Sendable {
         let sorted = lock.withLock { events.sorted { $0.start < $1.start } }
         var out = "[\n"
         for (i, e) in sorted.enumerated() {
-            out += #"{"name":\#(Self.quote(e.name)),"cat":"build","ph":"X","ts":\#(e.start / 1000),"dur":\#(e.duration / 1000),"pid":1,"tid":\#(e.stage),"args":{"step":\#(Self.quote(e.step))}}"#
+            out += #"{"name":\#(Self.quote(e.name)),"cat":"build","ph":"X","ts":\#(e.start / 1000),"dur":\#(e.duration / 1000),"pid":1,"tid":\#(e.stage),"args":{"step":\#(Self.quote(e.step))\#(e.detail.isEmpty ? "" : ",\"detail\":" + Self.quote(e.detail))}}"#
             out += i == sorted.count - 1 ? "\n" : ",\n"
         }
         out += "]\n"

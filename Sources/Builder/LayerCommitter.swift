@@ -33,8 +33,9 @@ struct LayerCommitter {
         let started = DispatchTime.now().uptimeNanoseconds
         let wallStarted = SnapshotLinks.now()
         let (fd, temp) = try store.makeBlobTempFile("layer")
-        let descriptor: Descriptor, digests: LayerDigests
+        let descriptor: Descriptor, diffID: Digest
         var stamps: [ContentStamp?] = []
+        var resumed: ResumedWrite?
         let links = SnapshotLinks(directory: store.buildCacheDirectory.appendingPathComponent("snapshot-links"))
         // A layer whose snapshot will be unpacked whole (not taken by rename from a RUN's upper
         // directory, nor by links to an earlier build's snapshot) is unpacked on another core while
@@ -43,19 +44,24 @@ struct LayerCommitter {
             ? ConcurrentSnapshot(store: store, blobPath: temp.path) : nil
         defer { concurrent?.discardUnused() }
         do {
-            // Zero blocks stay holes and writeback starts while the layer is still being written,
-            // so adoptBlob's fsync waits for little (BlobFileSink).
             let file = FileDescriptor(fd: fd)
-            let sink = try BlobFileSink(fd: fd)
-            if linkKey != nil {
-                (digests, _) = try LayerDiff.writeLayer(entries, to: sink, compression: .none, clampingTimesTo: clampTime,
-                                                        stamps: &stamps)
+            if let linkKey {
+                // Written and hashed from the first changed entry on (LayerResume).
+                let write = try writeResumable(entries, to: fd, key: linkKey, settledBefore: wallStarted - 100_000_000)
+                stamps = write.stamps
+                diffID = write.digest
+                descriptor = Descriptor(mediaType: .ociLayer, digest: write.digest, size: write.size)
+                resumed = write
             } else {
-                (digests, _) = try LayerDiff.writeLayer(entries, to: sink, compression: .none, clampingTimesTo: clampTime)
+                // Zero blocks stay holes and writeback starts while the layer is still being written,
+                // so adoptBlob's fsync waits for little (BlobFileSink).
+                let sink = try BlobFileSink(fd: fd)
+                let (digests, _) = try LayerDiff.writeLayer(entries, to: sink, compression: .none, clampingTimesTo: clampTime)
+                try sink.finish()
+                descriptor = digests.descriptor(mediaType: .ociLayer)
+                diffID = digests.diffID
             }
-            try sink.finish()
             withExtendedLifetime(file) {}
-            descriptor = digests.descriptor(mediaType: .ociLayer)
             concurrent?.writerFinished(size: descriptor.size)
             try store.adoptBlob(temp, as: descriptor)
         } catch {
@@ -63,7 +69,12 @@ struct LayerCommitter {
             unlink(temp.path)
             throw error
         }
-        trace?.record("commit", step: step, start: started)
+        if let linkKey, let resumed {
+            layerResume.save(linkKey, resumed.record)
+            trace?.record("commit", step: step, start: started,
+                          detail: "hashed from entry \(resumed.resumedAt) of \(entries.count); \(resumed.copiedBytes) of \(resumed.record.size) bytes copied, \(resumed.writtenEntries) entries read")
+        }
+        if resumed == nil { trace?.record("commit", step: step, start: started) }
         var movable: [String: String] = [:]
         if let discardable {
             let prefix = discardable.hasSuffix("/") ? discardable : discardable + "/"
@@ -72,8 +83,8 @@ struct LayerCommitter {
             }
         }
         guard let linkKey, stamps.count == entries.count else {
-            try append(descriptor, diffID: digests.diffID, to: &state, step: step, movableContent: movable, unpacked: concurrent)
-            return (descriptor, digests.diffID)
+            try append(descriptor, diffID: diffID, to: &state, step: step, movableContent: movable, unpacked: concurrent)
+            return (descriptor, diffID)
         }
         let linkStarted = DispatchTime.now().uptimeNanoseconds
         let previous = links.load(linkKey)
@@ -90,13 +101,13 @@ struct LayerCommitter {
             records.append(record)
         }
         trace?.record("snapshot-links", step: step, start: linkStarted)
-        let chainID = try append(descriptor, diffID: digests.diffID, to: &state, step: step, movableContent: movable,
+        let chainID = try append(descriptor, diffID: diffID, to: &state, step: step, movableContent: movable,
                                  linkableContent: earlier.map { LinkableContent(root: $0, paths: linkable) },
                                  unpacked: earlier == nil ? concurrent : nil)
         let saveStarted = DispatchTime.now().uptimeNanoseconds
         links.save(linkKey, chainID: chainID, records: records)
         trace?.record("save-links", step: step, start: saveStarted)
-        return (descriptor, digests.diffID)
+        return (descriptor, diffID)
     }
 
     /// Appends an existing layer (from the cache) and makes sure its snapshot exists.

@@ -53,6 +53,87 @@ public final class BlobFileSink: ByteSink {
 
     deinit { buffer.deallocate() }
 
+    /// Every byte the blob has so far (written, copied or buffered).
+    public var size: Int64 { count + Int64(buffered) }
+
+    /// Starts the blob with the first `length` bytes of the file `source` (an earlier blob that
+    /// begins the same way), as ``copyRange(from:offset:length:)``. Only on an empty sink.
+    public func copyPrefix(from source: Int32, length: Int64) throws {
+        guard !finished, count == 0, buffered == 0 else {
+            throw LayerArchiveError(.invalidUse, "a blob prefix can only be copied into an empty blob")
+        }
+        try copyRange(from: source, offset: 0, length: length)
+    }
+
+    /// Appends `length` bytes of the file `source` from `offset` (a part of an earlier blob): up
+    /// to the next block boundary and the last partial block through the buffer, the whole
+    /// blocks between copied inside the kernel (`copy_file_range`, no user-space copy; a plain
+    /// read and write where the filesystem refuses it). Throws `.io` when `source` ends first.
+    /// Zero blocks are copied as they are (holes are kept only for written blocks).
+    public func copyRange(from source: Int32, offset: Int64, length: Int64) throws {
+        guard !finished else { throw LayerArchiveError(.invalidUse, "write after the blob was finished") }
+        guard offset >= 0, length >= 0 else { throw LayerArchiveError(.invalidUse, "a negative range of an earlier blob") }
+        var from = offset, left = length
+        if buffered > 0 {
+            let n = Int(min(Int64(blockSize - buffered), left))
+            try readExactly(source, at: from, into: UnsafeMutableRawBufferPointer(rebasing: buffer[buffered..<(buffered + n)]))
+            buffered += n
+            from += Int64(n)
+            left -= Int64(n)
+            if buffered == blockSize { try flushBuffer() }
+        }
+        guard left > 0 else { return }
+        let aligned = left / Int64(blockSize) * Int64(blockSize)
+        var done: Int64 = 0
+        while done < aligned {
+            let n = kiln_copy_range(source, from + done, fd, count + done, aligned - done)
+            if n < 0, errno == EINTR { continue }
+            if n < 0, [EXDEV, ENOSYS, EINVAL, EOPNOTSUPP].contains(errno) {
+                try copyByReading(from: source, range: (from + done)..<(from + aligned), to: count + done)
+                break
+            }
+            guard n > 0 else {
+                throw n == 0 ? LayerArchiveError(.io, "the earlier blob ended at \(from + done) bytes")
+                             : LayerArchiveError.system("copy_file_range")
+            }
+            done += n
+        }
+        count += aligned
+        if count - writebackStart >= writebackChunk { startWriteback(upTo: count) }
+        let tail = Int(left - aligned)
+        try readExactly(source, at: from + aligned, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<tail]))
+        buffered = tail
+    }
+
+    private func readExactly(_ source: Int32, at offset: Int64, into target: UnsafeMutableRawBufferPointer) throws {
+        var got = 0
+        while got < target.count {
+            let n = pread(source, target.baseAddress! + got, target.count - got, off_t(offset + Int64(got)))
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                throw n == 0 ? LayerArchiveError(.io, "the earlier blob ended at \(offset + Int64(got)) bytes")
+                             : LayerArchiveError.system("read")
+            }
+            got += n
+        }
+    }
+
+    private func copyByReading(from source: Int32, range: Range<Int64>, to destination: Int64) throws {
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
+        defer { chunk.deallocate() }
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let n = pread(source, chunk.baseAddress!, Int(min(Int64(chunk.count), range.upperBound - at)), off_t(at))
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                throw n == 0 ? LayerArchiveError(.io, "the earlier blob ended at \(at) bytes")
+                             : LayerArchiveError.system("read")
+            }
+            try writeAll(UnsafeRawBufferPointer(rebasing: chunk[0..<n]), at: destination + (at - range.lowerBound))
+            at += Int64(n)
+        }
+    }
+
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !finished else { throw LayerArchiveError(.invalidUse, "write after the blob was finished") }
         var rest = bytes

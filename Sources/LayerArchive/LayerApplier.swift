@@ -166,12 +166,16 @@ struct ApplySession {
         }
         let parent = try parentDirectory(Array(components.dropLast()), entry: header.path)
         defer { withExtendedLifetime(parent) {} }  // keeps the descriptor open while `parent.fd` is used
-        let made = try create(header, in: parent.fd, name: base, components: components, &reader)
+        // The clean path, joined once per entry (the lookups below and `created` all use it).
+        let path = components.joined(separator: "/")
+        let made = try create(header, in: parent.fd, name: base, components: components, path: path, &reader)
         if made {
             // The entry and the parents it implies are this layer's: opaque markers keep them.
             // The set only ever grows by whole prefix chains, so once a prefix is in it, so are its own.
-            for end in stride(from: components.count, through: 1, by: -1) {
-                guard created.insert(components[0..<end].joined(separator: "/")).inserted else { break }
+            if created.insert(path).inserted {
+                for end in stride(from: components.count - 1, through: 1, by: -1) {
+                    guard created.insert(components[0..<end].joined(separator: "/")).inserted else { break }
+                }
             }
             report.entries += 1
         }
@@ -199,22 +203,22 @@ struct ApplySession {
 
     /// Creates one entry; false when it was skipped under the options.
     private mutating func create<Source: ByteSource>(
-        _ header: TarHeader, in dir: Int32, name: String, components: [String], _ reader: inout TarReader<Source>
+        _ header: TarHeader, in dir: Int32, name: String, components: [String], path: String, _ reader: inout TarReader<Source>
     ) throws -> Bool {
         // A regular file without a donor is created with O_EXCL straight away; only when the name is
         // taken is the slot cleared first (a fresh snapshot saves an lstat per file).
         if header.type == .regular, let linkable = options.linkableContent, options.preserveOwnership,
-           linkable.paths.contains(components.joined(separator: "/")),
+           linkable.paths.contains(path),
            try linkFile(header, components: components, from: linkable.root, in: dir, name: name) {
             return true
         }
-        if header.type == .regular, options.movableContent.isEmpty || options.movableContent[components.joined(separator: "/")] == nil {
+        if header.type == .regular, options.movableContent.isEmpty || options.movableContent[path] == nil {
             if try createFile(header, in: dir, name: name, &reader, ifAbsent: true) { return true }
         }
         try clearSlot(dir, name, keepDirectory: header.type == .directory, entry: header.path)
         switch header.type {
         case .regular:
-            if let donor = options.movableContent[components.joined(separator: "/")],
+            if let donor = options.movableContent[path],
                try moveFile(header, from: donor, in: dir, name: name) {
                 return true
             }

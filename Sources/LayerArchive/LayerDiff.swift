@@ -97,15 +97,20 @@ public enum LayerDiff {
     /// that time is written with that time instead, in the same pass (the entries are not changed).
     /// With `stamps`, it is filled with one element per entry: the ``ContentStamp`` of a regular
     /// entry's file when it was the same before and after its content was read, else nil.
-    public static func write<Sink: ByteSink>(_ entries: [LayerEntry], to writer: inout TarWriter<Sink>,
-                                             clampingTimesTo clamp: Int64? = nil,
-                                             stamps: UnsafeMutablePointer<[ContentStamp?]>? = nil) throws {
+    /// `beforeEntry` is called with each entry's index in `entries` before its header is written
+    /// (the writer's sink is then at an entry boundary: a multiple of 512 bytes).
+    public static func write<Sink: ByteSink, Entries: RandomAccessCollection>(
+        _ entries: Entries, to writer: inout TarWriter<Sink>, clampingTimesTo clamp: Int64? = nil,
+        stamps: UnsafeMutablePointer<[ContentStamp?]>? = nil, beforeEntry: ((Entries.Index) throws -> Void)? = nil
+    ) throws where Entries.Element == LayerEntry {
         stamps?.pointee = []
         stamps?.pointee.reserveCapacity(entries.count)
         // One read buffer for the whole layer (a fresh zeroed 256 KiB per file cost more than a small
         // file's own read).
         var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-        for entry in entries {
+        for index in entries.indices {
+            let entry = entries[index]
+            try beforeEntry?(index)
             if let clamp, entry.header.modificationTime > TarTime(seconds: clamp) {
                 var header = entry.header
                 header.modificationTime = TarTime(seconds: clamp)

@@ -15,20 +15,28 @@ let O_PATH: Int32 = 0o10000000
 /// well-formed layers never contain one.
 enum LayerPath {
     /// The lexically cleaned components of an archive name (see the type's rules).
+    /// Split at `/` bytes, as the kernel reads a path (a Character split would keep a `/` that a
+    /// combining mark follows inside a component); one pass over the UTF-8 bytes.
     static func cleanComponents(_ name: String) throws -> [String] {
         var out: [String] = []
-        for part in name.split(separator: "/", omittingEmptySubsequences: true) {
-            switch part {
-            case ".": continue
-            case "..":
-                guard !out.isEmpty else {
-                    throw LayerArchiveError(.unsafeEntry, "path climbs out of the target directory with '..'", entry: name)
+        var name = name
+        return try name.withUTF8 { bytes -> [String] in
+            var start = 0
+            for end in 0...bytes.count where end == bytes.count || bytes[end] == UInt8(ascii: "/") {
+                defer { start = end + 1 }
+                let part = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                if part.isEmpty || (part.count == 1 && part[0] == UInt8(ascii: ".")) { continue }
+                if part.count == 2, part[0] == UInt8(ascii: "."), part[1] == UInt8(ascii: ".") {
+                    guard !out.isEmpty else {
+                        throw LayerArchiveError(.unsafeEntry, "path climbs out of the target directory with '..'", entry: String(decoding: bytes, as: UTF8.self))
+                    }
+                    out.removeLast()
+                    continue
                 }
-                out.removeLast()
-            default: out.append(String(part))
+                out.append(String(decoding: part, as: UTF8.self))
             }
+            return out
         }
-        return out
     }
 
     /// The target of the symlink `name` in directory `dir`.

@@ -28,6 +28,21 @@ public struct TarWriter<Sink: ByteSink> {
     /// Starts an entry. For `.regular` entries, `header.size` bytes of content must follow.
     public mutating func writeHeader(_ header: TarHeader) throws {
         try checkEntryComplete()
+        let (bytes, written) = try Self.encodedHeader(header)
+        try emit(bytes)
+        currentPath = written.path
+        contentLeft = written.size
+        paddingDue = Int(tarPadded(written.size) - written.size)
+    }
+
+    /// Exactly the bytes ``writeHeader(_:)`` writes for `header` (a PAX header and its records when
+    /// needed, then the ustar block), and the header as written (directory names end in `/`, only
+    /// regular files have a size). Throws `.invalidUse` for a header `writeHeader` refuses.
+    public static func headerBytes(_ header: TarHeader) throws -> [UInt8] {
+        try encodedHeader(header).bytes
+    }
+
+    private static func encodedHeader(_ header: TarHeader) throws -> (bytes: [UInt8], header: TarHeader) {
         var header = header
         if header.type == .directory, !header.path.hasSuffix("/") { header.path += "/" }
         if header.type != .regular { header.size = 0 }
@@ -38,16 +53,14 @@ public struct TarWriter<Sink: ByteSink> {
             throw LayerArchiveError(.invalidUse, "negative or huge size, or negative uid or gid", entry: header.path)
         }
         let (block, records) = TarHeaderEncoder.encode(header)
-        if !records.isEmpty {
-            let data = PaxRecords.encode(records)
-            try emit(TarHeaderEncoder.paxHeaderBlock(for: header.path, dataSize: data.count))
-            try emit(data)
-            try emit([UInt8](repeating: 0, count: Int(tarPadded(Int64(data.count))) - data.count))
-        }
-        try emit(block)
-        currentPath = header.path
-        contentLeft = header.size
-        paddingDue = Int(tarPadded(header.size) - header.size)
+        guard !records.isEmpty else { return (block, header) }
+        let data = PaxRecords.encode(records)
+        var bytes = TarHeaderEncoder.paxHeaderBlock(for: header.path, dataSize: data.count)
+        bytes.reserveCapacity(bytes.count + Int(tarPadded(Int64(data.count))) + block.count)
+        bytes.append(contentsOf: data)
+        bytes.append(contentsOf: repeatElement(0, count: Int(tarPadded(Int64(data.count))) - data.count))
+        bytes.append(contentsOf: block)
+        return (bytes, header)
     }
 
     /// Appends content to the current entry.

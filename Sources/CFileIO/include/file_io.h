@@ -8,4 +8,9 @@
 /// Returns 0, or -1 with errno set.
 int kiln_start_writeback(int fd, int64_t offset, int64_t length);
 
+/// copy_file_range(in, &in_offset, out, &out_offset, length, 0): copies up to length bytes between
+/// files inside the kernel (no user-space buffer). Returns the bytes copied (0 at the end of in),
+/// or -1 with errno set.
+int64_t kiln_copy_range(int in, int64_t in_offset, int out, int64_t out_offset, int64_t length);
+
 #endif
