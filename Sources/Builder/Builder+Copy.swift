@@ -123,12 +123,14 @@ extension Builder {
         func planned<T>(_ make: () throws -> T) throws -> T {
             do { return try make() } catch let error as BuildError { throw error } catch { throw BuildError.at(range, "\(error)") }
         }
+        let copyRequest = { (owner: (uid: UInt32, gid: UInt32)?) in
+            CopyRequest(sources: planPaths, destination: destination, workingDirectory: planState.workingDirectory,
+                        owner: owner, mode: mode ?? (isURL && symbolicMode == nil ? 0o600 : nil), isAdd: op.isAdd && (op.unpack ?? !isURL),
+                        excludePatterns: op.excludes, parents: op.parents, symbolicMode: symbolicMode)
+        }
         let planSourceTree = { (tree: CopySourceTree, root: String?, owner: (uid: UInt32, gid: UInt32)?, unpack: URL) throws -> CopyPlan in
             try FileManager.default.createDirectory(at: unpack, withIntermediateDirectories: true)
-            let request = CopyRequest(sources: planPaths, destination: destination, workingDirectory: planState.workingDirectory,
-                                      owner: owner, mode: mode ?? (isURL && symbolicMode == nil ? 0o600 : nil), isAdd: op.isAdd && (op.unpack ?? !isURL),
-                                      excludePatterns: op.excludes, parents: op.parents, symbolicMode: symbolicMode)
-            return try CopyPlanner.plan(request, from: tree, destinationRoot: root, scratch: unpack.path)
+            return try CopyPlanner.plan(copyRequest(owner), from: tree, destinationRoot: root, scratch: unpack.path)
         }
         let planHeredocs = { (root: String?, owner: (uid: UInt32, gid: UInt32)?, unpack: URL) throws -> CopyPlan? in
             guard !op.contents.isEmpty else { return nil }
@@ -167,6 +169,7 @@ extension Builder {
         // The context's sources: their checksum from the memo when the context is as it was.
         var treePlan: CopyPlan?
         var treeDigest: String?
+        var incrementalPlan = false
         var linkKey: String?  // the snapshot links' key (``SnapshotLinks``): the step without its sources' content
         if let planTree {
             // The layer key's own parts (history, source, owner, mode, excludes, --parents, --unpack)
@@ -176,11 +179,27 @@ extension Builder {
                 + ["sources"] + planSources + [destination, state.workingDirectory, "\(op.isAdd)", "\(link)"])
             linkKey = memoKey
             var fingerprint: Digest?
-            if readsContext { fingerprint = try contextScanner.scan().fingerprint }
+            var listing: ContextListing?
+            if readsContext {
+                let scan = try contextScanner.scan()
+                (fingerprint, listing) = (scan.fingerprint, scan.listing)
+            }
             if let fingerprint, let digest = planMemo.lookup(memoKey, fingerprint: fingerprint) {
                 treeDigest = digest
             } else {
-                let made = try planned { try planSourceTree(planTree, planRoot, owner, unpack) }
+                // A context copy whose record is known re-reads only the changed paths; else (and
+                // for other copies) the full plan.
+                let incremental = try listing.flatMap { listing in
+                    try planned {
+                        try FileManager.default.createDirectory(at: unpack, withIntermediateDirectories: true)
+                        return try IncrementalCopyPlanner.plan(copyRequest(owner), from: planTree, destinationRoot: planRoot,
+                                                               scratch: unpack.path, listing: listing, previous: planMemo.entries(memoKey),
+                                                               settleNanoseconds: ContextScan.settleNanoseconds)
+                    }
+                }
+                if let incremental { planMemo.saveEntries(memoKey, incremental.record) }
+                incrementalPlan = incremental != nil
+                let made = try incremental?.plan ?? planned { try planSourceTree(planTree, planRoot, owner, unpack) }
                 treePlan = made
                 treeDigest = made.sourceDigest.description
                 if let fingerprint { planMemo.save(memoKey, fingerprint: fingerprint, checksum: made.sourceDigest.description) }
@@ -188,6 +207,8 @@ extension Builder {
         }
         let heredocPlan = try planned { try planHeredocs(planRoot, owner, unpack) }
         trace.record(treePlan == nil && planTree != nil ? "plan-memo" : "plan", step: title, start: planStarted)
+        // A mark (no duration of its own) that the plan was made by IncrementalCopyPlanner.
+        if incrementalPlan { trace.record("plan-incremental", step: title, start: DispatchTime.now().uptimeNanoseconds) }
         let parts = keyParts([treeDigest, heredocPlan?.sourceDigest.description].compactMap { $0 }, owner: owner)
         // Planned only when the layer is not in the cache (a memo hit has no entries yet).
         let entries = { [self] () throws -> [LayerEntry] in

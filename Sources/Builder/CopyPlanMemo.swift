@@ -10,6 +10,8 @@ import ImageSpec
 /// when the fingerprint is the current one, so a stale memo costs nothing but a miss; it is written
 /// only when it changes (a no-op rebuild writes nothing). Not a cache of layers: the layer is still
 /// looked up by its ``BuildCache`` key, and planned in full when that record is gone.
+/// Beside it, `<step key>.entries` holds the step's last plan entry by entry, so a changed context
+/// re-reads only its changed paths (``IncrementalCopyPlanner``).
 /// `--no-cache` builds write memos but read none, as they write cache records (BuildKit's way), so the
 /// rebuild after one is a no-op.
 struct CopyPlanMemo {
@@ -35,6 +37,22 @@ struct CopyPlanMemo {
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let temp = directory.appendingPathComponent(".\(key).\(UInt32.random(in: 0...UInt32.max)).tmp")
         guard (try? data.write(to: temp)) != nil else { return }
+        if rename(temp.path, file.path) != 0 { try? FileManager.default.removeItem(at: temp) }
+    }
+
+    /// The entry record the last plan of step `key` left (`<key>.entries`, ``IncrementalCopyPlanner``),
+    /// or nil (none, or --no-cache).
+    func entries(_ key: String) -> [UInt8]? {
+        guard enabled, let data = try? Data(contentsOf: directory.appendingPathComponent(key + ".entries")) else { return nil }
+        return [UInt8](data)
+    }
+
+    /// Keeps the entry record of step `key` (atomically; a failure only costs a full plan next time).
+    func saveEntries(_ key: String, _ bytes: [UInt8]) {
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent(key + ".entries")
+        let temp = directory.appendingPathComponent(".\(key).\(UInt32.random(in: 0...UInt32.max)).entries.tmp")
+        guard (try? Data(bytes).write(to: temp)) != nil else { return }
         if rename(temp.path, file.path) != 0 { try? FileManager.default.removeItem(at: temp) }
     }
 }

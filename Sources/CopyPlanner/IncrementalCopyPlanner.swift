@@ -1,0 +1,199 @@
+import ImageSpec
+import LayerArchive
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Plans a build-context `COPY <dir> <dest>` again after a change by re-reading only the changed
+/// paths: every other entry comes from the record of the previous plan of the same step
+/// (``PlanRecordFile``). The result — entries, their order, headers, the checksum — is the one
+/// ``CopyPlanner/plan(_:from:destinationRoot:scratch:now:)`` makes; tests compare the two.
+///
+/// How it is the same plan:
+/// - The *frame* (the destination's missing or existing parents, the destination directory and
+///   its time, an opaque marker) is planned by ``CopyPlanner`` itself, walking only the operand's
+///   top level (which decides whether the destination gains names and so is dated now).
+/// - Below it a full plan adds one entry per visible context path, in the walk's order, made from
+///   that path's `lstat` and `security.capability` alone (``SourceHeaders/entry``); a directory
+///   fails when the destination holds a non-directory there. So each entry depends only on its
+///   own source path and the destination filesystem, which the step's record key fixes.
+/// - The paths and their order are the context scan's (``ContextListing``), with `.dockerignore`
+///   visibility (a path is copied when it and its parents are listed). An entry is reused when
+///   its stamp (device, inode, size, mtime, ctime, type and mode, owner, link count) equals the one
+///   recorded *and* its ctime is older than the recorded scan's start minus the settle window:
+///   a change in the same filesystem clock tick as the recorded state keeps every stamp field, but
+///   then that state's ctime is within a tick of the change, which came after the recording scan
+///   started (or the scan would have seen it), so the entry is "racy" and is read again. Every
+///   write, chmod, chown, xattr change, rename or new link changes ctime; adding or removing a
+///   path changes the listing.
+/// - Anything else plans in full (nil): not the context, several or wildcard operands,
+///   `--parents`, `--exclude`, a non-directory operand, hard links (their first name depends on
+///   the whole set), a path that changes type or vanishes while planned, a destination conflict
+///   (the full plan then reports it), a listing out of order, a damaged or foreign record.
+public enum IncrementalCopyPlanner {
+    public struct Outcome: Sendable {
+        public var plan: CopyPlan
+        /// The record to keep for the next plan of this step.
+        public var record: [UInt8]
+        /// Entries taken from the previous record, and read from the context.
+        public var reused: Int
+        public var derived: Int
+    }
+
+    /// - Parameters:
+    ///   - previous: the record the last plan of this step left (nil: none; every entry is read).
+    ///   - settleNanoseconds: the racy window (see the type's documentation).
+    /// - Returns: nil when the copy is not one this planner makes; the caller plans in full.
+    public static func plan(_ request: CopyRequest, from source: CopySourceTree, destinationRoot: String?, scratch: String,
+                            listing: ContextListing, previous: [UInt8]?, settleNanoseconds: Int64,
+                            now: TarTime? = nil) throws -> Outcome? {
+        guard source.isContext, request.sources.count == 1, !request.parents, request.excludePatterns.isEmpty,
+              !ConfinedResolver.clean(request.sources[0]).contains(where: GoMatch.hasWildcards),
+              listing.paths.count == listing.stamps.count else { return nil }
+        let view = SourceView(tree: source)
+        guard let matches = try? view.matches(request.sources[0]), matches.count == 1,
+              let info = SourceHeaders.lstatInfo(ConfinedResolver.join(source.root, matches[0].resolved)),
+              SourceHeaders.isDirectory(info) else { return nil }
+        let operand = matches[0].resolved
+        let frame = try CopyPlanner.layOut(request, from: source, destinationRoot: destinationRoot, scratch: scratch,
+                                           now: now, depthLimit: 1)
+        guard let destination = frame.destination else { return nil }
+        let policy = OwnershipPolicy(chown: request.owner.map { (Int($0.uid), Int($0.gid)) }, zeroOwners: true, mode: request.mode,
+                                     symbolic: try request.symbolicMode.map(SymbolicMode.init(parsing:)))
+        let identity = [request.sources[0], request.destination, request.workingDirectory,
+                        String(describing: request.owner), String(describing: request.mode), request.symbolicMode ?? "",
+                        "\(request.isAdd)", source.root, operand.joined(separator: "/"), destination.joined(separator: "/"),
+                        "\(destinationRoot != nil)"].joined(separator: "\u{1}")
+        let old = previous.flatMap(PlanRecordFile.decode).flatMap { $0.identity == identity ? $0 : nil }
+        var oldIndex: [String: Int] = [:]
+        if let old {
+            oldIndex.reserveCapacity(old.entries.count)
+            for (i, e) in old.entries.enumerated() { oldIndex[e.sub] = i }
+        }
+        let racyFrom = (old?.scanStarted ?? .min) &- settleNanoseconds
+
+        let listingPrefix = operand.isEmpty ? "" : operand.joined(separator: "/") + "/"
+        let headerPrefix = destination.isEmpty ? "" : destination.joined(separator: "/") + "/"
+        let sourceBase = ConfinedResolver.join(source.root, operand)
+        var visibleDirectories = Set<String>()
+        var topNames = Set<String>()
+        var sourceEntries: [LayerEntry] = []
+        var contents: [String?] = []
+        var records: [PlanRecordFile.Entry] = []
+        sourceEntries.reserveCapacity(listing.paths.count)
+        contents.reserveCapacity(listing.paths.count)
+        records.reserveCapacity(listing.paths.count)
+        var reused = 0, derived = 0
+        var lastSub: String?
+
+        for (i, path) in listing.paths.enumerated() {
+            guard listingPrefix.isEmpty || path.hasPrefix(listingPrefix) else { continue }
+            let sub = listingPrefix.isEmpty ? path : String(path.utf8.dropFirst(listingPrefix.utf8.count))!
+            guard !sub.isEmpty else { continue }
+            let slash = sub.utf8.lastIndex(of: UInt8(ascii: "/"))
+            if let slash, !visibleDirectories.contains(String(sub[..<slash])) { continue }
+            if let lastSub, !componentOrderPrecedes(lastSub, sub) { return nil }
+            lastSub = sub
+            let stamp = listing.stamps[i]
+            let isDirectory = stamp.mode & UInt32(S_IFMT) == UInt32(S_IFDIR)
+            if isDirectory { visibleDirectories.insert(sub) }
+            if slash == nil { topNames.insert(sub) }
+
+            var header: TarHeader
+            var contentPath: String?
+            var content: String?
+            if let old, let j = oldIndex[sub], old.entries[j].stamp == stamp, stamp.changed < racyFrom,
+               (old.entries[j].header.type == .directory) == isDirectory {
+                let record = old.entries[j]
+                header = record.header
+                contentPath = record.hasContentPath ? sourceBase + "/" + sub : nil
+                content = record.content.isEmpty ? nil : record.content
+                reused += 1
+            } else {
+                let full = sourceBase + "/" + sub
+                guard let info = SourceHeaders.lstatInfo(full), SourceHeaders.isDirectory(info) == isDirectory else { return nil }
+                guard let planned = try SourceHeaders.entry(path: full, info: info, policy: policy) else { continue }
+                guard planned.inode == nil else { return nil }
+                if isDirectory, let destinationRoot {
+                    switch ConfinedResolver.kind(root: destinationRoot, destination + sub.split(separator: "/").map(String.init)) {
+                    case .symlink, .other: return nil
+                    case .missing, .directory: break
+                    }
+                }
+                header = planned.header
+                contentPath = header.type == .regular ? planned.contentPath : nil
+                derived += 1
+            }
+            header.path = headerPrefix + sub + (header.type == .directory ? "/" : "")
+            let entry = LayerEntry(header: header, contentPath: contentPath)
+            if SourceChecksum.hasContent(entry) {
+                if content == nil, let contentPath {
+                    // Read when a previous record exists (a handful of changed files): the checksum
+                    // cache is then neither consulted nor rewritten.
+                    if old == nil, let cache = source.checksumCache {
+                        content = try cache.digest(of: contentPath, compute: SourceChecksum.contentDigest).description
+                    } else {
+                        content = try SourceChecksum.contentDigest(contentPath).description
+                    }
+                }
+                guard content != nil else { return nil }
+            } else {
+                content = nil
+            }
+            var kept = header
+            kept.path = ""
+            records.append(PlanRecordFile.Entry(sub: sub, stamp: stamp, header: kept, hasContentPath: contentPath != nil,
+                                                content: content ?? ""))
+            sourceEntries.append(entry)
+            contents.append(content)
+        }
+
+        // The frame: the top-level plan's entries that are not the operand's own content.
+        var entries: [LayerEntry] = []
+        entries.reserveCapacity(sourceEntries.count + frame.entries.count)
+        if topNames.contains(".wh..wh..opq") { return nil }
+        for entry in frame.entries {
+            var path = Substring(entry.header.path)
+            if path.hasSuffix("/") { path = path.dropLast() }
+            if path.hasPrefix(headerPrefix) {
+                let rest = path.dropFirst(headerPrefix.count)
+                if !rest.isEmpty, !rest.contains("/"), topNames.contains(String(rest)) { continue }
+            }
+            entries.append(entry)
+        }
+        var digester = Digester()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64 * 1024)
+        func flush() {
+            bytes.withUnsafeBytes { digester.update(bufferPointer: $0) }
+            bytes.removeAll(keepingCapacity: true)
+        }
+        for entry in entries {
+            let content = SourceChecksum.hasContent(entry) ? try SourceChecksum.contentDigest(entry.contentPath!).description : nil
+            SourceChecksum.appendRecord(entry.header, content: content, to: &bytes)
+        }
+        for (entry, content) in zip(sourceEntries, contents) {
+            SourceChecksum.appendRecord(entry.header, content: content, to: &bytes)
+            if bytes.count >= 60 * 1024 { flush() }
+        }
+        flush()
+        entries.append(contentsOf: sourceEntries)
+        let record = PlanRecordFile(identity: identity, scanStarted: listing.scanStarted, entries: records).encode()
+        return Outcome(plan: CopyPlan(entries: entries, sourceDigest: digester.finalize()), record: record,
+                       reused: reused, derived: derived)
+    }
+
+    /// Whether `a` comes before `b` in component-wise byte order (the walk's and the layer's).
+    static func componentOrderPrecedes(_ a: String, _ b: String) -> Bool {
+        var x = a.utf8.makeIterator(), y = b.utf8.makeIterator()
+        while true {
+            switch (x.next(), y.next()) {
+            case (nil, nil): return false
+            case (nil, _): return true
+            case (_, nil): return false
+            case let (p?, q?):
+                if p != q { return (p == 0x2F ? 0 : p) < (q == 0x2F ? 0 : q) }
+            }
+        }
+    }
+}
