@@ -190,14 +190,15 @@ extension Builder {
                 // A context copy whose record is known re-reads only the changed paths; else (and
                 // for other copies) the full plan.
                 let incremental = try listing.flatMap { listing in
-                    try planned {
+                    let previous = trace.phaseSync("plan-record-load", step: title) { planMemo.entries(memoKey) }
+                    return try planned {
                         try FileManager.default.createDirectory(at: unpack, withIntermediateDirectories: true)
                         return try IncrementalCopyPlanner.plan(copyRequest(owner), from: planTree, destinationRoot: planRoot,
-                                                               scratch: unpack.path, listing: listing, previous: planMemo.entries(memoKey),
+                                                               scratch: unpack.path, listing: listing, previous: previous,
                                                                settleNanoseconds: ContextScan.settleNanoseconds)
                     }
                 }
-                if let incremental { planMemo.saveEntries(memoKey, incremental.record) }
+                if let incremental { planMemo.saveEntriesInBackground(memoKey) { incremental.record() } }
                 incrementalPlan = incremental != nil
                 let made = try incremental?.plan ?? planned { try planSourceTree(planTree, planRoot, owner, unpack) }
                 treePlan = made

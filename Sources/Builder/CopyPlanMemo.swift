@@ -47,6 +47,19 @@ struct CopyPlanMemo {
         return [UInt8](data)
     }
 
+    /// Writes of entry records still under way (``saveEntriesInBackground(_:_:)``).
+    let writes = DispatchGroup()
+
+    /// Keeps the entry record of step `key`, encoded and written on another thread while the build
+    /// goes on; the build waits for it (``waitForWrites()``) before it ends. A record not written
+    /// only costs a full plan next time.
+    func saveEntriesInBackground(_ key: String, _ encode: @escaping @Sendable () -> [UInt8]) {
+        let memo = self
+        DispatchQueue.global(qos: .utility).async(group: writes) { memo.saveEntries(key, encode()) }
+    }
+
+    func waitForWrites() { writes.wait() }
+
     /// Keeps the entry record of step `key` (atomically; a failure only costs a full plan next time).
     func saveEntries(_ key: String, _ bytes: [UInt8]) {
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

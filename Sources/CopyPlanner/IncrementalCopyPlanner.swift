@@ -33,8 +33,10 @@ import Glibc
 public enum IncrementalCopyPlanner {
     public struct Outcome: Sendable {
         public var plan: CopyPlan
-        /// The record to keep for the next plan of this step.
-        public var record: [UInt8]
+        /// The record to keep for the next plan of this step (encoded on demand: a caller may do it
+        /// off the build's critical path).
+        let recordFile: PlanRecordFile
+        public func record() -> [UInt8] { recordFile.encode() }
         /// Entries taken from the previous record, and read from the context.
         public var reused: Int
         public var derived: Int
@@ -65,10 +67,12 @@ public enum IncrementalCopyPlanner {
                         "\(request.isAdd)", source.root, operand.joined(separator: "/"), destination.joined(separator: "/"),
                         "\(destinationRoot != nil)"].joined(separator: "\u{1}")
         let old = previous.flatMap(PlanRecordFile.decode).flatMap { $0.identity == identity ? $0 : nil }
-        var oldIndex: [String: Int] = [:]
-        if let old {
-            oldIndex.reserveCapacity(old.entries.count)
-            for (i, e) in old.entries.enumerated() { oldIndex[e.sub] = i }
+        // The record is in the same order as the listing: one pass finds each path's old entry.
+        var oldAt = 0
+        func oldEntry(_ sub: String) -> PlanRecordFile.Entry? {
+            guard let old else { return nil }
+            while oldAt < old.entries.count, componentOrderPrecedes(old.entries[oldAt].sub, sub) { oldAt += 1 }
+            return oldAt < old.entries.count && old.entries[oldAt].sub == sub ? old.entries[oldAt] : nil
         }
         let racyFrom = (old?.scanStarted ?? .min) &- settleNanoseconds
 
@@ -102,9 +106,8 @@ public enum IncrementalCopyPlanner {
             var header: TarHeader
             var contentPath: String?
             var content: String?
-            if let old, let j = oldIndex[sub], old.entries[j].stamp == stamp, stamp.changed < racyFrom,
-               (old.entries[j].header.type == .directory) == isDirectory {
-                let record = old.entries[j]
+            if let record = oldEntry(sub), record.stamp == stamp, stamp.changed < racyFrom,
+               (record.header.type == .directory) == isDirectory {
                 header = record.header
                 contentPath = record.hasContentPath ? sourceBase + "/" + sub : nil
                 content = record.content.isEmpty ? nil : record.content
@@ -178,13 +181,23 @@ public enum IncrementalCopyPlanner {
         }
         flush()
         entries.append(contentsOf: sourceEntries)
-        let record = PlanRecordFile(identity: identity, scanStarted: listing.scanStarted, entries: records).encode()
-        return Outcome(plan: CopyPlan(entries: entries, sourceDigest: digester.finalize()), record: record,
+        let record = PlanRecordFile(identity: identity, scanStarted: listing.scanStarted, entries: records)
+        return Outcome(plan: CopyPlan(entries: entries, sourceDigest: digester.finalize()), recordFile: record,
                        reused: reused, derived: derived)
     }
 
     /// Whether `a` comes before `b` in component-wise byte order (the walk's and the layer's).
     static func componentOrderPrecedes(_ a: String, _ b: String) -> Bool {
+        let fast = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y -> Bool in
+                let n = min(x.count, y.count)
+                var i = 0
+                while i < n, x[i] == y[i] { i += 1 }
+                if i == n { return x.count < y.count }
+                return (x[i] == 0x2F ? 0 : x[i]) < (y[i] == 0x2F ? 0 : y[i])
+            }
+        }
+        if let fast, let answer = fast { return answer }
         var x = a.utf8.makeIterator(), y = b.utf8.makeIterator()
         while true {
             switch (x.next(), y.next()) {

@@ -8,8 +8,8 @@ import LayerArchive
 /// its stamps come from, then per source entry its path below the operand, the scan's stamp, the
 /// header fields `SourceHeaders.entry` sets and the content digest's text. Any damage (short,
 /// unknown magic, a field out of range) reads as no record.
-struct PlanRecordFile {
-    struct Entry {
+struct PlanRecordFile: Sendable {
+    struct Entry: Sendable {
         var sub: String
         var stamp: SourceStamp
         var header: TarHeader

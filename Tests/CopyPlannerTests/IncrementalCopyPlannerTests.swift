@@ -82,7 +82,7 @@ final class IncrementalCopyPlannerTests: XCTestCase {
         XCTAssertEqual(outcome.plan.entries.map(\.header.path), full.entries.map(\.header.path), file: file, line: line)
         XCTAssertEqual(outcome.plan.entries, full.entries, file: file, line: line)
         XCTAssertEqual(outcome.plan.sourceDigest, full.sourceDigest, file: file, line: line)
-        record = outcome.record
+        record = outcome.record()
         return outcome
     }
 
@@ -189,7 +189,7 @@ final class IncrementalCopyPlannerTests: XCTestCase {
 
     func testDamagedOrForeignRecordsReadEverything() throws {
         let first = try XCTUnwrap(check())
-        record = Array(first.record.dropLast(3))
+        record = Array(first.record().dropLast(3))
         XCTAssertEqual(try XCTUnwrap(check()).reused, 0)
         record?[5] ^= 0xFF
         XCTAssertEqual(try XCTUnwrap(check()).reused, 0)
