@@ -198,7 +198,7 @@ extension Builder {
                                                                settleNanoseconds: ContextScan.settleNanoseconds)
                     }
                 }
-                if let incremental { planMemo.saveEntriesInBackground(memoKey) { incremental.record() } }
+                if let incremental, incremental.recordChanged { planMemo.saveEntriesInBackground(memoKey) { incremental.record() } }
                 incrementalPlan = incremental != nil
                 let made = try incremental?.plan ?? planned { try planSourceTree(planTree, planRoot, owner, unpack) }
                 treePlan = made

@@ -37,6 +37,10 @@ public enum IncrementalCopyPlanner {
         /// off the build's critical path).
         let recordFile: PlanRecordFile
         public func record() -> [UInt8] { recordFile.encode() }
+        /// False when the record read is still right (every entry as recorded, none added or
+        /// removed): it need not be written again. Its racy entries then stay racy (read again
+        /// next time), which costs a few reads, never a wrong reuse.
+        public var recordChanged: Bool
         /// Entries taken from the previous record, and read from the context.
         public var reused: Int
         public var derived: Int
@@ -88,6 +92,7 @@ public enum IncrementalCopyPlanner {
         contents.reserveCapacity(listing.paths.count)
         records.reserveCapacity(listing.paths.count)
         var reused = 0, derived = 0
+        var unchanged = old != nil
         var lastSub: String?
 
         for (i, path) in listing.paths.enumerated() {
@@ -145,8 +150,9 @@ public enum IncrementalCopyPlanner {
             }
             var kept = header
             kept.path = ""
-            records.append(PlanRecordFile.Entry(sub: sub, stamp: stamp, header: kept, hasContentPath: contentPath != nil,
-                                                content: content ?? ""))
+            let made = PlanRecordFile.Entry(sub: sub, stamp: stamp, header: kept, hasContentPath: contentPath != nil, content: content ?? "")
+            if unchanged, oldEntry(sub) != made { unchanged = false }
+            records.append(made)
             sourceEntries.append(entry)
             contents.append(content)
         }
@@ -183,6 +189,7 @@ public enum IncrementalCopyPlanner {
         entries.append(contentsOf: sourceEntries)
         let record = PlanRecordFile(identity: identity, scanStarted: listing.scanStarted, entries: records)
         return Outcome(plan: CopyPlan(entries: entries, sourceDigest: digester.finalize()), recordFile: record,
+                       recordChanged: !(unchanged && records.count == old?.entries.count),
                        reused: reused, derived: derived)
     }
 

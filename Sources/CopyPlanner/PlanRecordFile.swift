@@ -9,7 +9,7 @@ import LayerArchive
 /// header fields `SourceHeaders.entry` sets and the content digest's text. Any damage (short,
 /// unknown magic, a field out of range) reads as no record.
 struct PlanRecordFile: Sendable {
-    struct Entry: Sendable {
+    struct Entry: Sendable, Equatable {
         var sub: String
         var stamp: SourceStamp
         var header: TarHeader

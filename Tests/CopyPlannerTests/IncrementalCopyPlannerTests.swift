@@ -93,14 +93,20 @@ final class IncrementalCopyPlannerTests: XCTestCase {
         XCTAssertGreaterThan(all, 7)
         XCTAssertFalse(first.plan.entries.contains { $0.header.path.contains("secret") })
 
+        XCTAssertTrue(first.recordChanged)
         let same = try XCTUnwrap(check())
         XCTAssertEqual(same.derived, 0)
         XCTAssertEqual(same.reused, all)
+        XCTAssertFalse(same.recordChanged)
 
         try write("src/lib/new.c", "new\n")  // add: the file and its directory
-        XCTAssertEqual(try XCTUnwrap(check()).derived, 2)
+        let added = try XCTUnwrap(check())
+        XCTAssertEqual(added.derived, 2)
+        XCTAssertTrue(added.recordChanged)
         try FileManager.default.removeItem(atPath: ctx + "/src/lib/new.c")  // remove
-        XCTAssertEqual(try XCTUnwrap(check()).derived, 1)
+        let removed = try XCTUnwrap(check())
+        XCTAssertEqual(removed.derived, 1)
+        XCTAssertTrue(removed.recordChanged)
         try FileManager.default.moveItem(atPath: ctx + "/a.txt", toPath: ctx + "/b.txt")  // rename
         try XCTUnwrap(check())
         XCTAssertEqual(chmod(ctx + "/b.txt", 0o600), 0)  // mode
@@ -181,6 +187,9 @@ final class IncrementalCopyPlannerTests: XCTestCase {
         try write("docs/readme.md", "# DOCS\n")  // same size; the stale listing keeps the old stamp
         let again = try XCTUnwrap(check(listing: listing, settle: settle))
         XCTAssertGreaterThanOrEqual(again.derived, 1)
+        XCTAssertTrue(again.recordChanged)
+        // Read again and found as recorded: nothing to write.
+        XCTAssertFalse(try XCTUnwrap(check(listing: listing, settle: settle)).recordChanged)
         XCTAssertEqual(again.plan.entries.first { $0.header.path == "app/docs/readme.md" }.map { try? String(contentsOfFile: $0.contentPath!, encoding: .utf8) }, "# DOCS\n")
         // Out of the window (settle 0 stands for a record made long after), the same stamps are reused.
         let trusted = try XCTUnwrap(check(listing: listing, settle: 0))
