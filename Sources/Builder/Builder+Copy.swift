@@ -180,12 +180,23 @@ extension Builder {
             linkKey = memoKey
             var fingerprint: Digest?
             var listing: ContextListing?
+            var candidate: Digest?
+            var racy: [String] = []
             if readsContext {
                 let scan = try contextScanner.scan()
-                (fingerprint, listing) = (scan.fingerprint, scan.listing)
+                (fingerprint, listing, candidate, racy) = (scan.fingerprint, scan.listing, scan.candidate, scan.racyPaths)
             }
-            if let fingerprint, let digest = planMemo.lookup(memoKey, fingerprint: fingerprint) {
-                treeDigest = digest
+            let memo = fingerprint.flatMap { planMemo.lookupMemo(memoKey, fingerprint: $0) }
+            if let memo, memo.racyDigest == nil {
+                treeDigest = memo.checksum
+            } else if let fingerprint, let memo, let racyDigest = memo.racyDigest,
+                      (try? IncrementalCopyPlanner.racyDigest(copyRequest(owner), from: planTree, destinationRoot: planRoot,
+                                                              scratch: unpack.path, paths: memo.racyPaths))??.description == racyDigest {
+                // Recorded under an unsettled scan whose fingerprint this settled one equals, and the
+                // paths that were racy then give the entries they gave: the checksum holds (see
+                // ContextScanner.scan). Kept as a plain memo from now on.
+                treeDigest = memo.checksum
+                planMemo.save(memoKey, fingerprint: fingerprint, checksum: memo.checksum)
             } else {
                 // A context copy whose record is known re-reads only the changed paths; else (and
                 // for other copies) the full plan.
@@ -195,7 +206,7 @@ extension Builder {
                         try FileManager.default.createDirectory(at: unpack, withIntermediateDirectories: true)
                         return try IncrementalCopyPlanner.plan(copyRequest(owner), from: planTree, destinationRoot: planRoot,
                                                                scratch: unpack.path, listing: listing, previous: previous,
-                                                               settleNanoseconds: ContextScan.settleNanoseconds)
+                                                               settleNanoseconds: ContextScan.settleNanoseconds, racy: Set(racy))
                     }
                 }
                 if let incremental, incremental.recordChanged { planMemo.saveEntriesInBackground(memoKey) { incremental.record() } }
@@ -203,7 +214,14 @@ extension Builder {
                 let made = try incremental?.plan ?? planned { try planSourceTree(planTree, planRoot, owner, unpack) }
                 treePlan = made
                 treeDigest = made.sourceDigest.description
-                if let fingerprint { planMemo.save(memoKey, fingerprint: fingerprint, checksum: made.sourceDigest.description) }
+                if let fingerprint {
+                    planMemo.save(memoKey, fingerprint: fingerprint, checksum: made.sourceDigest.description)
+                } else if let candidate, let incremental {
+                    // An unsettled scan: the memo holds what its racy paths gave, read again before use.
+                    planMemo.save(memoKey, fingerprint: candidate, memo: .init(checksum: made.sourceDigest.description,
+                                                                              racyDigest: incremental.racyDigest.description,
+                                                                              racyPaths: incremental.racyPaths))
+                }
             }
         }
         let heredocPlan = try planned { try planHeredocs(planRoot, owner, unpack) }

@@ -29,6 +29,11 @@ struct ContextScan {
     /// Every path the walk reported (as `includedPaths`, also without patterns) with its `lstat`
     /// stamp, for ``IncrementalCopyPlanner``; nil when the walk failed.
     var listing: ContextListing? = nil
+    /// The fingerprint even when unsettled, and the listed paths that made it unsettled (ctime
+    /// within the settle window): a memo recorded under it holds what those paths were
+    /// (``CopyPlanMemo``), re-read before it is trusted.
+    var candidate: Digest? = nil
+    var racyPaths: [String] = []
 
     /// Filesystem times come from a coarse clock (a jiffy or so behind); this is far above it.
     static let settleNanoseconds: Int64 = 100_000_000
@@ -42,6 +47,7 @@ struct ContextScan {
         var settled = true
         var included: [String] = []
         var stamps: [SourceStamp] = []
+        var racy: [String] = []
         // Each entry's record — path bytes, NUL, then the lstat fields as fixed-width little-endian
         // integers — goes into one reusable buffer, hashed 64 KiB at a time (no text per entry).
         var pending: [UInt8] = []
@@ -78,6 +84,7 @@ struct ContextScan {
             try walker.walk(root) { entry, info in
                 included.append(entry.path)
                 stamps.append(SourceStamp(info))
+                if Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec) >= settledBefore { racy.append(entry.path) }
                 stamp(entry.path, info)
             }
         } catch {
@@ -85,9 +92,11 @@ struct ContextScan {
             return ContextScan(includedPaths: nil, fingerprint: nil)
         }
         flush()
+        let candidate = hasher.finalize()
         return ContextScan(includedPaths: matcher == nil ? nil : included,
-                           fingerprint: settled ? hasher.finalize() : nil,
-                           listing: ContextListing(paths: included, stamps: stamps, scanStarted: started))
+                           fingerprint: settled ? candidate : nil,
+                           listing: ContextListing(paths: included, stamps: stamps, scanStarted: started),
+                           candidate: candidate, racyPaths: racy)
     }
 }
 

@@ -19,19 +19,48 @@ struct CopyPlanMemo {
     /// Whether lookups may answer (false with --no-cache); saving is always on.
     let enabled: Bool
 
-    /// The remembered checksum of step `key` under `fingerprint`, or nil.
+    /// What a memo holds: the checksum and, for a memo recorded under an unsettled scan's
+    /// fingerprint, the racy paths' digest and the paths (``IncrementalCopyPlanner/racyDigest``).
+    struct Memo: Equatable {
+        var checksum: String
+        var racyDigest: String? = nil
+        var racyPaths: [String] = []
+    }
+
+    /// The remembered checksum of step `key` under `fingerprint`, or nil (also for a memo that
+    /// needs its racy paths read again: see ``lookupMemo(_:fingerprint:)``).
     func lookup(_ key: String, fingerprint: Digest) -> String? {
+        guard let memo = lookupMemo(key, fingerprint: fingerprint), memo.racyDigest == nil else { return nil }
+        return memo.checksum
+    }
+
+    /// The memo of step `key` under `fingerprint`, or nil. Format: `"<fingerprint> <checksum>\n"`,
+    /// or `"<fingerprint> <checksum> racy <digest>\n"` followed by one racy path a line.
+    func lookupMemo(_ key: String, fingerprint: Digest) -> Memo? {
         guard enabled, let data = try? Data(contentsOf: directory.appendingPathComponent(key)) else { return nil }
-        let fields = String(decoding: data, as: UTF8.self).split(separator: " ", maxSplits: 1)
-        guard fields.count == 2, fields[0] == fingerprint.description, fields[1].hasSuffix("\n") else { return nil }
-        return String(fields[1].dropLast())
+        let text = String(decoding: data, as: UTF8.self)
+        guard text.hasSuffix("\n") else { return nil }
+        var lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false)
+        let fields = lines.removeFirst().split(separator: " ", omittingEmptySubsequences: false)
+        guard fields.count == 2 || (fields.count == 4 && fields[2] == "racy"), fields[0] == fingerprint.description,
+              !fields[1].isEmpty else { return nil }
+        if fields.count == 2 { return lines.isEmpty ? Memo(checksum: String(fields[1])) : nil }
+        return Memo(checksum: String(fields[1]), racyDigest: String(fields[3]), racyPaths: lines.map(String.init))
     }
 
     /// Remembers `checksum` for step `key` under `fingerprint` (atomically; a failure only costs a
     /// plan next time). `checksum` must not hold a newline.
     func save(_ key: String, fingerprint: Digest, checksum: String) {
-        guard !checksum.contains("\n") else { return }
-        let data = Data("\(fingerprint) \(checksum)\n".utf8)
+        save(key, fingerprint: fingerprint, memo: Memo(checksum: checksum))
+    }
+
+    /// Remembers `memo` (not when a field or path holds a newline, or a field a space).
+    func save(_ key: String, fingerprint: Digest, memo: Memo) {
+        let fields = [memo.checksum] + (memo.racyDigest.map { ["racy", $0] } ?? [])
+        guard !fields.contains(where: { $0.isEmpty || $0.contains("\n") || $0.contains(" ") }),
+              !memo.racyPaths.contains(where: { $0.isEmpty || $0.contains("\n") }) else { return }
+        let text = "\(fingerprint) " + fields.joined(separator: " ") + "\n" + memo.racyPaths.map { $0 + "\n" }.joined()
+        let data = Data(text.utf8)
         let file = directory.appendingPathComponent(key)
         if (try? Data(contentsOf: file)) == data { return }
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

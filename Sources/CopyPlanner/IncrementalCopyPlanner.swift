@@ -41,6 +41,10 @@ public enum IncrementalCopyPlanner {
         /// removed): it need not be written again. Its racy entries then stay racy (read again
         /// next time), which costs a few reads, never a wrong reuse.
         public var recordChanged: Bool
+        /// The checksum records of the entries made from the `racy` paths (in order), and those
+        /// paths: what ``racyDigest(_:from:destinationRoot:scratch:paths:)`` must find again.
+        public var racyDigest: Digest
+        public var racyPaths: [String]
         /// Entries taken from the previous record, and read from the context.
         public var reused: Int
         public var derived: Int
@@ -52,7 +56,7 @@ public enum IncrementalCopyPlanner {
     /// - Returns: nil when the copy is not one this planner makes; the caller plans in full.
     public static func plan(_ request: CopyRequest, from source: CopySourceTree, destinationRoot: String?, scratch: String,
                             listing: ContextListing, previous: [UInt8]?, settleNanoseconds: Int64,
-                            now: TarTime? = nil) throws -> Outcome? {
+                            racy: Set<String> = [], now: TarTime? = nil) throws -> Outcome? {
         guard source.isContext, request.sources.count == 1, !request.parents, request.excludePatterns.isEmpty,
               !ConfinedResolver.clean(request.sources[0]).contains(where: GoMatch.hasWildcards),
               listing.paths.count == listing.stamps.count else { return nil }
@@ -94,6 +98,8 @@ public enum IncrementalCopyPlanner {
         var reused = 0, derived = 0
         var unchanged = old != nil
         var lastSub: String?
+        var racyRecords: [UInt8] = []
+        var racyPaths: [String] = []
 
         for (i, path) in listing.paths.enumerated() {
             guard listingPrefix.isEmpty || path.hasPrefix(listingPrefix) else { continue }
@@ -118,18 +124,14 @@ public enum IncrementalCopyPlanner {
                 content = record.content.isEmpty ? nil : record.content
                 reused += 1
             } else {
-                let full = sourceBase + "/" + sub
-                guard let info = SourceHeaders.lstatInfo(full), SourceHeaders.isDirectory(info) == isDirectory else { return nil }
-                guard let planned = try SourceHeaders.entry(path: full, info: info, policy: policy) else { continue }
-                guard planned.inode == nil else { return nil }
-                if isDirectory, let destinationRoot {
-                    switch ConfinedResolver.kind(root: destinationRoot, destination + sub.split(separator: "/").map(String.init)) {
-                    case .symlink, .other: return nil
-                    case .missing, .directory: break
-                    }
+                switch try derive(sourceBase + "/" + sub, sub: sub, isDirectory: isDirectory, policy: policy,
+                                  destination: destination, destinationRoot: destinationRoot) {
+                case .giveUp: return nil
+                case .none: continue
+                case .entry(let h, let path):
+                    header = h
+                    contentPath = path
                 }
-                header = planned.header
-                contentPath = header.type == .regular ? planned.contentPath : nil
                 derived += 1
             }
             header.path = headerPrefix + sub + (header.type == .directory ? "/" : "")
@@ -155,6 +157,10 @@ public enum IncrementalCopyPlanner {
             records.append(made)
             sourceEntries.append(entry)
             contents.append(content)
+            if racy.contains(path) {
+                SourceChecksum.appendRecord(entry.header, content: content, to: &racyRecords)
+                racyPaths.append(path)
+            }
         }
 
         // The frame: the top-level plan's entries that are not the operand's own content.
@@ -190,7 +196,68 @@ public enum IncrementalCopyPlanner {
         let record = PlanRecordFile(identity: identity, scanStarted: listing.scanStarted, entries: records)
         return Outcome(plan: CopyPlan(entries: entries, sourceDigest: digester.finalize()), recordFile: record,
                        recordChanged: !(unchanged && records.count == old?.entries.count),
+                       racyDigest: Digest.sha256(of: racyRecords), racyPaths: racyPaths,
                        reused: reused, derived: derived)
+    }
+
+    private enum Derived {
+        case entry(TarHeader, contentPath: String?)
+        /// A type a layer cannot hold: no entry, as in the full plan.
+        case none
+        /// Something the full plan must decide (a hard link, a vanished path, a conflict).
+        case giveUp
+    }
+
+    /// One source path's entry read from the context, as the full plan's walk makes it.
+    private static func derive(_ full: String, sub: String, isDirectory: Bool, policy: OwnershipPolicy,
+                               destination: [String], destinationRoot: String?) throws -> Derived {
+        guard let info = SourceHeaders.lstatInfo(full), SourceHeaders.isDirectory(info) == isDirectory else { return .giveUp }
+        guard let planned = try SourceHeaders.entry(path: full, info: info, policy: policy) else { return .none }
+        guard planned.inode == nil else { return .giveUp }
+        if isDirectory, let destinationRoot {
+            switch ConfinedResolver.kind(root: destinationRoot, destination + sub.split(separator: "/").map(String.init)) {
+            case .symlink, .other: return .giveUp
+            case .missing, .directory: break
+            }
+        }
+        return .entry(planned.header, contentPath: planned.header.type == .regular ? planned.contentPath : nil)
+    }
+
+    /// The racy paths of an earlier plan (``Outcome/racyPaths``) read again from the context, as
+    /// that plan's ``Outcome/racyDigest``: equal when each still gives the entry it gave then. nil
+    /// when the copy is not one this planner makes or a path no longer gives an entry.
+    public static func racyDigest(_ request: CopyRequest, from source: CopySourceTree, destinationRoot: String?, scratch: String,
+                                  paths: [String]) throws -> Digest? {
+        guard source.isContext, request.sources.count == 1, !request.parents, request.excludePatterns.isEmpty,
+              !ConfinedResolver.clean(request.sources[0]).contains(where: GoMatch.hasWildcards) else { return nil }
+        let view = SourceView(tree: source)
+        guard let matches = try? view.matches(request.sources[0]), matches.count == 1,
+              let info = SourceHeaders.lstatInfo(ConfinedResolver.join(source.root, matches[0].resolved)),
+              SourceHeaders.isDirectory(info) else { return nil }
+        let operand = matches[0].resolved
+        let frame = try CopyPlanner.layOut(request, from: source, destinationRoot: destinationRoot, scratch: scratch,
+                                           now: nil, depthLimit: 1)
+        guard let destination = frame.destination else { return nil }
+        let policy = OwnershipPolicy(chown: request.owner.map { (Int($0.uid), Int($0.gid)) }, zeroOwners: true, mode: request.mode,
+                                     symbolic: try request.symbolicMode.map(SymbolicMode.init(parsing:)))
+        let listingPrefix = operand.isEmpty ? "" : operand.joined(separator: "/") + "/"
+        let headerPrefix = destination.isEmpty ? "" : destination.joined(separator: "/") + "/"
+        let sourceBase = ConfinedResolver.join(source.root, operand)
+        var records: [UInt8] = []
+        for path in paths {
+            guard listingPrefix.isEmpty || path.hasPrefix(listingPrefix) else { return nil }
+            let sub = listingPrefix.isEmpty ? path : String(path.utf8.dropFirst(listingPrefix.utf8.count))!
+            guard !sub.isEmpty, let info = SourceHeaders.lstatInfo(sourceBase + "/" + sub) else { return nil }
+            guard case .entry(var header, let contentPath) = try derive(sourceBase + "/" + sub, sub: sub,
+                                                                        isDirectory: SourceHeaders.isDirectory(info), policy: policy,
+                                                                        destination: destination, destinationRoot: destinationRoot)
+            else { return nil }
+            header.path = headerPrefix + sub + (header.type == .directory ? "/" : "")
+            let entry = LayerEntry(header: header, contentPath: contentPath)
+            let content = SourceChecksum.hasContent(entry) ? try SourceChecksum.contentDigest(contentPath!).description : nil
+            SourceChecksum.appendRecord(header, content: content, to: &records)
+        }
+        return Digest.sha256(of: records)
     }
 
     /// Whether `a` comes before `b` in component-wise byte order (the walk's and the layer's).

@@ -66,9 +66,9 @@ final class ContextFingerprintTests: BuilderTestCase {
     }
 
     /// A build started right after a change (a script that writes a file, then builds) does not
-    /// wait for the change to settle: it records no fingerprint memo, its plan is incremental, and
-    /// the next rebuild re-reads only the racy file (plan-incremental) or, once settled, uses the
-    /// memo; a change right before a build is never hidden by the memo.
+    /// wait for the change to settle: its plan is incremental and its memo is recorded with the
+    /// racy paths, which the next settled rebuild reads again before it uses the memo (plan-memo);
+    /// a change right before a build is never hidden by the memo.
     func testABuildRightAfterAChangeStillLeavesANoOpRebuild() async throws {
         try write("a.txt", "alpha\n")
         try write("dir/b.txt", "bravo\n")
@@ -81,16 +81,27 @@ final class ContextFingerprintTests: BuilderTestCase {
         settle()
         let third = try await traced(dockerfile)
         XCTAssertEqual(third.id, first.id)
+        XCTAssertTrue(third.phases.contains("plan-memo"), "\(third.phases)")
         let fourth = try await traced(dockerfile)
         XCTAssertTrue(fourth.phases.contains("plan-memo"), "\(fourth.phases)")
+        // An unsettled build's memo is used by the next (settled) build once its racy file reads the same.
+        try write("dir/b.txt", "BRAVO\n")
+        let changed = try await traced(dockerfile)
+        XCTAssertEqual(try file("app/dir/b.txt", in: changed.result), "BRAVO\n")
+        settle()
+        let after = try await traced(dockerfile)
+        XCTAssertEqual(after.id, changed.id)
+        XCTAssertTrue(after.phases.contains("plan-memo"), "\(after.phases)")
+        XCTAssertFalse(after.phases.contains("plan"), "\(after.phases)")
         try write("a.txt", "ALPHA\n")
         let fifth = try await traced(dockerfile)
         XCTAssertEqual(try file("app/a.txt", in: fifth.result), "ALPHA\n")
-        XCTAssertNotEqual(fifth.id, first.id)
+        XCTAssertNotEqual(fifth.id, after.id)
         // Same size, at once: the racy rule re-reads it even if its stamp looked the same.
         try write("a.txt", "alpha\n")
         let sixth = try await traced(dockerfile)
-        XCTAssertEqual(sixth.id, first.id)
+        XCTAssertEqual(sixth.id, after.id)
+        XCTAssertEqual(try file("app/a.txt", in: sixth.result), "alpha\n")
     }
 
     func testExcludedFileChangesKeepTheMemo() async throws {

@@ -1,6 +1,7 @@
 import ContextFilter
 @testable import CopyPlanner
 import Foundation
+import ImageSpec
 import LayerArchive
 import XCTest
 
@@ -194,6 +195,30 @@ final class IncrementalCopyPlannerTests: XCTestCase {
         // Out of the window (settle 0 stands for a record made long after), the same stamps are reused.
         let trusted = try XCTUnwrap(check(listing: listing, settle: 0))
         XCTAssertEqual(trusted.derived, 0)
+    }
+
+    /// The racy paths' digest is found again while they are unchanged and differs after a change
+    /// their stamps might not show (same size).
+    func testRacyDigestReadsTheRacyPathsAgain() throws {
+        let listing = try scan()
+        let request = CopyRequest(sources: ["."], destination: "/app/")
+        let outcome = try XCTUnwrap(IncrementalCopyPlanner.plan(request, from: tree(listing), destinationRoot: root + "/dest",
+                                                                scratch: root + "/scratch", listing: listing, previous: nil,
+                                                                settleNanoseconds: 0, racy: ["docs/readme.md", "src/lib", "secret.key"]))
+        XCTAssertEqual(outcome.racyPaths, ["docs/readme.md", "src/lib"])
+        func again() throws -> Digest? {
+            try IncrementalCopyPlanner.racyDigest(request, from: tree(listing), destinationRoot: root + "/dest",
+                                                  scratch: root + "/scratch", paths: outcome.racyPaths)
+        }
+        XCTAssertEqual(try again(), outcome.racyDigest)
+        try write("docs/readme.md", "# DOCS\n")
+        XCTAssertNotEqual(try again(), outcome.racyDigest)
+        try write("docs/readme.md", "# docs\n")
+        XCTAssertEqual(try again(), outcome.racyDigest)
+        XCTAssertEqual(chmod(ctx + "/src/lib", 0o700), 0)
+        XCTAssertNotEqual(try again(), outcome.racyDigest)
+        try FileManager.default.removeItem(atPath: ctx + "/docs/readme.md")
+        XCTAssertNil(try again())
     }
 
     func testDamagedOrForeignRecordsReadEverything() throws {
