@@ -216,8 +216,9 @@ extension Builder {
                 treeDigest = made.sourceDigest.description
                 if let fingerprint {
                     planMemo.save(memoKey, fingerprint: fingerprint, checksum: made.sourceDigest.description)
-                } else if let candidate, let incremental {
-                    // An unsettled scan: the memo holds what its racy paths gave, read again before use.
+                } else if let candidate, let incremental, incremental.racyPaths.count <= 1000 {
+                    // An unsettled scan: the memo holds what its racy paths gave, read again before use
+                    // (not when most of a large context just changed: the next plan reads them anyway).
                     planMemo.save(memoKey, fingerprint: candidate, memo: .init(checksum: made.sourceDigest.description,
                                                                               racyDigest: incremental.racyDigest.description,
                                                                               racyPaths: incremental.racyPaths))
