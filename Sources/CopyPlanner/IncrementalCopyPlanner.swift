@@ -80,7 +80,7 @@ public enum IncrementalCopyPlanner {
         func oldEntry(_ sub: String) -> PlanRecordFile.Entry? {
             guard let old else { return nil }
             while oldAt < old.entries.count, componentOrderPrecedes(old.entries[oldAt].sub, sub) { oldAt += 1 }
-            return oldAt < old.entries.count && old.entries[oldAt].sub == sub ? old.entries[oldAt] : nil
+            return oldAt < old.entries.count && old.entries[oldAt].sub.utf8.elementsEqual(sub.utf8) ? old.entries[oldAt] : nil
         }
         let racyFrom = (old?.scanStarted ?? .min) &- settleNanoseconds
 
@@ -102,7 +102,7 @@ public enum IncrementalCopyPlanner {
         var racyPaths: [String] = []
 
         for (i, path) in listing.paths.enumerated() {
-            guard listingPrefix.isEmpty || path.hasPrefix(listingPrefix) else { continue }
+            guard listingPrefix.isEmpty || path.utf8.starts(with: listingPrefix.utf8) else { continue }
             let sub = listingPrefix.isEmpty ? path : String(path.utf8.dropFirst(listingPrefix.utf8.count))!
             guard !sub.isEmpty else { continue }
             let slash = sub.utf8.lastIndex(of: UInt8(ascii: "/"))
@@ -245,7 +245,7 @@ public enum IncrementalCopyPlanner {
         let sourceBase = ConfinedResolver.join(source.root, operand)
         var records: [UInt8] = []
         for path in paths {
-            guard listingPrefix.isEmpty || path.hasPrefix(listingPrefix) else { return nil }
+            guard listingPrefix.isEmpty || path.utf8.starts(with: listingPrefix.utf8) else { return nil }
             let sub = listingPrefix.isEmpty ? path : String(path.utf8.dropFirst(listingPrefix.utf8.count))!
             guard !sub.isEmpty, let info = SourceHeaders.lstatInfo(sourceBase + "/" + sub) else { return nil }
             guard case .entry(var header, let contentPath) = try derive(sourceBase + "/" + sub, sub: sub,
