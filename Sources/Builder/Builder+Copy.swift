@@ -123,12 +123,14 @@ extension Builder {
         func planned<T>(_ make: () throws -> T) throws -> T {
             do { return try make() } catch let error as BuildError { throw error } catch { throw BuildError.at(range, "\(error)") }
         }
+        let copyRequest = { (owner: (uid: UInt32, gid: UInt32)?) in
+            CopyRequest(sources: planPaths, destination: destination, workingDirectory: planState.workingDirectory,
+                        owner: owner, mode: mode ?? (isURL && symbolicMode == nil ? 0o600 : nil), isAdd: op.isAdd && (op.unpack ?? !isURL),
+                        excludePatterns: op.excludes, parents: op.parents, symbolicMode: symbolicMode)
+        }
         let planSourceTree = { (tree: CopySourceTree, root: String?, owner: (uid: UInt32, gid: UInt32)?, unpack: URL) throws -> CopyPlan in
             try FileManager.default.createDirectory(at: unpack, withIntermediateDirectories: true)
-            let request = CopyRequest(sources: planPaths, destination: destination, workingDirectory: planState.workingDirectory,
-                                      owner: owner, mode: mode ?? (isURL && symbolicMode == nil ? 0o600 : nil), isAdd: op.isAdd && (op.unpack ?? !isURL),
-                                      excludePatterns: op.excludes, parents: op.parents, symbolicMode: symbolicMode)
-            return try CopyPlanner.plan(request, from: tree, destinationRoot: root, scratch: unpack.path)
+            return try CopyPlanner.plan(copyRequest(owner), from: tree, destinationRoot: root, scratch: unpack.path)
         }
         let planHeredocs = { (root: String?, owner: (uid: UInt32, gid: UInt32)?, unpack: URL) throws -> CopyPlan? in
             guard !op.contents.isEmpty else { return nil }
@@ -167,6 +169,7 @@ extension Builder {
         // The context's sources: their checksum from the memo when the context is as it was.
         var treePlan: CopyPlan?
         var treeDigest: String?
+        var incrementalPlan = false
         var linkKey: String?  // the snapshot links' key (``SnapshotLinks``): the step without its sources' content
         if let planTree {
             // The layer key's own parts (history, source, owner, mode, excludes, --parents, --unpack)
@@ -176,18 +179,56 @@ extension Builder {
                 + ["sources"] + planSources + [destination, state.workingDirectory, "\(op.isAdd)", "\(link)"])
             linkKey = memoKey
             var fingerprint: Digest?
-            if readsContext { fingerprint = try contextScanner.scan().fingerprint }
-            if let fingerprint, let digest = planMemo.lookup(memoKey, fingerprint: fingerprint) {
-                treeDigest = digest
+            var listing: ContextListing?
+            var candidate: Digest?
+            var racy: [String] = []
+            if readsContext {
+                let scan = try contextScanner.scan()
+                (fingerprint, listing, candidate, racy) = (scan.fingerprint, scan.listing, scan.candidate, scan.racyPaths)
+            }
+            let memo = fingerprint.flatMap { planMemo.lookupMemo(memoKey, fingerprint: $0) }
+            if let memo, memo.racyDigest == nil {
+                treeDigest = memo.checksum
+            } else if let fingerprint, let memo, let racyDigest = memo.racyDigest,
+                      (try? IncrementalCopyPlanner.racyDigest(copyRequest(owner), from: planTree, destinationRoot: planRoot,
+                                                              scratch: unpack.path, paths: memo.racyPaths))??.description == racyDigest {
+                // Recorded under an unsettled scan whose fingerprint this settled one equals, and the
+                // paths that were racy then give the entries they gave: the checksum holds (see
+                // ContextScanner.scan). Kept as a plain memo from now on.
+                treeDigest = memo.checksum
+                planMemo.save(memoKey, fingerprint: fingerprint, checksum: memo.checksum)
             } else {
-                let made = try planned { try planSourceTree(planTree, planRoot, owner, unpack) }
+                // A context copy whose record is known re-reads only the changed paths; else (and
+                // for other copies) the full plan.
+                let incremental = try listing.flatMap { listing in
+                    let previous = trace.phaseSync("plan-record-load", step: title) { planMemo.entries(memoKey) }
+                    return try planned {
+                        try FileManager.default.createDirectory(at: unpack, withIntermediateDirectories: true)
+                        return try IncrementalCopyPlanner.plan(copyRequest(owner), from: planTree, destinationRoot: planRoot,
+                                                               scratch: unpack.path, listing: listing, previous: previous,
+                                                               settleNanoseconds: ContextScan.settleNanoseconds, racy: Set(racy))
+                    }
+                }
+                if let incremental, incremental.recordChanged { planMemo.saveEntriesInBackground(memoKey) { incremental.record() } }
+                incrementalPlan = incremental != nil
+                let made = try incremental?.plan ?? planned { try planSourceTree(planTree, planRoot, owner, unpack) }
                 treePlan = made
                 treeDigest = made.sourceDigest.description
-                if let fingerprint { planMemo.save(memoKey, fingerprint: fingerprint, checksum: made.sourceDigest.description) }
+                if let fingerprint {
+                    planMemo.save(memoKey, fingerprint: fingerprint, checksum: made.sourceDigest.description)
+                } else if let candidate, let incremental, incremental.racyPaths.count <= 1000 {
+                    // An unsettled scan: the memo holds what its racy paths gave, read again before use
+                    // (not when most of a large context just changed: the next plan reads them anyway).
+                    planMemo.save(memoKey, fingerprint: candidate, memo: .init(checksum: made.sourceDigest.description,
+                                                                              racyDigest: incremental.racyDigest.description,
+                                                                              racyPaths: incremental.racyPaths))
+                }
             }
         }
         let heredocPlan = try planned { try planHeredocs(planRoot, owner, unpack) }
         trace.record(treePlan == nil && planTree != nil ? "plan-memo" : "plan", step: title, start: planStarted)
+        // A mark (no duration of its own) that the plan was made by IncrementalCopyPlanner.
+        if incrementalPlan { trace.record("plan-incremental", step: title, start: DispatchTime.now().uptimeNanoseconds) }
         let parts = keyParts([treeDigest, heredocPlan?.sourceDigest.description].compactMap { $0 }, owner: owner)
         // Planned only when the layer is not in the cache (a memo hit has no entries yet).
         let entries = { [self] () throws -> [LayerEntry] in

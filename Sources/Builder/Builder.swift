@@ -113,6 +113,7 @@ public final class Builder: @unchecked Sendable {
         // With --no-cache every RUN runs: start their network now, beside base image resolution.
         if options.noCache && mayRunInPrivateNetwork { network.prewarm() }
         defer {
+            trace.phaseSync("save-plan-records", step: "build") { planMemo.waitForWrites() }
             trace.phaseSync("save-checksums", step: "build") { contextChecksums.save() }
             trace.write()
         }

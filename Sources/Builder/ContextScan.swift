@@ -1,4 +1,5 @@
 import ContextFilter
+import CopyPlanner
 import Foundation
 import ImageSpec
 
@@ -25,9 +26,14 @@ struct ContextScan {
     var includedPaths: [String]?
     /// nil when the context changed while (or just before) it was walked, or could not be walked.
     var fingerprint: Digest?
-    /// When the context's latest change too recent for a fingerprint settles (realtime clock,
-    /// nanoseconds); nil when the scan is settled or failed.
-    var settlesAt: Int64? = nil
+    /// Every path the walk reported (as `includedPaths`, also without patterns) with its `lstat`
+    /// stamp, for ``IncrementalCopyPlanner``; nil when the walk failed.
+    var listing: ContextListing? = nil
+    /// The fingerprint even when unsettled, and the listed paths that made it unsettled (ctime
+    /// within the settle window): a memo recorded under it holds what those paths were
+    /// (``CopyPlanMemo``), re-read before it is trusted.
+    var candidate: Digest? = nil
+    var racyPaths: [String] = []
 
     /// Filesystem times come from a coarse clock (a jiffy or so behind); this is far above it.
     static let settleNanoseconds: Int64 = 100_000_000
@@ -39,8 +45,9 @@ struct ContextScan {
         let settledBefore = started - settleNanoseconds
         var hasher = Digester()
         var settled = true
-        var newestChange = Int64.min
         var included: [String] = []
+        var stamps: [SourceStamp] = []
+        var racy: [String] = []
         // Each entry's record — path bytes, NUL, then the lstat fields as fixed-width little-endian
         // integers — goes into one reusable buffer, hashed 64 KiB at a time (no text per entry).
         var pending: [UInt8] = []
@@ -56,7 +63,6 @@ struct ContextScan {
             let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
             let ctime = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
             if ctime >= settledBefore { settled = false }
-            newestChange = max(newestChange, ctime)
             pending.append(contentsOf: path.utf8)
             pending.append(0)
             field(UInt32(info.st_mode)); field(UInt32(info.st_uid)); field(UInt32(info.st_gid))
@@ -75,9 +81,10 @@ struct ContextScan {
             // The one context walk (ContextFilter's), by the builder's rule; it hands over each
             // reported entry's lstat, so the fingerprint costs no second stat.
             let walker = ContextWalker(matcher: try matcher ?? PatternMatcher([]), rule: LegacyContextWalk.rule)
-            let collect = matcher != nil
             try walker.walk(root) { entry, info in
-                if collect { included.append(entry.path) }
+                included.append(entry.path)
+                stamps.append(SourceStamp(info))
+                if Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec) >= settledBefore { racy.append(entry.path) }
                 stamp(entry.path, info)
             }
         } catch {
@@ -85,9 +92,11 @@ struct ContextScan {
             return ContextScan(includedPaths: nil, fingerprint: nil)
         }
         flush()
+        let candidate = hasher.finalize()
         return ContextScan(includedPaths: matcher == nil ? nil : included,
-                           fingerprint: settled ? hasher.finalize() : nil,
-                           settlesAt: settled ? nil : newestChange + settleNanoseconds + 1_000_000)
+                           fingerprint: settled ? candidate : nil,
+                           listing: ContextListing(paths: included, stamps: stamps, scanStarted: started),
+                           candidate: candidate, racyPaths: racy)
     }
 }
 
@@ -117,14 +126,15 @@ final class ContextScanner: @unchecked Sendable {
                 made = Result {
                     do {
                         let matcher = patterns.isEmpty ? nil : try PatternMatcher(patterns)
-                        let first = try ContextScan.scan(root: root, matcher: matcher)
-                        // A file changed just before the build (a script that writes, then builds):
-                        // once its change is out of the settle window, walk again for a fingerprint, so
-                        // this build's COPY plans are remembered and the next rebuild is a no-op. Once.
-                        guard let settlesAt = first.settlesAt else { return first }
-                        let wait = settlesAt - SnapshotLinks.now()
-                        guard wait <= ContextScan.settleNanoseconds + 2_000_000 else { return first }
-                        if wait > 0 { usleep(UInt32(wait / 1000)) }
+                        // No wait when a file changed just before the build (a script that writes,
+                        // then builds): the scan is then unsettled (no fingerprint), so this build
+                        // neither uses nor records a fingerprint memo — a second change in the same
+                        // clock tick could hide behind equal stamps. Its context COPYs still plan
+                        // incrementally (IncrementalCopyPlanner): the record they leave holds this
+                        // scan's start, and the next plan re-reads every entry whose ctime is within
+                        // the settle window of that start (racy), so the hidden change is read. The
+                        // next unchanged rebuild then costs that small plan (not a full one), finds
+                        // the layer by its checksum and records the fingerprint memo.
                         return try ContextScan.scan(root: root, matcher: matcher)
                     } catch {
                         throw BuildError("failed to read the build context with its .dockerignore: \(error)")

@@ -11,6 +11,10 @@ struct Copier {
     /// `COPY --exclude`, matched against paths relative to the copied source.
     let exclude: PatternMatcher?
     var layer: PlannedLayer
+    /// How many levels below a copied directory the walk goes (nil: all).
+    var depthLimit: Int? = nil
+    /// Where the first copied directory's content went (resolved).
+    var topDestination: [String]? = nil
 
     /// Copies one match to `destination` (already resolved): a directory's contents go into
     /// it, a file goes into it when it is an existing directory and becomes it otherwise.
@@ -29,7 +33,9 @@ struct Copier {
         if sourceIsDirectory && destinationIsDirectory == nil { target = destination }
         try layer.makeDirectories(try layer.resolve(target), owner: policy.createdOwner, mode: policy.createdMode)
         if sourceIsDirectory {
-            try copyDirectory(sourcePath, relative: match.resolved, within: [], to: try layer.resolve(destination), overwriteMetadata: false)
+            let resolved = try layer.resolve(destination)
+            if topDestination == nil { topDestination = resolved }
+            try copyDirectory(sourcePath, relative: match.resolved, within: [], to: resolved, overwriteMetadata: false)
         } else {
             if isExcluded([match.name], isDirectory: false) { return }
             try addFile(sourcePath, info: info, at: destination)
@@ -69,6 +75,7 @@ struct Copier {
         } else {
             pending.append(PendingDirectory(path: path, destination: destination))
         }
+        if let depthLimit, within.count >= depthLimit { return }
         for name in try SourceHeaders.children(path) {
             let childRelative = relative + [name]
             let childPath = path + "/" + name

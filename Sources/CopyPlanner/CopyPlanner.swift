@@ -30,8 +30,19 @@ public enum CopyPlanner {
     ///   - scratch: a private directory for extracting `ADD` archives; must outlive the plan's
     ///     use (entries stream content from it).
     /// - Throws: `CopyError`.
+    ///   - now: the time given to directories the copy creates (default: the current second).
     public static func plan(_ request: CopyRequest, from source: CopySourceTree, destinationRoot: String?,
-                            scratch: String) throws -> CopyPlan {
+                            scratch: String, now: TarTime? = nil) throws -> CopyPlan {
+        let laid = try layOut(request, from: source, destinationRoot: destinationRoot, scratch: scratch, now: now)
+        return CopyPlan(entries: laid.entries, sourceDigest: try SourceChecksum.digest(laid.entries, cache: source.checksumCache))
+    }
+
+    /// The plan's entries without the checksum. With `depthLimit`, a copied directory's walk
+    /// stops that many levels below the operand (``IncrementalCopyPlanner`` plans the frame of a
+    /// copy this way: everything but the operand's content); `destination` is where the first
+    /// copied directory's content goes (nil when no directory was copied).
+    static func layOut(_ request: CopyRequest, from source: CopySourceTree, destinationRoot: String?, scratch: String,
+                       now: TarTime?, depthLimit: Int? = nil) throws -> (entries: [LayerEntry], destination: [String]?) {
         guard !request.sources.isEmpty else { throw CopyError(.noSources, "no source files were specified") }
         let written = request.destination
         let intoDirectory = written.isEmpty || written == "." || written.hasSuffix("/") || request.parents
@@ -48,9 +59,9 @@ public enum CopyPlanner {
         }
         let policy = OwnershipPolicy(chown: request.owner.map { (Int($0.uid), Int($0.gid)) }, zeroOwners: source.isContext,
                                      mode: request.mode, symbolic: try request.symbolicMode.map(SymbolicMode.init(parsing:)))
-        let now = TarTime(seconds: Int64(time(nil)))
+        let now = now ?? TarTime(seconds: Int64(time(nil)))
         var copier = Copier(view: view, policy: policy, exclude: exclude,
-                            layer: PlannedLayer(destinationRoot: destinationRoot, now: now))
+                            layer: PlannedLayer(destinationRoot: destinationRoot, now: now), depthLimit: depthLimit)
 
         if request.parents {
             for operand in request.sources {
@@ -70,8 +81,7 @@ public enum CopyPlanner {
                 }
             }
         }
-        let entries = copier.layer.entries()
-        return CopyPlan(entries: entries, sourceDigest: try SourceChecksum.digest(entries, cache: source.checksumCache))
+        return (copier.layer.entries(), copier.topDestination)
     }
 
     /// The tar file to extract for an `ADD` match, or nil to copy it.

@@ -92,8 +92,9 @@ public final class FileChecksumCache: @unchecked Sendable {
     }
 
     /// The digest of the regular file at `path` (absolute), from the cache when its stamp matches,
-    /// else computed by `compute` and remembered.
-    func digest(of path: String, compute: (String) throws -> Digest) throws -> Digest {
+    /// else computed by `compute` and remembered (unless `remember` is false: then the cache file is
+    /// not rewritten for it).
+    func digest(of path: String, remember: Bool = true, compute: (String) throws -> Digest) throws -> Digest {
         guard let stamp = Self.stamp(path) else { return try compute(path) }
         lock.lock()
         load()
@@ -105,7 +106,7 @@ public final class FileChecksumCache: @unchecked Sendable {
         lock.unlock()
         let digest = try compute(path)
         // A file modified while it was read gets a new ctime: only remember a stable reading.
-        if Self.stamp(path) == stamp {
+        if remember, Self.stamp(path) == stamp {
             lock.withLock {
                 records[path] = Record(stamp: stamp, digest: digest.description)
                 changed = true

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `lstat` identity of one build-context path as the context scan saw it (device, inode, size,
+/// mtime and ctime in nanoseconds, type and mode bits, owner, link count): equal stamps mean the scan
+/// saw no change, unless the change fell in the same filesystem clock tick (see
+/// ``IncrementalCopyPlanner``'s racy rule).
+public struct SourceStamp: Sendable, Equatable {
+    public var device: UInt64
+    public var inode: UInt64
+    public var size: Int64
+    public var modified: Int64
+    public var changed: Int64
+    public var mode: UInt32
+    public var uid: UInt32
+    public var gid: UInt32
+    public var links: UInt64
+
+    public init(device: UInt64, inode: UInt64, size: Int64, modified: Int64, changed: Int64,
+                mode: UInt32, uid: UInt32, gid: UInt32, links: UInt64) {
+        self.device = device
+        self.inode = inode
+        self.size = size
+        self.modified = modified
+        self.changed = changed
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.links = links
+    }
+
+    public init(_ info: stat) {
+        self.init(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+                  modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+                  changed: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec),
+                  mode: UInt32(info.st_mode), uid: UInt32(info.st_uid), gid: UInt32(info.st_gid), links: UInt64(info.st_nlink))
+    }
+}
+
+/// The build context as one scan listed it: the paths `.dockerignore` lets through (relative,
+/// slash-separated, in the walk's depth-first byte-wise order), each with its stamp, and when the
+/// scan started (realtime clock, nanoseconds).
+public struct ContextListing: Sendable {
+    public var paths: [String]
+    public var stamps: [SourceStamp]
+    public var scanStarted: Int64
+
+    public init(paths: [String], stamps: [SourceStamp], scanStarted: Int64) {
+        self.paths = paths
+        self.stamps = stamps
+        self.scanStarted = scanStarted
+    }
+}
