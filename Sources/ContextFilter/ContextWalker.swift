@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import Synchronization
 
 /// One entry of a filtered build context.
 public struct ContextEntry: Sendable, Equatable, CustomStringConvertible {
@@ -157,6 +158,10 @@ public struct ContextWalker: Sendable {
     /// Walks the context at the path `root`, handing each reported entry, in the order ``walk(_:)``
     /// returns them, to `visit` with the `lstat` it was made from (so a caller can fingerprint the
     /// context from the same walk, without a second `lstat` per entry).
+    ///
+    /// The directories `splitDepth` levels below the root are walked on every core (each by the same
+    /// loop, into a list of its own), then everything is handed to `visit` in walk order; an error
+    /// is the first one in walk order, as a walk on one core would meet it.
     public func walk(_ root: String, visit: (ContextEntry, stat) -> Void) throws(ContextWalkError) {
         var rootStat = stat()
         guard stat(root, &rootStat) == 0, (rootStat.st_mode & S_IFMT) == S_IFDIR else {
@@ -164,20 +169,160 @@ public struct ContextWalker: Sendable {
         }
         var rootBytes = Array(root.utf8)
         while rootBytes.count > 1 && rootBytes.last == GoPath.slash { rootBytes.removeLast() }
-
-        // Each open directory is held by a descriptor; entries are examined with fstatat relative to
-        // it, so no absolute path is built per entry.
         let rootFD = Self.withCString(rootBytes) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard rootFD >= 0 else { throw .io(path: root, errno: errno) }
-        var stack: [Frame] = []
-        defer { for frame in stack { close(frame.fd) } }
-        do {
-            let names = try Self.list(rootFD, path: rootBytes)
-            stack.append(Frame(fd: rootFD, relative: [], absolute: rootBytes, info: MatchInfo(), names: names, pending: nil))
-        } catch {
+        let names: [[UInt8]]
+        do { names = try Self.list(rootFD, path: rootBytes) } catch {
             close(rootFD)
             throw error
         }
+        let top = Frame(fd: rootFD, relative: [], absolute: rootBytes, info: MatchInfo(), names: names, pending: nil)
+        // The directories a job opens stay open until every job ran (at most the root and, below a root
+        // of few entries, its directories): a job opens its own directory relative to them, never by path.
+        var held: [Int32] = []
+        defer { for fd in held { close(fd) } }
+        var jobs: [Job] = []
+        let plan = try split(top, depth: 0, splitDepth: names.count <= 64 ? 2 : 1, jobs: &jobs, held: &held)
+        let results = runJobs(jobs)
+        var failure: ContextWalkError?
+        func emit(_ items: [Item]) -> Bool {
+            for item in items {
+                switch item {
+                case .entry(let entry, let info): visit(entry, info)
+                case .job(let index):
+                    switch results[index] {
+                    case .success(let visits): for (entry, info) in visits { visit(entry, info) }
+                    case .failure(let error): failure = error; return false
+                    }
+                case .directory(let pending, let children):
+                    // An excluded directory that was entered: reported only before something below it.
+                    if let (entry, info) = pending, children.contains(where: { !isEmpty($0) }) { visit(entry, info) }
+                    if !emit(children) { return false }
+                }
+            }
+            return true
+        }
+        func isEmpty(_ item: Item) -> Bool {
+            switch item {
+            case .entry: return false
+            case .job(let index): return (try? results[index].get().isEmpty) ?? false
+            case .directory(_, let children): return children.allSatisfy(isEmpty)
+            }
+        }
+        _ = emit(plan)
+        if let failure { throw failure }
+    }
+
+    /// What the top of the walk is made of, in walk order: entries reported, subtrees walked as a
+    /// job, and directories split further (with their own entry when it waits for an included child).
+    private indirect enum Item {
+        case entry(ContextEntry, stat)
+        case job(Int)
+        case directory(pending: (ContextEntry, stat)?, children: [Item])
+    }
+
+    /// A directory whose subtree one worker walks: opened relative to its parent's open descriptor.
+    private struct Job {
+        let parent: Int32
+        let name: [UInt8]
+        let absolute: [UInt8]
+        let relative: [UInt8]
+        let info: MatchInfo
+        let pending: (ContextEntry, stat)?
+    }
+
+    /// Examines the entries of `frame` (whose descriptor goes to `held`), recursing into directories
+    /// above `splitDepth` and making a job of each directory at it. A walk error stops at once (the
+    /// first met here; a job's errors are reported in walk order after).
+    private func split(_ frame: Frame, depth: Int, splitDepth: Int, jobs: inout [Job], held: inout [Int32]) throws(ContextWalkError) -> [Item] {
+        held.append(frame.fd)
+        var items: [Item] = []
+        for name in frame.names {
+            let relative = frame.relative.isEmpty ? name : frame.relative + [GoPath.slash] + name
+            guard let (entry, entryStat) = try Self.examine(name, in: frame.fd, directory: frame.absolute, relative: relative) else { continue }
+            let (excluded, info) = try match(entry.path, parent: frame.info)
+            var pending: (ContextEntry, stat)? = nil
+            if !excluded {
+                items.append(.entry(entry, entryStat))
+                guard entry.kind == .directory else { continue }
+            } else if entry.kind == .directory && entersExcluded(directory: entry.path) {
+                if rule == .docker2010 { items.append(.entry(entry, entryStat)) } else { pending = (entry, entryStat) }
+            } else {
+                continue
+            }
+            if depth + 1 < splitDepth {
+                var stack: [Frame] = []
+                try Self.enter(name, of: frame, relative: relative, info: info, pending: nil, into: &stack)
+                items.append(.directory(pending: pending, children: try split(stack[0], depth: depth + 1, splitDepth: splitDepth,
+                                                                              jobs: &jobs, held: &held)))
+            } else {
+                jobs.append(Job(parent: frame.fd, name: name, absolute: frame.absolute + [GoPath.slash] + name, relative: relative,
+                                info: info, pending: pending))
+                items.append(.job(jobs.count - 1))
+            }
+        }
+        return items
+    }
+
+    /// Walks each job's subtree on every core.
+    private func runJobs(_ jobs: [Job]) -> [Result<[(ContextEntry, stat)], ContextWalkError>] {
+        var results = [Result<[(ContextEntry, stat)], ContextWalkError>](repeating: .success([]), count: jobs.count)
+        let walker = self
+        if jobs.count < 2 || ProcessInfo.processInfo.activeProcessorCount < 2 {
+            for (index, job) in jobs.enumerated() { results[index] = walker.subtree(job) }
+            return results
+        }
+        let next = Mutex(0)
+        results.withUnsafeMutableBufferPointer { out in
+            let out = SendableBuffer(out)
+            DispatchQueue.concurrentPerform(iterations: min(ProcessInfo.processInfo.activeProcessorCount, 8)) { _ in
+                while true {
+                    let index = next.withLock { n -> Int in defer { n += 1 }; return n }
+                    guard index < jobs.count else { return }
+                    out.buffer[index] = walker.subtree(jobs[index])
+                }
+            }
+        }
+        return results
+    }
+
+    /// The reported entries of `job`'s subtree (its own entry included, when it is a pending
+    /// excluded directory and something below it is included), in walk order.
+    private func subtree(_ job: Job) -> Result<[(ContextEntry, stat)], ContextWalkError> {
+        var visits: [(ContextEntry, stat)] = []
+        var stack: [Frame] = []
+        defer { for frame in stack { close(frame.fd) } }
+        do throws(ContextWalkError) {
+            let fd = Self.withCString(job.name) { openat(job.parent, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            guard fd >= 0 else { throw ContextWalkError.io(path: String(decoding: job.absolute, as: UTF8.self), errno: errno) }
+            let names: [[UInt8]]
+            do { names = try Self.list(fd, path: job.absolute) } catch {
+                close(fd)
+                throw error
+            }
+            stack.append(Frame(fd: fd, relative: job.relative, absolute: job.absolute, info: job.info, names: names, pending: job.pending))
+            try walkFrames(&stack) { visits.append(($0, $1)) }
+        } catch {
+            return .failure(error)
+        }
+        return .success(visits)
+    }
+
+    /// Matches `path` by the walker's rule, with its parent directory's results.
+    private func match(_ path: String, parent: MatchInfo) throws(ContextWalkError) -> (Bool, MatchInfo) {
+        do {
+            switch rule {
+            case .parentResults: return try matcher.matchesUsingParentResults(path, parent: parent)
+            case .docker2010: return (try matcher.matches(path), MatchInfo())
+            }
+        } catch {
+            throw .pattern(error)
+        }
+    }
+
+    /// The walk's loop over the open directories of `stack` (its last frame the innermost),
+    /// depth-first, until the stack is empty; popped frames are closed.
+    private func walkFrames(_ stack: inout [Frame], visit: (ContextEntry, stat) -> Void) throws(ContextWalkError) {
         while !stack.isEmpty {
             let top = stack.count - 1
             guard stack[top].next < stack[top].names.count else {
@@ -189,19 +334,7 @@ public struct ContextWalker: Sendable {
             let relative = stack[top].relative.isEmpty ? name : stack[top].relative + [GoPath.slash] + name
             guard let (entry, entryStat) = try Self.examine(name, in: stack[top].fd, directory: stack[top].absolute,
                                                             relative: relative) else { continue }
-
-            let excluded: Bool
-            let info: MatchInfo
-            do {
-                switch rule {
-                case .parentResults:
-                    (excluded, info) = try matcher.matchesUsingParentResults(entry.path, parent: stack[top].info)
-                case .docker2010:
-                    (excluded, info) = (try matcher.matches(entry.path), MatchInfo())
-                }
-            } catch {
-                throw .pattern(error)
-            }
+            let (excluded, info) = try match(entry.path, parent: stack[top].info)
             if !excluded {
                 for index in stack.indices {
                     if let (pendingEntry, pendingStat) = stack[index].pending {
@@ -330,4 +463,10 @@ public struct ContextWalker: Sendable {
             buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
         }
     }
+}
+
+/// A result buffer whose distinct indices concurrent workers fill.
+private struct SendableBuffer<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }
