@@ -112,20 +112,13 @@ struct LayerResume {
 
     /// The record of step `key`, or nil when there is none that can be trusted.
     func load(_ key: String) -> Record? {
-        guard let data = try? Data(contentsOf: directory.appendingPathComponent(key)), data.count > 64 else { return nil }
-        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Record? in
-            let body = UnsafeRawBufferPointer(rebasing: raw[0..<(raw.count - 64)])
-            var digester = Digester()
-            digester.update(bufferPointer: body)
-            guard Array(digester.finalize().hex.utf8) == Array(raw[(raw.count - 64)...]) else { return nil }
-            guard let newline = body.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-            let line = String(decoding: body[0..<newline], as: UTF8.self)
+        CheckedRecordFile(directory: directory).load(key) { line, body -> Record? in
             guard line.hasPrefix(Self.magic) else { return nil }
             let fields = line.dropFirst(Self.magic.count).split(separator: " ")
             guard fields.count == 4, let blob = Digest(String(fields[0])), let size = Int64(fields[1]), size >= 0,
                   let entries = Int(fields[2]), entries >= 0, let count = Int(fields[3]), count >= 0 else { return nil }
-            var at = newline + 1
-            guard size >= 1024, body.count - at == entries * 40 + count * 44 else { return nil }
+            var at = 0
+            guard size >= 1024, body.count == entries * 40 + count * 44 else { return nil }
             let fingerprints = Array(UnsafeRawBufferPointer(rebasing: body[at..<(at + entries * 32)]))
             at += entries * 32
             func read(_ width: Int) -> UInt64 {
@@ -156,8 +149,8 @@ struct LayerResume {
 
     /// Remembers `record` for step `key` (atomically; a failure costs only the resume next time).
     func save(_ key: String, _ record: Record) {
-        var body = Array((Self.magic + "\(record.blob) \(record.size) \(record.entryCount) \(record.checkpoints.count)\n").utf8)
-        body.reserveCapacity(body.count + record.fingerprints.count + record.offsets.count * 8 + record.checkpoints.count * 44 + 64)
+        var body: [UInt8] = []
+        body.reserveCapacity(record.fingerprints.count + record.offsets.count * 8 + record.checkpoints.count * 44 + 64)
         body.append(contentsOf: record.fingerprints)
         func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { body.append(contentsOf: $0) } }
         for offset in record.offsets { put(UInt64(offset)) }
@@ -165,12 +158,6 @@ struct LayerResume {
             put(UInt32(checkpoint.entry)); put(UInt64(checkpoint.state.byteCount))
             for word in checkpoint.state.words { put(word) }
         }
-        var digester = Digester()
-        body.withUnsafeBytes { digester.update(bufferPointer: $0) }
-        body.append(contentsOf: digester.finalize().hex.utf8)
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temp = directory.appendingPathComponent(".\(key).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        guard (try? Data(body).write(to: temp)) != nil else { return }
-        if rename(temp.path, directory.appendingPathComponent(key).path) != 0 { try? FileManager.default.removeItem(at: temp) }
+        CheckedRecordFile(directory: directory).save(key, header: Self.magic + "\(record.blob) \(record.size) \(record.entryCount) \(record.checkpoints.count)", body: body)
     }
 }

@@ -58,25 +58,18 @@ struct SnapshotLinks {
         return bytes
     }
 
+    private var file: CheckedRecordFile { CheckedRecordFile(directory: directory) }
+
     /// Whether step `key` has records (trusted or not): a cheap test before the layer is written.
-    func exists(_ key: String) -> Bool {
-        access(directory.appendingPathComponent(key).path, F_OK) == 0
-    }
+    func exists(_ key: String) -> Bool { file.exists(key) }
 
     /// The records of step `key`, or nil when there are none that can be trusted.
     func load(_ key: String) -> Previous? {
-        guard let data = try? Data(contentsOf: directory.appendingPathComponent(key)), data.count > 64 else { return nil }
-        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Previous? in
-            let body = UnsafeRawBufferPointer(rebasing: raw[0..<(raw.count - 64)])
-            var digester = Digester()
-            digester.update(bufferPointer: body)
-            guard Array(digester.finalize().hex.utf8) == Array(raw[(raw.count - 64)...]) else { return nil }
-            guard let newline = body.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-            let line = String(decoding: body[0..<newline], as: UTF8.self)
+        file.load(key) { line, body -> Previous? in
             guard line.hasPrefix(Self.magic), let chainID = Digest(String(line.dropFirst(Self.magic.count))) else { return nil }
             var records = Set<Record>()
             records.reserveCapacity(body.count / 100)
-            var at = newline + 1
+            var at = 0
             while at < body.count {
                 guard body.count - at >= 4 else { return nil }
                 var length = 0
@@ -93,19 +86,13 @@ struct SnapshotLinks {
     /// Remembers `records` for step `key`, whose layer has the snapshot `chainID` (atomically; a
     /// failure costs only links next time).
     func save(_ key: String, chainID: Digest, records: [[UInt8]]) {
-        var body: [UInt8] = Array((Self.magic + chainID.description + "\n").utf8)
-        body.reserveCapacity(body.count + records.reduce(0) { $0 + $1.count + 4 } + 64)
+        var body: [UInt8] = []
+        body.reserveCapacity(records.reduce(0) { $0 + $1.count + 4 })
         for record in records {
             withUnsafeBytes(of: UInt32(record.count).littleEndian) { body.append(contentsOf: $0) }
             body.append(contentsOf: record)
         }
-        var digester = Digester()
-        body.withUnsafeBytes { digester.update(bufferPointer: $0) }
-        body.append(contentsOf: digester.finalize().hex.utf8)
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temp = directory.appendingPathComponent(".\(key).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        guard (try? Data(body).write(to: temp)) != nil else { return }
-        if rename(temp.path, directory.appendingPathComponent(key).path) != 0 { try? FileManager.default.removeItem(at: temp) }
+        file.save(key, header: Self.magic + chainID.description, body: body)
     }
 
     /// The current time in nanoseconds since the epoch (the clock ctimes are read from; ContextScan's

@@ -57,19 +57,9 @@ public enum IncrementalCopyPlanner {
     public static func plan(_ request: CopyRequest, from source: CopySourceTree, destinationRoot: String?, scratch: String,
                             listing: ContextListing, previous: [UInt8]?, settleNanoseconds: Int64,
                             racy: Set<String> = [], now: TarTime? = nil) throws -> Outcome? {
-        guard source.isContext, request.sources.count == 1, !request.parents, request.excludePatterns.isEmpty,
-              !ConfinedResolver.clean(request.sources[0]).contains(where: GoMatch.hasWildcards),
-              listing.paths.count == listing.stamps.count else { return nil }
-        let view = SourceView(tree: source)
-        guard let matches = try? view.matches(request.sources[0]), matches.count == 1,
-              let info = SourceHeaders.lstatInfo(ConfinedResolver.join(source.root, matches[0].resolved)),
-              SourceHeaders.isDirectory(info) else { return nil }
-        let operand = matches[0].resolved
-        let frame = try CopyPlanner.layOut(request, from: source, destinationRoot: destinationRoot, scratch: scratch,
-                                           now: now, depthLimit: 1)
-        guard let destination = frame.destination else { return nil }
-        let policy = OwnershipPolicy(chown: request.owner.map { (Int($0.uid), Int($0.gid)) }, zeroOwners: true, mode: request.mode,
-                                     symbolic: try request.symbolicMode.map(SymbolicMode.init(parsing:)))
+        guard listing.paths.count == listing.stamps.count,
+              let (operand, frame, destination, policy) = try directoryCopy(request, from: source, destinationRoot: destinationRoot,
+                                                                            scratch: scratch, now: now) else { return nil }
         let identity = [request.sources[0], request.destination, request.workingDirectory,
                         String(describing: request.owner), String(describing: request.mode), request.symbolicMode ?? "",
                         "\(request.isAdd)", source.root, operand.joined(separator: "/"), destination.joined(separator: "/"),
@@ -223,23 +213,32 @@ public enum IncrementalCopyPlanner {
         return .entry(planned.header, contentPath: planned.header.type == .regular ? planned.contentPath : nil)
     }
 
-    /// The racy paths of an earlier plan (``Outcome/racyPaths``) read again from the context, as
-    /// that plan's ``Outcome/racyDigest``: equal when each still gives the entry it gave then. nil
-    /// when the copy is not one this planner makes or a path no longer gives an entry.
-    public static func racyDigest(_ request: CopyRequest, from source: CopySourceTree, destinationRoot: String?, scratch: String,
-                                  paths: [String]) throws -> Digest? {
+    /// The copy this planner makes — one context directory operand, no wildcard, `--parents` or
+    /// `--exclude` — laid out: the operand's path, the planned frame (destination and parents), the
+    /// destination's components and the ownership policy; nil for any other copy.
+    private static func directoryCopy(_ request: CopyRequest, from source: CopySourceTree, destinationRoot: String?, scratch: String,
+                                      now: TarTime?) throws -> ([String], (entries: [LayerEntry], destination: [String]?), [String], OwnershipPolicy)? {
         guard source.isContext, request.sources.count == 1, !request.parents, request.excludePatterns.isEmpty,
               !ConfinedResolver.clean(request.sources[0]).contains(where: GoMatch.hasWildcards) else { return nil }
         let view = SourceView(tree: source)
         guard let matches = try? view.matches(request.sources[0]), matches.count == 1,
               let info = SourceHeaders.lstatInfo(ConfinedResolver.join(source.root, matches[0].resolved)),
               SourceHeaders.isDirectory(info) else { return nil }
-        let operand = matches[0].resolved
         let frame = try CopyPlanner.layOut(request, from: source, destinationRoot: destinationRoot, scratch: scratch,
-                                           now: nil, depthLimit: 1)
+                                           now: now, depthLimit: 1)
         guard let destination = frame.destination else { return nil }
         let policy = OwnershipPolicy(chown: request.owner.map { (Int($0.uid), Int($0.gid)) }, zeroOwners: true, mode: request.mode,
                                      symbolic: try request.symbolicMode.map(SymbolicMode.init(parsing:)))
+        return (matches[0].resolved, frame, destination, policy)
+    }
+
+    /// The racy paths of an earlier plan (``Outcome/racyPaths``) read again from the context, as
+    /// that plan's ``Outcome/racyDigest``: equal when each still gives the entry it gave then. nil
+    /// when the copy is not one this planner makes or a path no longer gives an entry.
+    public static func racyDigest(_ request: CopyRequest, from source: CopySourceTree, destinationRoot: String?, scratch: String,
+                                  paths: [String]) throws -> Digest? {
+        guard let (operand, _, destination, policy) = try directoryCopy(request, from: source, destinationRoot: destinationRoot,
+                                                                        scratch: scratch, now: nil) else { return nil }
         let listingPrefix = operand.isEmpty ? "" : operand.joined(separator: "/") + "/"
         let headerPrefix = destination.isEmpty ? "" : destination.joined(separator: "/") + "/"
         let sourceBase = ConfinedResolver.join(source.root, operand)
