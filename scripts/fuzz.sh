@@ -18,9 +18,9 @@ SCRATCH=.build-fuzz
 swift build -c release --scratch-path "$SCRATCH" --target KilnFuzz -Xswiftc -sanitize=fuzzer >/dev/null
 BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
 # Every object built for KilnFuzz and its dependencies (our modules, swift-crypto with its C
-# parts in nested folders); zlib is linked as a system library.
+# parts in nested folders); zlib and libcrypto (CSHA256) are linked as system libraries.
 mapfile -t objects < <(find "$BIN" -path '*.build/*' -name '*.o' | sort)
-swiftc -sanitize=fuzzer "${objects[@]}" -lz -o "$SCRATCH/kiln-fuzz"
+swiftc -sanitize=fuzzer "${objects[@]}" -lz -lcrypto -o "$SCRATCH/kiln-fuzz"
 
 SHARED=${KILN_SHARED:-../shared}
 WORKERS=${KILN_FUZZ_WORKERS:-$(nproc)}
