@@ -59,15 +59,13 @@ struct ContextScan {
             pending.withUnsafeBytes { hasher.update(bufferPointer: $0) }
             pending.removeAll(keepingCapacity: true)
         }
-        func stamp(_ path: String, _ info: stat) {
-            let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-            let ctime = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
-            if ctime >= settledBefore { settled = false }
+        func stamp(_ path: String, _ s: SourceStamp) {
+            if s.changed >= settledBefore { settled = false }
             pending.append(contentsOf: path.utf8)
             pending.append(0)
-            field(UInt32(info.st_mode)); field(UInt32(info.st_uid)); field(UInt32(info.st_gid))
-            field(Int64(info.st_size)); field(mtime); field(ctime)
-            field(UInt64(info.st_ino)); field(UInt64(info.st_dev)); field(UInt64(info.st_nlink))
+            field(s.mode); field(s.uid); field(s.gid)
+            field(s.size); field(s.modified); field(s.changed)
+            field(s.inode); field(s.device); field(s.links)
             if pending.count >= 64 * 1024 { flush() }
         }
         hasher.update(Array("kiln-context-scan 2\n\(root)\n".utf8))
@@ -77,15 +75,16 @@ struct ContextScan {
         do {
             var info = stat()
             guard stat(root, &info) == 0 else { throw ContextWalkError.io(path: root, errno: errno) }
-            stamp("", info)
+            stamp("", SourceStamp(info))
             // The one context walk (ContextFilter's), by the builder's rule; it hands over each
             // reported entry's lstat, so the fingerprint costs no second stat.
             let walker = ContextWalker(matcher: try matcher ?? PatternMatcher([]), rule: LegacyContextWalk.rule)
             try walker.walk(root) { entry, info in
+                let source = SourceStamp(info)
                 included.append(entry.path)
-                stamps.append(SourceStamp(info))
-                if Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec) >= settledBefore { racy.append(entry.path) }
-                stamp(entry.path, info)
+                stamps.append(source)
+                if source.changed >= settledBefore { racy.append(entry.path) }
+                stamp(entry.path, source)
             }
         } catch {
             if matcher != nil { throw error }

@@ -245,8 +245,8 @@ public struct ContextWalker: Sendable {
             if !excluded {
                 items.append(.entry(entry, entryStat))
                 guard entry.kind == .directory else { continue }
-            } else if entry.kind == .directory && entersExcluded(directory: entry.path) {
-                if rule == .docker2010 { items.append(.entry(entry, entryStat)) } else { pending = (entry, entryStat) }
+            } else if let reportedNow = entersExcluded(entry) {
+                if reportedNow { items.append(.entry(entry, entryStat)) } else { pending = (entry, entryStat) }
             } else {
                 continue
             }
@@ -308,6 +308,14 @@ public struct ContextWalker: Sendable {
         return .success(visits)
     }
 
+    /// For an excluded entry: nil when the walk leaves it out, else it is a directory the walk enters,
+    /// and whether it is reported now (Docker 20.10's rule) rather than held until something below it is
+    /// included.
+    private func entersExcluded(_ entry: ContextEntry) -> Bool? {
+        guard entry.kind == .directory, entersExcluded(directory: entry.path) else { return nil }
+        return rule == .docker2010
+    }
+
     /// Matches `path` by the walker's rule, with its parent directory's results.
     private func match(_ path: String, parent: MatchInfo) throws(ContextWalkError) -> (Bool, MatchInfo) {
         do {
@@ -346,8 +354,7 @@ public struct ContextWalker: Sendable {
                 if entry.kind == .directory {
                     try Self.enter(name, of: stack[top], relative: relative, info: info, pending: nil, into: &stack)
                 }
-            } else if entry.kind == .directory && entersExcluded(directory: entry.path) {
-                let reportedNow = rule == .docker2010
+            } else if let reportedNow = entersExcluded(entry) {
                 if reportedNow { visit(entry, entryStat) }
                 try Self.enter(name, of: stack[top], relative: relative, info: info,
                                pending: reportedNow ? nil : (entry, entryStat), into: &stack)

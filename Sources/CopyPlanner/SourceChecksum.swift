@@ -109,13 +109,13 @@ enum SourceChecksum {
         var results = [Digest?](repeating: nil, count: entries.count)
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8)
         let batch = 64
+        @Sendable func digest(_ index: Int, _ buffer: inout [UInt8]) throws -> Digest {
+            let path = entries[index].contentPath!
+            return try cache?.digest(of: path) { try contentDigest($0, buffer: &buffer) } ?? contentDigest(path, buffer: &buffer)
+        }
         guard workers > 1, wanted.count > batch else {
             var buffer = [UInt8](repeating: 0, count: readSize)
-            for index in wanted {
-                let path = entries[index].contentPath!
-                results[index] = try cache?.digest(of: path) { try contentDigest($0, buffer: &buffer) }
-                    ?? contentDigest(path, buffer: &buffer)
-            }
+            for index in wanted { results[index] = try digest(index, &buffer) }
             return results
         }
         // The next batch to take (wanted.count once a worker failed) and the first failure.
@@ -132,9 +132,7 @@ enum SourceChecksum {
                     guard start < wanted.count else { return }
                     do {
                         for index in wanted[start..<min(start + batch, wanted.count)] {
-                            let path = entries[index].contentPath!
-                            out.value[index] = try cache?.digest(of: path) { try contentDigest($0, buffer: &buffer) }
-                                ?? contentDigest(path, buffer: &buffer)
+                            out.value[index] = try digest(index, &buffer)
                         }
                     } catch {
                         work.withLock { state in if state.failure == nil { state.failure = error } }

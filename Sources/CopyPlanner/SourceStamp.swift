@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LayerArchive
 
 /// The `lstat` identity of one build-context path as the context scan saw it (device, inode, size,
 /// mtime and ctime in nanoseconds, type and mode bits, owner, link count): equal stamps mean the scan
@@ -30,11 +31,12 @@ public struct SourceStamp: Sendable, Equatable {
         self.links = links
     }
 
+    /// The stamp in a `stat` result (its content identity as ``ContentStamp`` reads it).
     public init(_ info: stat) {
-        self.init(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                  modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-                  changed: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec),
-                  mode: UInt32(info.st_mode), uid: UInt32(info.st_uid), gid: UInt32(info.st_gid), links: UInt64(info.st_nlink))
+        let content = ContentStamp(info)
+        self.init(device: content.device, inode: content.inode, size: content.size, modified: content.modified,
+                  changed: content.changed, mode: UInt32(info.st_mode), uid: UInt32(info.st_uid), gid: UInt32(info.st_gid),
+                  links: UInt64(info.st_nlink))
     }
 }
 
