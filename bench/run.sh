@@ -26,8 +26,7 @@ shared=${KILN_SHARED:-$(cd .. && pwd)/shared}
 export KILN_SHARED=$shared
 bash scripts/install-deps.sh >/dev/null
 if [[ -z ${KILN_BIN:-} ]]; then
-  swift build -c release --product kiln >/dev/null
-  kiln=$(pwd)/.build/release/kiln
+  kiln=$(bash scripts/build-kiln.sh release)
 else
   kiln=$KILN_BIN
 fi

@@ -8,8 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${KILN_BUILD_CONFIG:-release}
 bash scripts/install-deps.sh
-swift build -c "$CONFIG" --product kiln
-KILN=.build/$CONFIG/kiln
+KILN=$(bash scripts/build-kiln.sh "$CONFIG")
 $KILN version
 
 echo "== base image: busybox-static, imported as kiln-busybox:latest"

@@ -11,8 +11,7 @@ PREFIX=${PREFIX:-/usr/local}
 DESTDIR=${DESTDIR:-}
 CONFIG=${KILN_BUILD_CONFIG:-release}
 bash scripts/install-deps.sh
-swift build -c "$CONFIG" --product kiln
-built=.build/$CONFIG/kiln
+built=$(bash scripts/build-kiln.sh "$CONFIG")
 root="$DESTDIR$PREFIX"
 
 install -D -m 0755 "$built" "$root/bin/kiln"

@@ -1,41 +1,44 @@
+import Distribution
 import DockerfileSyntax
 import Foundation
 import ImageSpec
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 extension Builder {
-    /// Downloads an `ADD` URL into `directory` under the URL path's last component; verifies
-    /// `--checksum=sha256:…` when given (before anything is written). Returns the file name.
+    /// Downloads an `ADD` URL into `directory` under the URL path's last component, streamed to the
+    /// file; verifies `--checksum=sha256:…` when given (a mismatch removes the file: `directory` is the
+    /// step's scratch, nothing is committed). Returns the file name.
     func download(_ source: String, into directory: URL, checksum: Digest?, range: SourceRange) async throws -> String {
         guard let url = URL(string: source) else { throw BuildError.at(range, "invalid URL \(source)") }
-        let data: Data
-        do {
-            let (body, response) = try await URLSession.shared.data(from: url)
-            if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-                throw BuildError.at(range, "failed to load \(source): invalid response status \(http.statusCode)")
-            }
-            data = body
-        } catch let error as BuildError {
-            throw error
-        } catch {
-            throw BuildError.at(range, "failed to load \(source): \(error.localizedDescription)")
-        }
-        if let checksum {
-            var digester = Digester(algorithm: checksum.algorithm)
-            digester.update(data)
-            let actual = digester.finalize()
-            guard actual == checksum else {
-                // BuildKit's http source words it "digest mismatch <actual>: <expected>".
-                throw BuildError.at(range, "digest mismatch for \(source): expected \(checksum) (--checksum), got \(actual)")
-            }
-        }
         var name = url.lastPathComponent
         if name.isEmpty || name == "/" { name = "index.html" }
-        try data.write(to: directory.appendingPathComponent(name))
+        let path = directory.appendingPathComponent(name).path
         // BuildKit's http source writes the file 0600 (a symbolic --chmod starts from it).
-        _ = chmod(directory.appendingPathComponent(name).path, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw BuildError.at(range, "failed to load \(source): \(String(cString: strerror(errno)))") }
+        var digester = checksum.map { Digester(algorithm: $0.algorithm) }
+        do {
+            defer { close(fd) }
+            try await URLFetch.get(source) { bytes in
+                digester?.update(bufferPointer: bytes)
+                var done = 0
+                while done < bytes.count {
+                    let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+                    }
+                    done += n
+                }
+            }
+        } catch {
+            unlink(path)
+            throw BuildError.at(range, "failed to load \(source): \(error)")
+        }
+        if let checksum, let actual = digester?.finalize(), actual != checksum {
+            unlink(path)
+            // BuildKit's http source words it "digest mismatch <actual>: <expected>".
+            throw BuildError.at(range, "digest mismatch for \(source): expected \(checksum) (--checksum), got \(actual)")
+        }
         return name
     }
 }

@@ -60,6 +60,22 @@ final class AddChecksumTests: BuilderTestCase {
                                ["checksum requires HTTP(S) or Git sources"])
     }
 
+    /// A URL the server does not have: the step fails with the status, and nothing is committed.
+    func testMissingURLNamesTheStatus() async throws {
+        let before = try storeFiles()
+        await assertBuildFails("FROM scratch\nADD \(server.baseURL)/missing /tmp/foo\n", line: 2,
+                               ["failed to load \(server.baseURL)/missing", "invalid response status 404"])
+        XCTAssertEqual(try storeFiles().filter { !$0.hasPrefix("kiln/tmp") }, before.filter { !$0.hasPrefix("kiln/tmp") })
+    }
+
+    /// A download larger than one body chunk arrives whole, checksum verified while it streams.
+    func testLargeDownloadStreamsWhole() async throws {
+        let big = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 7) })
+        try big.write(to: root.appendingPathComponent("www/big"))
+        let (result, _) = try await build("FROM scratch\nADD --checksum=\(Digest.sha256(of: big)) \(server.baseURL)/big /big\n") { _ in }
+        XCTAssertEqual(try fileData("big", in: result), big)
+    }
+
     /// Every file under the store (blobs, cache records), relative.
     private func storeFiles() throws -> [String] {
         let base = root.appendingPathComponent("store").path

@@ -66,11 +66,16 @@ class BuilderTestCase: XCTestCase {
 
     /// The content of `path` in the built image (applying its layers in a temporary directory).
     func file(_ path: String, in result: BuildResult) throws -> String? {
+        try fileData(path, in: result).flatMap { String(data: $0, encoding: .utf8) }
+    }
+
+    /// The bytes of `path` in the built image (applying its layers in a temporary directory).
+    func fileData(_ path: String, in result: BuildResult) throws -> Data? {
         let dir = root.appendingPathComponent("unpack-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for layer in result.manifest.layers {
             _ = try LayerApplier(target: dir.path).apply(blobFile: try service.store.open(layer.digest).path)
         }
-        return try? String(contentsOf: dir.appendingPathComponent(path), encoding: .utf8)
+        return FileManager.default.contents(atPath: dir.appendingPathComponent(path).path)
     }
 }
