@@ -61,6 +61,10 @@ def main():
         if "docker" in med and "kiln" in med:
             cells.append(f"{med['kiln'] / med['docker']:.2f}")
         print(f"| {k} | " + " | ".join(cells) + " |")
+    # Every run, in the order run (builders interleaved): the mirror's speed moves both builders' cold rows.
+    print()
+    for k, per in results.items():
+        print(f"{k}, each run: " + "; ".join(f"{n} " + " ".join(f"{v:.2f}" for v in per[n]) for n in names))
 
 
 if __name__ == "__main__":
