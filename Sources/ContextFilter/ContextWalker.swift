@@ -196,14 +196,21 @@ public struct ContextWalker: Sendable {
         defer { for fd in held { close(fd) } }
         var jobs: [Job<Record>] = []
         let plan = try split(top, depth: 0, splitDepth: names.count <= 64 ? 2 : 1, jobs: &jobs, held: &held)
-        let results = runJobs(jobs)
+        // The jobs run on every core while their records are handed on here, each job's as soon as
+        // it is done, in walk order.
+        let walker = self
+        let shared = SendableBox(jobs)
+        let results = ContextWalkJobs<Record>(count: jobs.count, width: min(ProcessInfo.processInfo.activeProcessorCount, 8)) {
+            walker.subtree(shared.value[$0])
+        }
+        defer { results.finish() }
         var failure: ContextWalkError?
         func emit(_ items: [Item<Record>]) -> Bool {
             for item in items {
                 switch item {
                 case .entry(let made): visit(made)
                 case .job(let index):
-                    switch results[index] {
+                    switch results.result(index) {
                     case .success(let visits): for made in visits { visit(made) }
                     case .failure(let error): failure = error; return false
                     }
@@ -218,7 +225,7 @@ public struct ContextWalker: Sendable {
         func isEmpty(_ item: Item<Record>) -> Bool {
             switch item {
             case .entry: return false
-            case .job(let index): return (try? results[index].get().isEmpty) ?? false
+            case .job(let index): return (try? results.result(index).get().isEmpty) ?? false
             case .directory(_, let children): return children.allSatisfy(isEmpty)
             }
         }
@@ -279,29 +286,6 @@ public struct ContextWalker: Sendable {
             }
         }
         return items
-    }
-
-    /// Walks each job's subtree on every core.
-    private func runJobs<Record: ContextWalkRecord>(_ jobs: [Job<Record>]) -> [Result<[Record], ContextWalkError>] {
-        var results = [Result<[Record], ContextWalkError>](repeating: .success([]), count: jobs.count)
-        let walker = self
-        if jobs.count < 2 || ProcessInfo.processInfo.activeProcessorCount < 2 {
-            for (index, job) in jobs.enumerated() { results[index] = walker.subtree(job) }
-            return results
-        }
-        let next = Mutex(0)
-        let shared = SendableBox(jobs)
-        results.withUnsafeMutableBufferPointer { out in
-            let out = SendableBuffer(out)
-            DispatchQueue.concurrentPerform(iterations: min(ProcessInfo.processInfo.activeProcessorCount, 8)) { _ in
-                while true {
-                    let index = next.withLock { n -> Int in defer { n += 1 }; return n }
-                    guard index < shared.value.count else { return }
-                    out.buffer[index] = walker.subtree(shared.value[index])
-                }
-            }
-        }
-        return results
     }
 
     /// The reported entries of `job`'s subtree (its own entry included, when it is a pending
@@ -489,8 +473,4 @@ private struct SendableBox<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// A result buffer whose distinct indices concurrent workers fill.
-private struct SendableBuffer<Element>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Element>
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
-}
+
