@@ -335,40 +335,46 @@ public struct ContextWalker: Sendable {
     /// The walk's loop over the open directories of `stack` (its last frame the innermost),
     /// depth-first, until the stack is empty; popped frames are closed.
     private func walkFrames<Record: ContextWalkRecord>(_ stack: inout [Frame<Record>], visit: (Record) -> Void) throws(ContextWalkError) {
-        while !stack.isEmpty {
+        // Whether some frame may hold a pending (excluded, entered, not yet reported) directory.
+        var mayHavePending = stack.contains { $0.pending != nil }
+        frames: while !stack.isEmpty {
+            // The innermost frame's fields, taken once each time it becomes the innermost (not per entry).
             let top = stack.count - 1
-            let index = stack[top].next
-            guard index < stack[top].names.count else {
-                close(stack.removeLast().fd)
-                continue
-            }
-            stack[top].next += 1
-            let (fd, relative, absolute) = (stack[top].fd, stack[top].relative, stack[top].absolute)
-            let examined = try stack[top].names.withName(index) { name, length throws(ContextWalkError) in
-                try Self.examine(name, length, in: fd, relative: relative, absolute: absolute, as: Record.self)
-            }
-            guard let (entry, made) = examined else { continue }
-            let (excluded, info) = try match(entry.path, parent: stack[top].info)
-            if !excluded {
-                for index in stack.indices {
-                    if let pending = stack[index].pending {
-                        visit(pending)
-                        stack[index].pending = nil
+            let (fd, relative, absolute, names, parentInfo) = (stack[top].fd, stack[top].relative, stack[top].absolute,
+                                                               stack[top].names, stack[top].info)
+            while stack[top].next < names.count {
+                let index = stack[top].next
+                stack[top].next += 1
+                let examined = try names.withName(index) { name, length throws(ContextWalkError) in
+                    try Self.examine(name, length, in: fd, relative: relative, absolute: absolute, as: Record.self)
+                }
+                guard let (entry, made) = examined else { continue }
+                let (excluded, info) = try match(entry.path, parent: parentInfo)
+                if !excluded {
+                    if mayHavePending {
+                        for index in stack.indices {
+                            if let pending = stack[index].pending {
+                                visit(pending)
+                                stack[index].pending = nil
+                            }
+                        }
+                        mayHavePending = false
                     }
+                    visit(made)
+                    guard entry.kind == .directory else { continue }
+                    let name = names.name(index)
+                    try Self.enter(name, of: stack[top], relative: relative.isEmpty ? name : relative + [GoPath.slash] + name,
+                                   info: info, pending: nil, into: &stack)
+                    continue frames
+                } else if let reportedNow = entersExcluded(entry) {
+                    if reportedNow { visit(made) } else { mayHavePending = true }
+                    let name = names.name(index)
+                    try Self.enter(name, of: stack[top], relative: relative.isEmpty ? name : relative + [GoPath.slash] + name,
+                                   info: info, pending: reportedNow ? nil : made, into: &stack)
+                    continue frames
                 }
-                visit(made)
-                if entry.kind == .directory {
-                    let name = stack[top].names.name(index)
-                    let relative = stack[top].relative.isEmpty ? name : stack[top].relative + [GoPath.slash] + name
-                    try Self.enter(name, of: stack[top], relative: relative, info: info, pending: nil, into: &stack)
-                }
-            } else if let reportedNow = entersExcluded(entry) {
-                if reportedNow { visit(made) }
-                let name = stack[top].names.name(index)
-                let relative = stack[top].relative.isEmpty ? name : stack[top].relative + [GoPath.slash] + name
-                try Self.enter(name, of: stack[top], relative: relative, info: info,
-                               pending: reportedNow ? nil : made, into: &stack)
             }
+            close(stack.removeLast().fd)
         }
     }
 
