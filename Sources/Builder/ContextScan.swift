@@ -79,12 +79,12 @@ struct ContextScan {
             // The one context walk (ContextFilter's), by the builder's rule; it hands over each
             // reported entry's lstat, so the fingerprint costs no second stat.
             let walker = ContextWalker(matcher: try matcher ?? PatternMatcher([]), rule: LegacyContextWalk.rule)
-            try walker.walk(root) { entry, info in
-                let source = SourceStamp(info)
-                included.append(entry.path)
+            try walker.walkStamps(root) { path, walked in
+                let source = SourceStamp(walked)
+                included.append(path)
                 stamps.append(source)
-                if source.changed >= settledBefore { racy.append(entry.path) }
-                stamp(entry.path, source)
+                if source.changed >= settledBefore { racy.append(path) }
+                stamp(path, source)
             }
         } catch {
             if matcher != nil { throw error }

@@ -158,11 +158,24 @@ public struct ContextWalker: Sendable {
     /// Walks the context at the path `root`, handing each reported entry, in the order ``walk(_:)``
     /// returns them, to `visit` with the `lstat` it was made from (so a caller can fingerprint the
     /// context from the same walk, without a second `lstat` per entry).
+    public func walk(_ root: String, visit: (ContextEntry, stat) -> Void) throws(ContextWalkError) {
+        try walk(root, as: EntryWithStat.self) { visit($0.entry, $0.info) }
+    }
+
+    /// Walks the context at the path `root` like ``walk(_:visit:)``, handing each reported entry's
+    /// path and `lstat` identity to `visit` (a symlink's target is not read): what a fingerprint of
+    /// the context needs, made on the core that examined the entry, nothing more.
+    public func walkStamps(_ root: String, visit: (String, ContextStatStamp) -> Void) throws(ContextWalkError) {
+        try walk(root, as: PathAndStamp.self) { visit($0.path, $0.stamp) }
+    }
+
+    /// The walk, handing each reported entry on as a `Record`, in the order ``walk(_:)`` returns the
+    /// entries.
     ///
     /// The directories `splitDepth` levels below the root are walked on every core (each by the same
     /// loop, into a list of its own), then everything is handed to `visit` in walk order; an error
     /// is the first one in walk order, as a walk on one core would meet it.
-    public func walk(_ root: String, visit: (ContextEntry, stat) -> Void) throws(ContextWalkError) {
+    private func walk<Record: ContextWalkRecord>(_ root: String, as: Record.Type, visit: (Record) -> Void) throws(ContextWalkError) {
         var rootStat = stat()
         guard stat(root, &rootStat) == 0, (rootStat.st_mode & S_IFMT) == S_IFDIR else {
             throw .notADirectory(root)
@@ -171,41 +184,48 @@ public struct ContextWalker: Sendable {
         while rootBytes.count > 1 && rootBytes.last == GoPath.slash { rootBytes.removeLast() }
         let rootFD = Self.withCString(rootBytes) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard rootFD >= 0 else { throw .io(path: root, errno: errno) }
-        let names: [[UInt8]]
-        do { names = try Self.list(rootFD, path: rootBytes) } catch {
+        let names: DirectoryNames
+        do { names = try DirectoryNames(listing: rootFD, path: rootBytes) } catch {
             close(rootFD)
             throw error
         }
-        let top = Frame(fd: rootFD, relative: [], absolute: rootBytes, info: MatchInfo(), names: names, pending: nil)
+        let top = Frame<Record>(fd: rootFD, relative: [], absolute: rootBytes, info: MatchInfo(), names: names, pending: nil)
         // The directories a job opens stay open until every job ran (at most the root and, below a root
         // of few entries, its directories): a job opens its own directory relative to them, never by path.
         var held: [Int32] = []
         defer { for fd in held { close(fd) } }
-        var jobs: [Job] = []
+        var jobs: [Job<Record>] = []
         let plan = try split(top, depth: 0, splitDepth: names.count <= 64 ? 2 : 1, jobs: &jobs, held: &held)
-        let results = runJobs(jobs)
+        // The jobs run on every core while their records are handed on here, each job's as soon as
+        // it is done, in walk order.
+        let walker = self
+        let shared = SendableBox(jobs)
+        let results = ContextWalkJobs<Record>(count: jobs.count, width: min(ProcessInfo.processInfo.activeProcessorCount, 8)) {
+            walker.subtree(shared.value[$0])
+        }
+        defer { results.finish() }
         var failure: ContextWalkError?
-        func emit(_ items: [Item]) -> Bool {
+        func emit(_ items: [Item<Record>]) -> Bool {
             for item in items {
                 switch item {
-                case .entry(let entry, let info): visit(entry, info)
+                case .entry(let made): visit(made)
                 case .job(let index):
-                    switch results[index] {
-                    case .success(let visits): for (entry, info) in visits { visit(entry, info) }
+                    switch results.result(index) {
+                    case .success(let visits): for made in visits { visit(made) }
                     case .failure(let error): failure = error; return false
                     }
                 case .directory(let pending, let children):
                     // An excluded directory that was entered: reported only before something below it.
-                    if let (entry, info) = pending, children.contains(where: { !isEmpty($0) }) { visit(entry, info) }
+                    if let pending, children.contains(where: { !isEmpty($0) }) { visit(pending) }
                     if !emit(children) { return false }
                 }
             }
             return true
         }
-        func isEmpty(_ item: Item) -> Bool {
+        func isEmpty(_ item: Item<Record>) -> Bool {
             switch item {
             case .entry: return false
-            case .job(let index): return (try? results[index].get().isEmpty) ?? false
+            case .job(let index): return (try? results.result(index).get().isEmpty) ?? false
             case .directory(_, let children): return children.allSatisfy(isEmpty)
             }
         }
@@ -215,43 +235,47 @@ public struct ContextWalker: Sendable {
 
     /// What the top of the walk is made of, in walk order: entries reported, subtrees walked as a
     /// job, and directories split further (with their own entry when it waits for an included child).
-    private indirect enum Item {
-        case entry(ContextEntry, stat)
+    private indirect enum Item<Record> {
+        case entry(Record)
         case job(Int)
-        case directory(pending: (ContextEntry, stat)?, children: [Item])
+        case directory(pending: Record?, children: [Item])
     }
 
     /// A directory whose subtree one worker walks: opened relative to its parent's open descriptor.
-    private struct Job {
+    private struct Job<Record> {
         let parent: Int32
         let name: [UInt8]
         let absolute: [UInt8]
         let relative: [UInt8]
         let info: MatchInfo
-        let pending: (ContextEntry, stat)?
+        let pending: Record?
     }
 
     /// Examines the entries of `frame` (whose descriptor goes to `held`), recursing into directories
     /// above `splitDepth` and making a job of each directory at it. A walk error stops at once (the
     /// first met here; a job's errors are reported in walk order after).
-    private func split(_ frame: Frame, depth: Int, splitDepth: Int, jobs: inout [Job], held: inout [Int32]) throws(ContextWalkError) -> [Item] {
+    private func split<Record: ContextWalkRecord>(_ frame: Frame<Record>, depth: Int, splitDepth: Int,
+                               jobs: inout [Job<Record>], held: inout [Int32]) throws(ContextWalkError) -> [Item<Record>] {
         held.append(frame.fd)
-        var items: [Item] = []
-        for name in frame.names {
-            let relative = frame.relative.isEmpty ? name : frame.relative + [GoPath.slash] + name
-            guard let (entry, entryStat) = try Self.examine(name, in: frame.fd, directory: frame.absolute, relative: relative) else { continue }
+        var items: [Item<Record>] = []
+        for index in 0..<frame.names.count {
+            guard let (entry, made) = try frame.names.withName(index, { name, length throws(ContextWalkError) in
+                try Self.examine(name, length, in: frame.fd, relative: frame.relative, absolute: frame.absolute, as: Record.self)
+            }) else { continue }
             let (excluded, info) = try match(entry.path, parent: frame.info)
-            var pending: (ContextEntry, stat)? = nil
+            var pending: Record? = nil
             if !excluded {
-                items.append(.entry(entry, entryStat))
+                items.append(.entry(made))
                 guard entry.kind == .directory else { continue }
             } else if let reportedNow = entersExcluded(entry) {
-                if reportedNow { items.append(.entry(entry, entryStat)) } else { pending = (entry, entryStat) }
+                if reportedNow { items.append(.entry(made)) } else { pending = made }
             } else {
                 continue
             }
+            let name = frame.names.name(index)
+            let relative = frame.relative.isEmpty ? name : frame.relative + [GoPath.slash] + name
             if depth + 1 < splitDepth {
-                var stack: [Frame] = []
+                var stack: [Frame<Record>] = []
                 try Self.enter(name, of: frame, relative: relative, info: info, pending: nil, into: &stack)
                 items.append(.directory(pending: pending, children: try split(stack[0], depth: depth + 1, splitDepth: splitDepth,
                                                                               jobs: &jobs, held: &held)))
@@ -264,44 +288,22 @@ public struct ContextWalker: Sendable {
         return items
     }
 
-    /// Walks each job's subtree on every core.
-    private func runJobs(_ jobs: [Job]) -> [Result<[(ContextEntry, stat)], ContextWalkError>] {
-        var results = [Result<[(ContextEntry, stat)], ContextWalkError>](repeating: .success([]), count: jobs.count)
-        let walker = self
-        if jobs.count < 2 || ProcessInfo.processInfo.activeProcessorCount < 2 {
-            for (index, job) in jobs.enumerated() { results[index] = walker.subtree(job) }
-            return results
-        }
-        let next = Mutex(0)
-        results.withUnsafeMutableBufferPointer { out in
-            let out = SendableBuffer(out)
-            DispatchQueue.concurrentPerform(iterations: min(ProcessInfo.processInfo.activeProcessorCount, 8)) { _ in
-                while true {
-                    let index = next.withLock { n -> Int in defer { n += 1 }; return n }
-                    guard index < jobs.count else { return }
-                    out.buffer[index] = walker.subtree(jobs[index])
-                }
-            }
-        }
-        return results
-    }
-
     /// The reported entries of `job`'s subtree (its own entry included, when it is a pending
     /// excluded directory and something below it is included), in walk order.
-    private func subtree(_ job: Job) -> Result<[(ContextEntry, stat)], ContextWalkError> {
-        var visits: [(ContextEntry, stat)] = []
-        var stack: [Frame] = []
+    private func subtree<Record: ContextWalkRecord>(_ job: Job<Record>) -> Result<[Record], ContextWalkError> {
+        var visits: [Record] = []
+        var stack: [Frame<Record>] = []
         defer { for frame in stack { close(frame.fd) } }
         do throws(ContextWalkError) {
             let fd = Self.withCString(job.name) { openat(job.parent, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             guard fd >= 0 else { throw ContextWalkError.io(path: String(decoding: job.absolute, as: UTF8.self), errno: errno) }
-            let names: [[UInt8]]
-            do { names = try Self.list(fd, path: job.absolute) } catch {
+            let names: DirectoryNames
+            do { names = try DirectoryNames(listing: fd, path: job.absolute) } catch {
                 close(fd)
                 throw error
             }
             stack.append(Frame(fd: fd, relative: job.relative, absolute: job.absolute, info: job.info, names: names, pending: job.pending))
-            try walkFrames(&stack) { visits.append(($0, $1)) }
+            try walkFrames(&stack) { visits.append($0) }
         } catch {
             return .failure(error)
         }
@@ -311,13 +313,15 @@ public struct ContextWalker: Sendable {
     /// For an excluded entry: nil when the walk leaves it out, else it is a directory the walk enters,
     /// and whether it is reported now (Docker 20.10's rule) rather than held until something below it is
     /// included.
-    private func entersExcluded(_ entry: ContextEntry) -> Bool? {
+    private func entersExcluded(_ entry: ExaminedEntry) -> Bool? {
         guard entry.kind == .directory, entersExcluded(directory: entry.path) else { return nil }
         return rule == .docker2010
     }
 
-    /// Matches `path` by the walker's rule, with its parent directory's results.
+    /// Matches `path` by the walker's rule, with its parent directory's results. Without patterns
+    /// nothing is excluded and nothing is matched (both rules agree), so nothing is called.
     private func match(_ path: String, parent: MatchInfo) throws(ContextWalkError) -> (Bool, MatchInfo) {
+        if matcher.patterns.isEmpty { return (false, MatchInfo()) }
         do {
             switch rule {
             case .parentResults: return try matcher.matchesUsingParentResults(path, parent: parent)
@@ -330,46 +334,58 @@ public struct ContextWalker: Sendable {
 
     /// The walk's loop over the open directories of `stack` (its last frame the innermost),
     /// depth-first, until the stack is empty; popped frames are closed.
-    private func walkFrames(_ stack: inout [Frame], visit: (ContextEntry, stat) -> Void) throws(ContextWalkError) {
-        while !stack.isEmpty {
+    private func walkFrames<Record: ContextWalkRecord>(_ stack: inout [Frame<Record>], visit: (Record) -> Void) throws(ContextWalkError) {
+        // Whether some frame may hold a pending (excluded, entered, not yet reported) directory.
+        var mayHavePending = stack.contains { $0.pending != nil }
+        frames: while !stack.isEmpty {
+            // The innermost frame's fields, taken once each time it becomes the innermost (not per entry).
             let top = stack.count - 1
-            guard stack[top].next < stack[top].names.count else {
-                close(stack.removeLast().fd)
-                continue
-            }
-            let name = stack[top].names[stack[top].next]
-            stack[top].next += 1
-            let relative = stack[top].relative.isEmpty ? name : stack[top].relative + [GoPath.slash] + name
-            guard let (entry, entryStat) = try Self.examine(name, in: stack[top].fd, directory: stack[top].absolute,
-                                                            relative: relative) else { continue }
-            let (excluded, info) = try match(entry.path, parent: stack[top].info)
-            if !excluded {
-                for index in stack.indices {
-                    if let (pendingEntry, pendingStat) = stack[index].pending {
-                        visit(pendingEntry, pendingStat)
-                        stack[index].pending = nil
+            let (fd, relative, absolute, names, parentInfo) = (stack[top].fd, stack[top].relative, stack[top].absolute,
+                                                               stack[top].names, stack[top].info)
+            while stack[top].next < names.count {
+                let index = stack[top].next
+                stack[top].next += 1
+                let examined = try names.withName(index) { name, length throws(ContextWalkError) in
+                    try Self.examine(name, length, in: fd, relative: relative, absolute: absolute, as: Record.self)
+                }
+                guard let (entry, made) = examined else { continue }
+                let (excluded, info) = try match(entry.path, parent: parentInfo)
+                if !excluded {
+                    if mayHavePending {
+                        for index in stack.indices {
+                            if let pending = stack[index].pending {
+                                visit(pending)
+                                stack[index].pending = nil
+                            }
+                        }
+                        mayHavePending = false
                     }
+                    visit(made)
+                    guard entry.kind == .directory else { continue }
+                    let name = names.name(index)
+                    try Self.enter(name, of: stack[top], relative: relative.isEmpty ? name : relative + [GoPath.slash] + name,
+                                   info: info, pending: nil, into: &stack)
+                    continue frames
+                } else if let reportedNow = entersExcluded(entry) {
+                    if reportedNow { visit(made) } else { mayHavePending = true }
+                    let name = names.name(index)
+                    try Self.enter(name, of: stack[top], relative: relative.isEmpty ? name : relative + [GoPath.slash] + name,
+                                   info: info, pending: reportedNow ? nil : made, into: &stack)
+                    continue frames
                 }
-                visit(entry, entryStat)
-                if entry.kind == .directory {
-                    try Self.enter(name, of: stack[top], relative: relative, info: info, pending: nil, into: &stack)
-                }
-            } else if let reportedNow = entersExcluded(entry) {
-                if reportedNow { visit(entry, entryStat) }
-                try Self.enter(name, of: stack[top], relative: relative, info: info,
-                               pending: reportedNow ? nil : (entry, entryStat), into: &stack)
             }
+            close(stack.removeLast().fd)
         }
     }
 
     /// Opens the directory `name` of `parent` and pushes its frame.
-    private static func enter(_ name: [UInt8], of parent: Frame, relative: [UInt8], info: MatchInfo,
-                              pending: (ContextEntry, stat)?, into stack: inout [Frame]) throws(ContextWalkError) {
+    private static func enter<Record>(_ name: [UInt8], of parent: Frame<Record>, relative: [UInt8], info: MatchInfo,
+                                      pending: Record?, into stack: inout [Frame<Record>]) throws(ContextWalkError) {
         let absolute = parent.absolute + [GoPath.slash] + name
         let fd = withCString(name) { openat(parent.fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         guard fd >= 0 else { throw .io(path: String(decoding: absolute, as: UTF8.self), errno: errno) }
         do {
-            let names = try list(fd, path: absolute)
+            let names = try DirectoryNames(listing: fd, path: absolute)
             stack.append(Frame(fd: fd, relative: relative, absolute: absolute, info: info, names: names, pending: pending))
         } catch {
             close(fd)
@@ -378,18 +394,18 @@ public struct ContextWalker: Sendable {
     }
 
     /// One directory being walked.
-    private struct Frame {
+    private struct Frame<Record> {
         /// The open directory (closed when the frame is popped).
         var fd: Int32
         var relative: [UInt8]
         var absolute: [UInt8]
         var info: MatchInfo
-        var names: [[UInt8]]
+        var names: DirectoryNames
         var next = 0
-        /// The directory's own entry (and its `lstat`), not yet reported because it is excluded.
-        var pending: (ContextEntry, stat)?
+        /// The directory's own entry (made into its record), not yet reported because it is excluded.
+        var pending: Record?
 
-        init(fd: Int32, relative: [UInt8], absolute: [UInt8], info: MatchInfo, names: [[UInt8]], pending: (ContextEntry, stat)?) {
+        init(fd: Int32, relative: [UInt8], absolute: [UInt8], info: MatchInfo, names: DirectoryNames, pending: Record?) {
             self.fd = fd
             self.relative = relative
             self.absolute = absolute
@@ -399,69 +415,54 @@ public struct ContextWalker: Sendable {
         }
     }
 
-    /// The names in a directory (without `.` and `..`), sorted byte-wise.
-    private static func list(_ fd: Int32, path directory: [UInt8]) throws(ContextWalkError) -> [[UInt8]] {
-        let path = String(decoding: directory, as: UTF8.self)
-        let own = dup(fd)
-        guard own >= 0 else { throw .io(path: path, errno: errno) }
-        guard let handle = fdopendir(own) else {
-            let code = errno
-            close(own)
-            throw .io(path: path, errno: code)
-        }
-        defer { closedir(handle) }
-        var names: [[UInt8]] = []
-        while let dirent = readdir(handle) {
-            let name: [UInt8] = withUnsafeBytes(of: dirent.pointee.d_name) { raw in
-                let base = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                return Array(UnsafeBufferPointer(start: base, count: strnlen(base, raw.count)))
-            }
-            if name == [GoPath.dot] || name == [GoPath.dot, GoPath.dot] || name.isEmpty { continue }
-            names.append(name)
-        }
-        names.sort(by: byteOrder)
-        return names
-    }
-
-    /// `lstat`s one entry; nil if it vanished since the directory was listed.
-    private static func examine(_ name: [UInt8], in fd: Int32, directory: [UInt8],
-                                relative: [UInt8]) throws(ContextWalkError) -> (ContextEntry, stat)? {
+    /// `lstat`s the entry `name` (NUL-terminated, `length` bytes) of the directory open at `fd`
+    /// (`relative` to the context root, at `absolute`) and makes its record; nil if it vanished since
+    /// the directory was listed. Its path is made once, straight from the bytes; a symlink's target
+    /// is read only if the record keeps it.
+    private static func examine<Record: ContextWalkRecord>(
+        _ name: UnsafePointer<CChar>, _ length: Int, in fd: Int32, relative: [UInt8], absolute: [UInt8], as: Record.Type
+    ) throws(ContextWalkError) -> (ExaminedEntry, Record)? {
         var info = stat()
-        guard withCString(name, { fstatat(fd, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 else {
+        guard fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
             if errno == ENOENT { return nil }
-            throw .io(path: String(decoding: directory + [GoPath.slash] + name, as: UTF8.self), errno: errno)
+            let code = errno
+            let bytes = UnsafeRawBufferPointer(start: name, count: length)
+            throw .io(path: String(decoding: absolute + [GoPath.slash] + bytes, as: UTF8.self), errno: code)
         }
         let kind: ContextEntry.Kind
-        var target: String?
         switch info.st_mode & S_IFMT {
         case S_IFREG: kind = .file
         case S_IFDIR: kind = .directory
-        case S_IFLNK:
-            kind = .symlink
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let count = withCString(name) { readlinkat(fd, $0, &buffer, buffer.count - 1) }
-            if count >= 0 {
-                target = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            }
+        case S_IFLNK: kind = .symlink
         default: kind = .other
         }
-        let entry = ContextEntry(
-            path: String(decoding: relative, as: UTF8.self),
-            kind: kind,
-            size: Int64(info.st_size),
-            mode: UInt32(info.st_mode) & 0o7777,
-            linkTarget: target
-        )
-        return (entry, info)
+        let entry = ExaminedEntry(path: path(relative, name, length), kind: kind, info: info)
+        return (entry, Record(entry, linkTarget: { linkTarget(name, in: fd) }))
     }
 
-    /// Byte-wise order of two names (memcmp, then the shorter first).
-    private static func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        let common = min(a.count, b.count)
-        let order = a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in common == 0 ? 0 : memcmp(pa.baseAddress!, pb.baseAddress!, common) }
+    /// The target of the symlink `name` in the directory open at `fd` (never followed); nil when it
+    /// cannot be read.
+    private static func linkTarget(_ name: UnsafePointer<CChar>, in fd: Int32) -> String? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(PATH_MAX) + 1) { buffer in
+            let count = readlinkat(fd, name, UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self),
+                                   buffer.count - 1)
+            return count >= 0 ? String(decoding: UnsafeBufferPointer(rebasing: buffer.prefix(count)), as: UTF8.self) : nil
         }
-        return order != 0 ? order < 0 : a.count < b.count
+    }
+
+    /// `relative/name` (or `name` at the top) as a String, bad UTF-8 replaced by U+FFFD.
+    private static func path(_ relative: [UInt8], _ name: UnsafePointer<CChar>, _ length: Int) -> String {
+        let nameBytes = UnsafeRawBufferPointer(start: name, count: length)
+        if relative.isEmpty { return String(decoding: nameBytes, as: UTF8.self) }
+        let total = relative.count + 1 + length
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: total) { buffer in
+            relative.withUnsafeBufferPointer { source in
+                _ = UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(source))
+            }
+            buffer[relative.count] = GoPath.slash
+            UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[(relative.count + 1)...]).copyMemory(from: nameBytes)
+            return String(decoding: buffer, as: UTF8.self)
+        }
     }
 
     /// Calls `body` with `bytes` as a NUL-terminated C string (file names need not be UTF-8).
@@ -472,8 +473,10 @@ public struct ContextWalker: Sendable {
     }
 }
 
-/// A result buffer whose distinct indices concurrent workers fill.
-private struct SendableBuffer<Element>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Element>
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+/// A value handed to concurrent workers that only read it.
+private struct SendableBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
+
+

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ContextFilter
 import LayerArchive
 
 /// The `lstat` identity of one build-context path as the context scan saw it (device, inode, size,
@@ -37,6 +38,13 @@ public struct SourceStamp: Sendable, Equatable {
         self.init(device: content.device, inode: content.inode, size: content.size, modified: content.modified,
                   changed: content.changed, mode: UInt32(info.st_mode), uid: UInt32(info.st_uid), gid: UInt32(info.st_gid),
                   links: UInt64(info.st_nlink))
+    }
+
+    /// The stamp in a context walk's ``ContextStatStamp`` (the same fields, converted the same way
+    /// as from the `stat` it was made from).
+    public init(_ walked: ContextStatStamp) {
+        self.init(device: walked.device, inode: walked.inode, size: walked.size, modified: walked.modified,
+                  changed: walked.changed, mode: walked.mode, uid: walked.uid, gid: walked.gid, links: walked.links)
     }
 }
 
