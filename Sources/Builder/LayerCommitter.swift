@@ -55,8 +55,12 @@ struct LayerCommitter {
             } else {
                 // Zero blocks stay holes and writeback starts while the layer is still being written,
                 // so adoptBlob's fsync waits for little (BlobFileSink).
+                // A large layer not unpacked on the second core meanwhile (a RUN's) is hashed there
+                // while this thread reads and writes it (ConcurrentHashSink).
                 let sink = try BlobFileSink(fd: fd)
-                let (digests, _) = try LayerDiff.writeLayer(entries, to: sink, compression: .none, clampingTimesTo: clampTime)
+                let hashConcurrently = concurrent == nil && Self.contentBytes(entries) >= Self.concurrentHashThreshold
+                let (digests, _) = try LayerDiff.writeLayer(entries, to: sink, compression: .none, clampingTimesTo: clampTime,
+                                                            hashConcurrently: hashConcurrently)
                 try sink.finish()
                 descriptor = digests.descriptor(mediaType: .ociLayer)
                 diffID = digests.diffID
@@ -108,6 +112,14 @@ struct LayerCommitter {
         links.save(linkKey, chainID: chainID, records: records)
         trace?.record("save-links", step: step, start: saveStarted)
         return (descriptor, diffID)
+    }
+
+    /// Content bytes from which a layer is hashed on a second core: below it, the hand-over per
+    /// MiB buys little.
+    static let concurrentHashThreshold: Int64 = 4 << 20
+
+    static func contentBytes(_ entries: [LayerEntry]) -> Int64 {
+        entries.reduce(0) { $0 + ($1.header.type == .regular ? $1.header.size : 0) }
     }
 
     /// Appends an existing layer (from the cache) and makes sure its snapshot exists.

@@ -215,13 +215,15 @@ struct ApplySession {
         if header.type == .regular, options.movableContent.isEmpty || options.movableContent[path] == nil {
             if try createFile(header, in: dir, name: name, &reader, ifAbsent: true) { return true }
         }
+        // A donor file is renamed straight over the slot (rename replaces a non-directory; a fresh
+        // snapshot saves an lstat per file); ``moveFile`` clears a directory in the way itself.
+        if header.type == .regular, let donor = options.movableContent[path],
+           try moveFile(header, from: donor, in: dir, name: name) {
+            return true
+        }
         try clearSlot(dir, name, keepDirectory: header.type == .directory, entry: header.path)
         switch header.type {
         case .regular:
-            if let donor = options.movableContent[path],
-               try moveFile(header, from: donor, in: dir, name: name) {
-                return true
-            }
             _ = try createFile(header, in: dir, name: name, &reader, ifAbsent: false)
             return true
         case .directory:
@@ -266,13 +268,19 @@ struct ApplySession {
         return true
     }
 
-    /// Renames `donor` into place as the entry (see ``LayerApplyOptions/movableContent``); false
-    /// when it does not qualify or cannot be renamed here (then the content is written).
+    /// Renames `donor` into place as the entry (see ``LayerApplyOptions/movableContent``), over
+    /// whatever non-directory holds the name (a directory there is removed first); false when it
+    /// does not qualify or cannot be renamed here (then the content is written).
     private mutating func moveFile(_ header: TarHeader, from donor: String, in dir: Int32, name: String) throws -> Bool {
         guard options.preserveOwnership else { return false }
         var info = stat()
         guard lstat(donor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1,
-              Int64(info.st_size) == header.size, renameat(AT_FDCWD, donor, dir, name) == 0 else { return false }
+              Int64(info.st_size) == header.size else { return false }
+        if renameat(AT_FDCWD, donor, dir, name) != 0 {
+            guard [EISDIR, ENOTEMPTY, EEXIST].contains(errno) else { return false }
+            try clearSlot(dir, name, keepDirectory: false, entry: header.path)
+            guard renameat(AT_FDCWD, donor, dir, name) == 0 else { return false }
+        }
         let fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw LayerArchiveError.system("open moved file") }
         let file = FileDescriptor(fd: fd)

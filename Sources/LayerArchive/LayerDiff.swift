@@ -133,12 +133,14 @@ public enum LayerDiff {
 
     /// Writes a whole layer (entries and end of archive) into `blob`, compressed as asked,
     /// and returns its digests (blob digest and diffID computed in the same pass). `clampingTimesTo`:
-    /// as in ``write(_:to:clampingTimesTo:)``.
+    /// as in ``write(_:to:clampingTimesTo:)``. `hashConcurrently`: an uncompressed layer is hashed on
+    /// another core while it is written (``ConcurrentHashSink``).
     public static func writeLayer<Blob: ByteSink>(_ entries: [LayerEntry], to blob: Blob,
                                                   compression: LayerCompression = .gzip,
                                                   clampingTimesTo clamp: Int64? = nil,
-                                                  stamps: UnsafeMutablePointer<[ContentStamp?]>? = nil) throws -> (LayerDigests, Blob) {
-        let sink = try LayerBlobSink(blob: blob, compression: compression)
+                                                  stamps: UnsafeMutablePointer<[ContentStamp?]>? = nil,
+                                                  hashConcurrently: Bool = false) throws -> (LayerDigests, Blob) {
+        let sink = try LayerBlobSink(blob: blob, compression: compression, hashConcurrently: hashConcurrently)
         var writer = TarWriter(sink)
         try write(entries, to: &writer, clampingTimesTo: clamp, stamps: stamps)
         try writer.finish()

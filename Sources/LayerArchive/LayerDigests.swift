@@ -65,25 +65,32 @@ public final class LayerBlobSink<Blob: ByteSink>: ByteSink {
     private enum Stage {
         /// Uncompressed: the blob is the tar, hashed once (blob digest = diffID).
         case plain(Blob)
+        /// Uncompressed, hashed on another core while the blob is written (``ConcurrentHashSink``).
+        case plainConcurrent(ConcurrentHashSink<Blob>)
         case gzip(GzipCompressor<DigestingSink<Blob>>)
     }
 
     private var tarDigest = DigestingSink(DiscardingSink())
     private var stage: Stage
 
-    public init(blob: Blob, compression: LayerCompression = .gzip) throws {
+    /// `hashConcurrently`: for `.none`, the tar is hashed on another core while it is written
+    /// (``ConcurrentHashSink``; worth it for large layers, a thread hand-over per MiB otherwise).
+    public init(blob: Blob, compression: LayerCompression = .gzip, hashConcurrently: Bool = false) throws {
         switch compression {
+        case .none where hashConcurrently: stage = .plainConcurrent(ConcurrentHashSink(blob))
         case .none: stage = .plain(blob)
         case .gzip(let level): stage = .gzip(try GzipCompressor(sink: DigestingSink(blob), level: level))
         }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if case .plainConcurrent(let sink) = stage { return try sink.write(bytes) }
         try tarDigest.write(bytes)
         switch stage {
         case .plain(var sink):
             try sink.write(bytes)
             stage = .plain(sink)
+        case .plainConcurrent: break
         case .gzip(let compressor): try compressor.write(bytes)
         }
     }
@@ -94,6 +101,9 @@ public final class LayerBlobSink<Blob: ByteSink>: ByteSink {
         case .plain:
             let diffID = tarDigest.digest
             return LayerDigests(blobDigest: diffID, blobSize: tarDigest.count, diffID: diffID, uncompressedSize: tarDigest.count)
+        case .plainConcurrent(let sink):
+            let (diffID, size) = try sink.finish()
+            return LayerDigests(blobDigest: diffID, blobSize: size, diffID: diffID, uncompressedSize: size)
         case .gzip(let compressor): try compressor.finish()
         }
         let blobSide = blobDigest!
@@ -103,7 +113,7 @@ public final class LayerBlobSink<Blob: ByteSink>: ByteSink {
 
     private var blobDigest: DigestingSink<Blob>? {
         switch stage {
-        case .plain: return nil
+        case .plain, .plainConcurrent: return nil
         case .gzip(let compressor): return compressor.sink
         }
     }
@@ -111,6 +121,7 @@ public final class LayerBlobSink<Blob: ByteSink>: ByteSink {
     /// The blob sink (after `finish()`, holding the whole blob when it is in memory).
     public var blob: Blob {
         if case .plain(let sink) = stage { return sink }
+        if case .plainConcurrent(let sink) = stage { return sink.inner }
         return blobDigest!.inner
     }
 }

@@ -55,4 +55,55 @@ final class RunSnapshotTests: BuilderTestCase {
         try LayerApplier(target: unpacked, options: LayerApplyOptions(whiteouts: .overlayMarkers)).apply(blobFile: blob.path)
         XCTAssertEqual(made, try listing(unpacked))
     }
+
+    /// A RUN output with every kind of entry the snapshot takes by rename or creates: a large file
+    /// (hashed on the second core while written), a zero-filled one (holes in the blob), owners,
+    /// modes, times, a capability xattr kept through copy-up, hard links across folders, a symlink,
+    /// a fifo, whiteouts of a file and a folder, and an opaque folder (removed and made again).
+    /// The snapshot must be the tree an unpack of the stored blob gives, entry for entry.
+    func testRunSnapshotWithEveryKindOfEntryIsTheUnpackedLayer() async throws {
+        try requireContainers()
+        _ = try await loadBusybox()
+        try write("capped", "has a capability\n")
+        try write("tree/old/a", "a\n")
+        try write("tree/old/b", "b\n")
+        try write("tree/gone/c", "c\n")
+        // cap_net_bind_service, effective (VFS_CAP_REVISION_2).
+        let capability: [UInt8] = [0x01, 0x00, 0x00, 0x02, 0x00, 0x04, 0x00, 0x00] + [UInt8](repeating: 0, count: 12)
+        try Xattrs.set(context.appendingPathComponent("capped").path, "security.capability", capability)
+        let dockerfile = """
+            FROM kiln-test/busybox:latest
+            COPY capped /capped
+            COPY tree/ /tree/
+            RUN head -c 6000000 /dev/urandom > /big && head -c 5000000 /dev/zero > /zeros \\
+                && echo hi > /small && mkdir -p /d/e && ln /small /d/e/linked && chown 12:34 /small && chmod 640 /small \\
+                && touch -d "2001-02-03 04:05:06" /big && touch -d "1999-12-31 23:59:59" /capped \\
+                && ln -s ../small /d/to-small && mkfifo /d/fifo && chmod 0710 /d/e \\
+                && rm /etc/group && rm -rf /tree/gone \\
+                && rm -rf /tree/old && mkdir /tree/old && echo new > /tree/old/n && chown 5:6 /tree/old
+            """
+        let (result, _) = try await build(dockerfile)
+        let chainID = try XCTUnwrap(ChainID.computeAll(diffIDs: result.config.rootfs.diffIDs).last)
+        let snapshot = service.store.snapshotPath(chainID).path
+        let made = try listing(snapshot)
+        XCTAssertEqual(made["big"]?.hasPrefix("\(S_IFREG | 0o644) 0:0 981173106.0 6000000 1"), true, made["big"] ?? "missing")
+        XCTAssertEqual(made["small"]?.hasPrefix("\(S_IFREG | 0o640) 12:34 "), true, made["small"] ?? "missing")
+        XCTAssertEqual(made["small"]?.contains(" 2 "), true, "hard link kept: \(made["small"] ?? "missing")")
+        XCTAssertEqual(made["capped"]?.contains("security.capability=\(capability)"), true, made["capped"] ?? "missing")
+        XCTAssertEqual(made["tree/old"]?.contains("trusted.overlay.opaque"), true, "opaque folder: \(made["tree/old"] ?? "missing")")
+        XCTAssertEqual(made["tree/gone"]?.hasPrefix("\(S_IFCHR) "), true, "whiteout: \(made["tree/gone"] ?? "missing")")
+        XCTAssertEqual(made["etc/group"]?.hasPrefix("\(S_IFCHR) "), true, "whiteout: \(made["etc/group"] ?? "missing")")
+        XCTAssertNotNil(made["d/fifo"])
+        XCTAssertNotNil(made["d/to-small"])
+
+        let unpacked = root.appendingPathComponent("unpacked-all").path
+        try FileManager.default.createDirectory(atPath: unpacked, withIntermediateDirectories: true)
+        let blob = try service.store.open(try XCTUnwrap(result.manifest.layers.last).digest)
+        try LayerApplier(target: unpacked, options: LayerApplyOptions(whiteouts: .overlayMarkers)).apply(blobFile: blob.path)
+        let reference = try listing(unpacked)
+        XCTAssertEqual(made.keys.sorted(), reference.keys.sorted())
+        for (path, line) in made where reference[path] != line {
+            XCTFail("\(path): snapshot \(line), unpacked \(reference[path] ?? "missing")")
+        }
+    }
 }
