@@ -56,9 +56,11 @@ struct LayerCommitter {
                 // Zero blocks stay holes and writeback starts while the layer is still being written,
                 // so adoptBlob's fsync waits for little (BlobFileSink).
                 // A large layer not unpacked on the second core meanwhile (a RUN's) is hashed there
-                // while this thread reads and writes it (ConcurrentHashSink).
-                let sink = try BlobFileSink(fd: fd)
+                // while this thread reads and another writes it (ConcurrentHashSink), with O_DIRECT:
+                // nobody reads it now, its snapshot is the RUN's upper directory, and the page-cache
+                // copy plus writeback would cost more than the disk write.
                 let hashConcurrently = concurrent == nil && Self.contentBytes(entries) >= Self.concurrentHashThreshold
+                let sink = try BlobFileSink(fd: fd, direct: hashConcurrently)
                 let (digests, _) = try LayerDiff.writeLayer(entries, to: sink, compression: .none, clampingTimesTo: clampTime,
                                                             hashConcurrently: hashConcurrently)
                 try sink.finish()

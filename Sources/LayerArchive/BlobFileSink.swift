@@ -15,6 +15,15 @@ import Glibc
 ///   file's size. The content is byte for byte the same; a layer holding zero-filled files
 ///   (preallocated images, `head -c N /dev/zero`) costs no disk writes for them.
 ///
+/// - Direct (`direct: true`): the file is written with `O_DIRECT`, from the caller's memory to the
+///   disk without the page cache. For a large blob that is made durable at once (a RUN's layer)
+///   this skips a copy into new page-cache pages and their writeback, which costs more than the
+///   disk write itself where fresh memory is expensive to touch (a VM whose free memory goes back
+///   to the host: 512 MB written and fsynced in 1.5 s buffered, 0.27 s direct, on this project's
+///   machine). Unaligned memory goes through an aligned bounce buffer; where the filesystem
+///   refuses direct I/O, or for ``copyRange(from:offset:length:)``, the sink writes buffered.
+///   Not for a blob read while it is written (direct writes bypass the readers' page cache).
+///
 /// Whole blocks are written straight from the caller's memory (one `pwrite` per run of non-zero
 /// blocks); only a block's worth is buffered across writes (tar headers, a file's unaligned start).
 /// `finish()` must be called after the last write (it writes the buffer and sets the size).
@@ -33,11 +42,18 @@ public final class BlobFileSink: ByteSink {
     private var buffered = 0
     private var writebackStart: Int64 = 0
     private var finished = false
+    /// Whether writes go with O_DIRECT (see the type's notes), and the aligned buffer that takes
+    /// what cannot go as it is.
+    public private(set) var direct = false
+    private var bounce: UnsafeMutableRawBufferPointer?
+    private static let directAlignment = 4096
     private static let zeroBlock = [UInt8](repeating: 0, count: 65536)
 
     /// `fd`: an empty regular file open for writing (not owned: the caller closes it).
-    /// Throws `.invalidUse` when the file is not empty.
-    public init(fd: Int32, blockSize: Int = 4096, maxRun: Int = 1 << 20, writebackChunk: Int64 = 8 << 20) throws {
+    /// Throws `.invalidUse` when the file is not empty. `direct`: write with O_DIRECT where the
+    /// filesystem allows it (the type's notes).
+    public init(fd: Int32, blockSize: Int = 4096, maxRun: Int = 1 << 20, writebackChunk: Int64 = 8 << 20,
+                direct: Bool = false) throws {
         precondition(blockSize > 0 && blockSize <= 65536 && maxRun % blockSize == 0 && maxRun > 0)
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw LayerArchiveError.system("fstat") }
@@ -49,9 +65,22 @@ public final class BlobFileSink: ByteSink {
         self.maxRun = maxRun
         self.writebackChunk = writebackChunk
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 4096)
+        if direct, blockSize % Self.directAlignment == 0, kiln_set_direct(fd, 1) == 0 {
+            self.direct = true
+        }
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        bounce?.deallocate()
+    }
+
+    /// Back to buffered writes (for the rest of the blob).
+    private func leaveDirect() {
+        guard direct else { return }
+        direct = false
+        _ = kiln_set_direct(fd, 0)
+    }
 
     /// Every byte the blob has so far (written, copied or buffered).
     public var size: Int64 { count + Int64(buffered) }
@@ -73,6 +102,7 @@ public final class BlobFileSink: ByteSink {
     public func copyRange(from source: Int32, offset: Int64, length: Int64) throws {
         guard !finished else { throw LayerArchiveError(.invalidUse, "write after the blob was finished") }
         guard offset >= 0, length >= 0 else { throw LayerArchiveError(.invalidUse, "a negative range of an earlier blob") }
+        leaveDirect()  // copy_file_range and the unaligned pieces around it go through the page cache
         var from = offset, left = length
         if buffered > 0 {
             let n = Int(min(Int64(blockSize - buffered), left))
@@ -200,6 +230,10 @@ public final class BlobFileSink: ByteSink {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
+        if direct {
+            if try writeDirect(bytes, at: offset) { return }
+            leaveDirect()
+        }
         var done = 0
         while done < bytes.count {
             let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + Int64(done)))
@@ -211,10 +245,57 @@ public final class BlobFileSink: ByteSink {
         }
     }
 
+    /// Writes `bytes` at `offset` with O_DIRECT: straight from the caller's memory when it is
+    /// aligned, through the bounce buffer otherwise (a partial last block padded with zeros, which
+    /// ``finish()`` cuts off). False when the file refuses a direct write (EINVAL) before any byte
+    /// was written; then the caller writes buffered.
+    private func writeDirect(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws -> Bool {
+        let align = Self.directAlignment
+        guard offset % Int64(align) == 0 else { return false }
+        if Int(bitPattern: bytes.baseAddress) % align == 0, bytes.count % align == 0 {
+            return try pwriteDirect(bytes, at: offset)
+        }
+        if bounce == nil { bounce = .allocate(byteCount: maxRun, alignment: align) }
+        let staging = bounce!
+        var done = 0
+        while done < bytes.count {
+            let n = min(staging.count, bytes.count - done)
+            staging.baseAddress!.copyMemory(from: bytes.baseAddress! + done, byteCount: n)
+            let padded = (n + align - 1) / align * align
+            if padded > n { memset(staging.baseAddress! + n, 0, padded - n) }
+            guard try pwriteDirect(UnsafeRawBufferPointer(rebasing: staging[0..<padded]), at: offset + Int64(done)) else {
+                // Only the first piece can be refused: a later refusal rewrites buffered from here.
+                if done == 0 { return false }
+                leaveDirect()
+                try writeAll(UnsafeRawBufferPointer(rebasing: bytes[done...]), at: offset + Int64(done))
+                return true
+            }
+            done += n
+        }
+        return true
+    }
+
+    /// One aligned direct write, whole; false when the file refuses it (EINVAL). The rest of a
+    /// short write (a full disk, a signal) is written buffered, so its error is the usual one.
+    private func pwriteDirect(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws -> Bool {
+        while true {
+            let n = pwrite(fd, bytes.baseAddress!, bytes.count, off_t(offset))
+            if n < 0, errno == EINTR { continue }
+            if n < 0, errno == EINVAL { return false }
+            guard n >= 0 else { throw LayerArchiveError.system("write") }
+            guard n == bytes.count else {
+                leaveDirect()
+                try writeAll(UnsafeRawBufferPointer(rebasing: bytes[n...]), at: offset + Int64(n))
+                return true
+            }
+            return true
+        }
+    }
+
     /// Asks the kernel to start writing `writebackStart..<end` to disk without waiting for it (a
     /// hint: a failure here is not an error; the caller's fsync reports any write error).
     private func startWriteback(upTo end: Int64) {
-        guard end > writebackStart else { return }
+        guard !direct, end > writebackStart else { return }
         _ = kiln_start_writeback(fd, writebackStart, end - writebackStart)
         writebackStart = end
     }

@@ -98,7 +98,12 @@ final class RunSnapshotTests: BuilderTestCase {
 
         let unpacked = root.appendingPathComponent("unpacked-all").path
         try FileManager.default.createDirectory(atPath: unpacked, withIntermediateDirectories: true)
-        let blob = try service.store.open(try XCTUnwrap(result.manifest.layers.last).digest)
+        let layer = try XCTUnwrap(result.manifest.layers.last)
+        let blob = try service.store.open(layer.digest)
+        // Written with O_DIRECT where the store's filesystem allows it: the stored bytes are the digest's.
+        let stored = try Data(contentsOf: blob)
+        XCTAssertEqual(Digest.sha256(of: stored), layer.digest)
+        XCTAssertEqual(Int64(stored.count), layer.size)
         try LayerApplier(target: unpacked, options: LayerApplyOptions(whiteouts: .overlayMarkers)).apply(blobFile: blob.path)
         let reference = try listing(unpacked)
         XCTAssertEqual(made.keys.sorted(), reference.keys.sorted())

@@ -1,3 +1,4 @@
+import CFileIO
 import Foundation
 import XCTest
 @testable import LayerArchive
@@ -6,16 +7,20 @@ import XCTest
 /// become holes; a partial or non-zero block is always written; a non-empty file is refused.
 final class BlobFileSinkTests: XCTestCase {
     var temp: TempDir!
+    /// Whether a sink asked for O_DIRECT got it (the temp directory's filesystem allows it).
+    var directUsed = false
 
     override func setUpWithError() throws { temp = try TempDir() }
     override func tearDown() { temp.cleanup() }
 
     /// Writes `content` in chunks of the given sizes (cycled) and returns the file's bytes and
     /// the sink's count of hole blocks.
-    private func write(_ content: [UInt8], chunks: [Int], name: String = "blob") throws -> (bytes: [UInt8], holes: Int64, allocated: Int64) {
+    private func write(_ content: [UInt8], chunks: [Int], name: String = "blob",
+                       direct: Bool = false) throws -> (bytes: [UInt8], holes: Int64, allocated: Int64) {
         let path = temp.sub(name)
         let file = try FileDescriptor.create(writing: path)
-        let sink = try BlobFileSink(fd: file.fd, blockSize: 4096, maxRun: 16384, writebackChunk: 8192)
+        let sink = try BlobFileSink(fd: file.fd, blockSize: 4096, maxRun: 16384, writebackChunk: 8192, direct: direct)
+        if direct { directUsed = directUsed || sink.direct }
         var offset = 0, i = 0
         while offset < content.count {
             let n = min(chunks[i % chunks.count], content.count - offset)
@@ -47,6 +52,45 @@ final class BlobFileSinkTests: XCTestCase {
             // whole blocks of the zero tail; blocks holding any data byte are written.
             XCTAssertGreaterThanOrEqual(result.holes, 3, "zero blocks skipped with chunks \(chunks)")
         }
+    }
+
+    /// With O_DIRECT (where the filesystem has it): the same bytes and holes for any chunking —
+    /// aligned runs straight from memory, unaligned ones through the bounce buffer, the last
+    /// partial block padded and cut off again.
+    func testDirectWritesGiveTheSameBlob() throws {
+        let content = pattern(5000, seed: 5) + [UInt8](repeating: 0, count: 3 * 4096 + 700) + pattern(70_000, seed: 7)
+            + [UInt8](repeating: 0, count: 9000) + pattern(3, seed: 1)
+        for chunks in [[1], [4096], [100_000], [511, 4097, 3], [16384, 1]] {
+            let result = try write(content, chunks: chunks, name: "direct-\(chunks.map(String.init).joined(separator: "-"))", direct: true)
+            XCTAssertEqual(result.bytes.count, content.count, "size with chunks \(chunks)")
+            XCTAssertTrue(result.bytes == content, "content differs with chunks \(chunks)")
+            XCTAssertGreaterThanOrEqual(result.holes, 3, "zero blocks skipped with chunks \(chunks)")
+        }
+        let probe = open(temp.sub("probe"), O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        defer { close(probe) }
+        if kiln_set_direct(probe, 1) == 0 {
+            XCTAssertTrue(directUsed, "O_DIRECT is available here but the sink wrote buffered")
+        }
+    }
+
+    /// A copied range (copy_file_range) turns direct writes off for the rest; the blob is still exact.
+    func testDirectSinkCopiesARangeBuffered() throws {
+        let earlier = pattern(3 * 4096 + 100, seed: 2)
+        let source = temp.sub("earlier")
+        try Data(earlier).write(to: URL(fileURLWithPath: source))
+        let input = try FileDescriptor.open(reading: source)
+        let path = temp.sub("copied")
+        let file = try FileDescriptor.create(writing: path)
+        let sink = try BlobFileSink(fd: file.fd, direct: true)
+        let head = pattern(8192, seed: 4)
+        try head.withUnsafeBytes { try sink.write($0) }
+        try sink.copyRange(from: input.fd, offset: 10, length: Int64(earlier.count - 10))
+        XCTAssertFalse(sink.direct)
+        let tail = pattern(77, seed: 6)
+        try tail.withUnsafeBytes { try sink.write($0) }
+        try sink.finish()
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertTrue(bytes == head + Array(earlier[10...]) + tail)
     }
 
     func testZeroLayerIsAHoleAndNonZeroBlocksAreWritten() throws {

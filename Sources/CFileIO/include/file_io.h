@@ -13,4 +13,9 @@ int kiln_start_writeback(int fd, int64_t offset, int64_t length);
 /// or -1 with errno set.
 int64_t kiln_copy_range(int in, int64_t in_offset, int out, int64_t out_offset, int64_t length);
 
+/// Turns O_DIRECT on (on != 0) or off for the open file: writes then go from the caller's memory
+/// to the disk without the page cache (aligned offsets, lengths and memory only). Returns 0, or
+/// -1 with errno set (EINVAL: the filesystem does not do direct I/O).
+int kiln_set_direct(int fd, int on);
+
 #endif
