@@ -56,11 +56,12 @@ struct LayerCommitter {
                 // Zero blocks stay holes and writeback starts while the layer is still being written,
                 // so adoptBlob's fsync waits for little (BlobFileSink).
                 // A large layer not unpacked on the second core meanwhile (a RUN's) is hashed there
-                // while this thread reads and another writes it (ConcurrentHashSink), with O_DIRECT:
-                // nobody reads it now, its snapshot is the RUN's upper directory, and the page-cache
-                // copy plus writeback would cost more than the disk write.
+                // while this thread reads and another writes it (ConcurrentHashSink), with O_DIRECT
+                // when its snapshot is made from the entries, not by reading the blob back: then
+                // nobody reads the blob now, and the page-cache copy and writeback cost more than
+                // the disk write (bench/results/20261204-direct-blobs.md).
                 let hashConcurrently = concurrent == nil && Self.contentBytes(entries) >= Self.concurrentHashThreshold
-                let sink = try BlobFileSink(fd: fd, direct: hashConcurrently)
+                let sink = try BlobFileSink(fd: fd, direct: hashConcurrently && discardable != nil)
                 let (digests, _) = try LayerDiff.writeLayer(entries, to: sink, compression: .none, clampingTimesTo: clampTime,
                                                             hashConcurrently: hashConcurrently)
                 try sink.finish()
@@ -89,7 +90,10 @@ struct LayerCommitter {
             }
         }
         guard let linkKey, stamps.count == entries.count else {
-            try append(descriptor, diffID: diffID, to: &state, step: step, movableContent: movable, unpacked: concurrent)
+            // A RUN's snapshot is made from its entries (their files are kiln's own upper directory,
+            // unchanged since they were written), not by reading the blob back.
+            try append(descriptor, diffID: diffID, to: &state, step: step, movableContent: movable, unpacked: concurrent,
+                       fromEntries: discardable == nil ? nil : LayerEntriesSource(entries, clampingTimesTo: clampTime))
             return (descriptor, diffID)
         }
         let linkStarted = DispatchTime.now().uptimeNanoseconds
@@ -127,10 +131,11 @@ struct LayerCommitter {
     /// Appends an existing layer (from the cache) and makes sure its snapshot exists.
     /// Returns the chain ID of the snapshot. `linkableContent`: files the snapshot may take by hard link.
     /// `unpacked`: the layer unpacked while it was written, taken as the snapshot when it succeeded.
+    /// `fromEntries`: the layer's tar stream made again from its entries, applied instead of the blob.
     @discardableResult
     func append(_ layer: Descriptor, diffID: Digest, to state: inout StageState, step: String = "",
                 movableContent: [String: String] = [:], linkableContent: LinkableContent? = nil,
-                unpacked: ConcurrentSnapshot? = nil) throws -> Digest {
+                unpacked: ConcurrentSnapshot? = nil, fromEntries: LayerEntriesSource? = nil) throws -> Digest {
         var diffIDs = state.config.rootfs.diffIDs
         diffIDs.append(diffID)
         let chainID = ChainID.compute(diffIDs: diffIDs)!
@@ -151,10 +156,13 @@ struct LayerCommitter {
             }
             let temp = try store.prepareSnapshot(chainID)
             do {
-                let blob = try store.open(layer.digest)
-                _ = try LayerApplier(target: temp.path, options: LayerApplyOptions(whiteouts: .overlayMarkers, movableContent: movableContent,
-                                                                                   linkableContent: linkableContent))
-                    .apply(blobFile: blob.path)
+                let applier = LayerApplier(target: temp.path, options: LayerApplyOptions(whiteouts: .overlayMarkers, movableContent: movableContent,
+                                                                                          linkableContent: linkableContent))
+                if let fromEntries {
+                    _ = try applier.apply(blob: fromEntries)
+                } else {
+                    _ = try applier.apply(blobFile: try store.open(layer.digest).path)
+                }
                 try store.commitSnapshot(chainID, from: temp)
             } catch {
                 try? FileManager.default.removeItem(at: temp)

@@ -57,12 +57,13 @@ struct BufferedReader<Source: ByteSource> {
     /// Discards exactly `count` bytes; `.truncated` when the source ends first.
     mutating func skip(_ count: Int64, what: @autoclosure () -> String) throws {
         var left = count
-        // What is buffered first; then a large rest by seeking, when the source can.
+        // What is buffered first; then a large rest by seeking, when the source can (any rest, when
+        // the source asks for it).
         let buffered = Int(min(Int64(available), left))
         position += buffered
         offset += Int64(buffered)
         left -= Int64(buffered)
-        if left > Int64(Self.chunkSize), !sourceEnded, let skipped = try source.skipAhead(left) {
+        if left > (source.skipsWithoutReading ? 0 : Int64(Self.chunkSize)), !sourceEnded, let skipped = try source.skipAhead(left) {
             offset += skipped
             left -= skipped
             guard left == 0 else { throw LayerArchiveError(.truncated, "archive ends in the middle of \(what())") }

@@ -12,10 +12,15 @@ public protocol ByteSource {
     /// file: `lseek`); returns how many bytes were skipped, fewer than `count` only at the end of
     /// the source. nil: the source cannot skip, the caller reads and discards instead.
     mutating func skipAhead(_ count: Int64) throws -> Int64?
+    /// True when ``skipAhead(_:)`` costs nothing and must be used for every skip, however short
+    /// (a source that makes its bytes on demand, whose skipped bytes may no longer be readable);
+    /// false: short skips are read through the reader's buffer.
+    var skipsWithoutReading: Bool { get }
 }
 
 extension ByteSource {
     public mutating func skipAhead(_ count: Int64) throws -> Int64? { nil }
+    public var skipsWithoutReading: Bool { false }
 }
 
 /// Something that takes bytes in order: a file, a digester, a compressor.

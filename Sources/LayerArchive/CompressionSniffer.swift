@@ -64,9 +64,16 @@ struct PrefixedSource<Rest: ByteSource>: ByteSource {
     }
 
     mutating func skipAhead(_ count: Int64) throws -> Int64? {
-        guard prefix.isEmpty else { return nil }
-        return try rest.skipAhead(count)
+        // Through the prefix only when the rest surely skips too (nothing is consumed before a nil).
+        guard prefix.isEmpty || rest.skipsWithoutReading else { return nil }
+        let fromPrefix = Int(min(Int64(prefix.count), count))
+        prefix.removeFirst(fromPrefix)
+        guard count > Int64(fromPrefix) else { return count }
+        guard let skipped = try rest.skipAhead(count - Int64(fromPrefix)) else { return nil }
+        return Int64(fromPrefix) + skipped
     }
+
+    var skipsWithoutReading: Bool { rest.skipsWithoutReading }
 }
 
 /// A type-erased source, so `TarReader` can read whatever `decompressing` returned.
@@ -75,6 +82,7 @@ public struct AnyByteSource: ByteSource {
     public init(_ base: any ByteSource) { self.base = base }
     public mutating func read(upTo maxCount: Int) throws -> [UInt8] { try base.read(upTo: maxCount) }
     public mutating func skipAhead(_ count: Int64) throws -> Int64? { try base.skipAhead(count) }
+    public var skipsWithoutReading: Bool { base.skipsWithoutReading }
 }
 
 extension TarReader where Source == AnyByteSource {

@@ -56,6 +56,34 @@ final class RunSnapshotTests: BuilderTestCase {
         XCTAssertEqual(made, try listing(unpacked))
     }
 
+    /// A RUN layer of a few large files is written with O_DIRECT (LayerCommitter.writesDirect):
+    /// the stored blob is its digest's bytes, zero runs are holes, and the snapshot is the unpack.
+    func testLargeFileRunLayerWrittenDirectIsTheUnpackedLayer() async throws {
+        try requireContainers()
+        _ = try await loadBusybox()
+        let dockerfile = """
+            FROM kiln-test/busybox:latest
+            RUN head -c 9000001 /dev/urandom > /big && head -c 8388608 /dev/zero > /zeros && echo tail >> /zeros
+            """
+        let (result, _) = try await build(dockerfile)
+        let layer = try XCTUnwrap(result.manifest.layers.last)
+        let blob = try service.store.open(layer.digest)
+        let stored = try Data(contentsOf: blob)
+        XCTAssertEqual(Digest.sha256(of: stored), layer.digest)
+        XCTAssertEqual(Int64(stored.count), layer.size)
+        var info = stat()
+        XCTAssertEqual(stat(blob.path, &info), 0)
+        XCTAssertLessThan(Int64(info.st_blocks) * 512, layer.size - 8_000_000, "the zero run should be a hole")
+
+        let chainID = try XCTUnwrap(ChainID.computeAll(diffIDs: result.config.rootfs.diffIDs).last)
+        let made = try listing(service.store.snapshotPath(chainID).path)
+        let unpacked = root.appendingPathComponent("unpacked-direct").path
+        try FileManager.default.createDirectory(atPath: unpacked, withIntermediateDirectories: true)
+        try LayerApplier(target: unpacked, options: LayerApplyOptions(whiteouts: .overlayMarkers)).apply(blobFile: blob.path)
+        XCTAssertEqual(made, try listing(unpacked))
+        XCTAssertEqual(made["big"]?.contains(" 9000001 1 "), true, made["big"] ?? "missing")
+    }
+
     /// A RUN output with every kind of entry the snapshot takes by rename or creates: a large file
     /// (hashed on the second core while written), a zero-filled one (holes in the blob), owners,
     /// modes, times, a capability xattr kept through copy-up, hard links across folders, a symlink,
