@@ -33,6 +33,16 @@ fi
 mkdir -p bench/results
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
+# Every --no-cache run leaves its image behind in each builder's store (push-big and the C project ~0.5 GB
+# each): kiln's bench store starts empty of them, and a disk that cannot take a few runs more is named
+# before the runs fail half-way.
+bench_root=${KILN_BENCH_DIR:-/tmp/kiln-bench}/kiln-root
+[[ -d $bench_root ]] && KILN_ROOT=$bench_root "$kiln" system prune -a -f >/dev/null 2>&1 || true
+free_gb=$(df -Pk "$(dirname "$bench_root")" 2>/dev/null | awk 'NR == 2 {print int($4 / 1048576)}')
+if [[ -n $free_gb && $free_gb -lt 20 ]]; then
+  echo "bench/run.sh: only ${free_gb} GB free where the stores are; the scenarios need ~20 GB (docker and kiln stores)" >&2
+fi
+
 state() {
   echo "Machine: $(nproc) CPUs, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)," \
        "$(awk '/MemAvailable/ {printf "%d MB", $2/1024}' /proc/meminfo) available; kiln $("$kiln" --version 2>/dev/null || echo '?')."
