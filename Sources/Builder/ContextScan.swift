@@ -80,7 +80,7 @@ struct ContextScan {
             // reported entry's lstat, so the fingerprint costs no second stat.
             let walker = ContextWalker(matcher: try matcher ?? PatternMatcher([]), rule: LegacyContextWalk.rule)
             try walker.walkStamps(root) { path, walked in
-                let source = SourceStamp(walked)
+                let source = walked
                 included.append(path)
                 stamps.append(source)
                 if source.changed >= settledBefore { racy.append(path) }

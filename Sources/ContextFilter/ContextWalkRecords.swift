@@ -36,16 +36,25 @@ public struct ContextStatStamp: Sendable, Equatable {
     public var gid: UInt32
     public var links: UInt64
 
+    public init(device: UInt64, inode: UInt64, size: Int64, modified: Int64, changed: Int64,
+                mode: UInt32, uid: UInt32, gid: UInt32, links: UInt64) {
+        self.device = device
+        self.inode = inode
+        self.size = size
+        self.modified = modified
+        self.changed = changed
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.links = links
+    }
+
+    /// The fields of an `lstat` result (times as LayerArchive's ContentStamp converts them).
     public init(_ info: stat) {
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
-        size = Int64(info.st_size)
-        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
-        mode = UInt32(info.st_mode)
-        uid = UInt32(info.st_uid)
-        gid = UInt32(info.st_gid)
-        links = UInt64(info.st_nlink)
+        self.init(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+                  modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+                  changed: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec),
+                  mode: UInt32(info.st_mode), uid: UInt32(info.st_uid), gid: UInt32(info.st_gid), links: UInt64(info.st_nlink))
     }
 }
 
