@@ -11,7 +11,7 @@ import Glibc
 /// opening the file), the two zero blocks at the end.
 ///
 /// For files nobody else changes between the write and this read (a finished RUN's upper
-/// directory, which kiln owns): a file whose size no longer matches its entry throws `.io`.
+/// directory, which kiln owns): a file now shorter than its entry throws `.io`.
 public struct LayerEntriesSource: ByteSource {
     private let entries: [LayerEntry]
     private let clamp: Int64?
