@@ -2,6 +2,7 @@ import Distribution
 import DockerfileSyntax
 import Foundation
 import ImageSpec
+import LayerArchive
 
 extension Builder {
     /// Downloads an `ADD` URL into `directory` under the URL path's last component, streamed to the
@@ -15,20 +16,12 @@ extension Builder {
         // BuildKit's http source writes the file 0600 (a symbolic --chmod starts from it).
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw BuildError.at(range, "failed to load \(source): \(String(cString: strerror(errno)))") }
+        let file = FileDescriptor(fd: fd)
         var digester = checksum.map { Digester(algorithm: $0.algorithm) }
         do {
-            defer { close(fd) }
             try await URLFetch.get(source) { bytes in
                 digester?.update(bufferPointer: bytes)
-                var done = 0
-                while done < bytes.count {
-                    let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-                    }
-                    done += n
-                }
+                try file.write(bytes)
             }
         } catch {
             unlink(path)

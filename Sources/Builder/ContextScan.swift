@@ -79,8 +79,7 @@ struct ContextScan {
             // The one context walk (ContextFilter's), by the builder's rule; it hands over each
             // reported entry's lstat, so the fingerprint costs no second stat.
             let walker = ContextWalker(matcher: try matcher ?? PatternMatcher([]), rule: LegacyContextWalk.rule)
-            try walker.walkStamps(root) { path, walked in
-                let source = walked
+            try walker.walkStamps(root) { path, source in
                 included.append(path)
                 stamps.append(source)
                 if source.changed >= settledBefore { racy.append(path) }
