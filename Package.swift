@@ -73,7 +73,7 @@ let package = Package(
         // Never parses command-line flags.
         .target(name: "Builder", dependencies: [
             "DockerfileSyntax", "ShellWords", "ContextFilter", "ImageSpec", "ImageStore", "LayerArchive", "Images", "CopyPlanner", "ContainerRuntime",
-            "ContainerNetwork",
+            "ContainerNetwork", "Containers",
             "ConfinedFS",
         ]),
         // Runs a process in an isolated container through an OCI runtime (runc/crun) over overlayfs. Keeps no
@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Attestations", "ImageArchive", "ImageSpec", "ImageStore", "LayerArchive", "TestVectors"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "Images", "Distribution", "TestVectors"]),
         .testTarget(name: "BuilderTests", dependencies: [
-            "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "Distribution", "TestVectors",
+            "Builder", "Images", "ImageArchive", "ImageStore", "ImageSpec", "LayerArchive", "LayerVariants", "Distribution", "TestVectors", "Containers",
         ]),
         .testTarget(
             name: "DistributionTests",

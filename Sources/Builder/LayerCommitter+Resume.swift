@@ -24,6 +24,10 @@ extension LayerCommitter {
         var resumedAt: Int
         var copiedBytes: Int64
         var writtenEntries: Int
+        /// The earlier blob's record the bytes were taken from, and for each entry the earlier
+        /// entry with the same fingerprint (-1: none); nil and empty when there was none.
+        var earlier: LayerResume.Record?
+        var sources: [Int]
     }
 
     var layerResume: LayerResume {
@@ -157,18 +161,56 @@ extension LayerCommitter {
         return ResumedWrite(digest: digest, size: file.size, stamps: stamps,
                             record: LayerResume.Record(blob: digest, size: file.size, fingerprints: fingerprints, offsets: offsets,
                                                        checkpoints: checkpoints),
-                            resumedAt: first, copiedBytes: copied, writtenEntries: written.count)
+                            resumedAt: first, copiedBytes: copied, writtenEntries: written.count,
+                            earlier: previous, sources: source)
     }
 
-    /// Copies bytes `from..<to` of the earlier blob into the new one and hashes them, a scratch
-    /// buffer's worth at a time (so the disk writes one part while the next is hashed), calling
+    /// Copies bytes `from..<to` of the earlier blob into the new one and hashes them, calling
     /// `atEntry` with each entry's index where its bytes begin (`boundaries`: their offsets there).
+    /// A run of at least `concurrentCopyBytes` is copied inside the kernel on this thread while
+    /// another reads the same bytes from the earlier blob's pages and hashes them: the run then
+    /// costs the longer of the two, not their sum. `atEntry` and the hash are only touched by the
+    /// hashing side, the blob file only by the copying side, and both are done when this returns.
     private func copyAndHash(_ earlier: Int32, from: Int64, to: Int64, boundaries: [Int64], entries first: Int,
                             sink: ResumableBlobSink, scratch: UnsafeMutableRawBufferPointer, atEntry: (Int) -> Void) throws {
+        guard to - from >= Self.concurrentCopyBytes else {
+            try sink.file.copyRange(from: earlier, offset: from, length: to - from)
+            try hashRange(earlier, from: from, to: to, boundaries: boundaries, entries: first, sink: sink, scratch: scratch, atEntry: atEntry)
+            return
+        }
+        try withoutActuallyEscaping(atEntry) { atEntry in
+            let hashing = BackgroundJob {
+                try self.hashRange(earlier, from: from, to: to, boundaries: boundaries, entries: first, sink: sink, scratch: scratch, atEntry: atEntry)
+            }
+            var copyError: Error?
+            do {
+                // In parts, so the blob's writeback starts while the rest is copied (BlobFileSink).
+                var position = from
+                while position < to {
+                    let length = min(Self.copyPart, to - position)
+                    try sink.file.copyRange(from: earlier, offset: position, length: length)
+                    position += length
+                }
+            } catch {
+                copyError = error
+            }
+            try hashing.wait()
+            if let copyError { throw copyError }
+        }
+    }
+
+    /// Runs of earlier-blob bytes copied and hashed on two threads (``copyAndHash``), and the
+    /// parts the copy is made in.
+    static let concurrentCopyBytes: Int64 = 4 << 20
+    static let copyPart: Int64 = 8 << 20
+
+    /// Hashes bytes `from..<to` of the earlier blob, a scratch buffer's worth at a time, calling
+    /// `atEntry` where each entry's bytes begin.
+    private func hashRange(_ earlier: Int32, from: Int64, to: Int64, boundaries: [Int64], entries first: Int,
+                           sink: ResumableBlobSink, scratch: UnsafeMutableRawBufferPointer, atEntry: (Int) -> Void) throws {
         var position = from, next = 0
         while position < to {
             let want = Int(min(Int64(scratch.count), to - position))
-            try sink.file.copyRange(from: earlier, offset: position, length: Int64(want))
             var got = 0
             while got < want {
                 let n = pread(earlier, scratch.baseAddress! + got, want - got, off_t(position + Int64(got)))
@@ -189,5 +231,31 @@ extension LayerCommitter {
             }
             position += Int64(want)
         }
+    }
+}
+
+/// A throwing job run on another thread at once; ``wait()`` returns when it has ended and throws
+/// what it threw. The job lets go of its closure before it says it has ended (the closure may be
+/// one that must not escape: `withoutActuallyEscaping`). `@unchecked Sendable`: the caller hands
+/// it state that only the job touches until ``wait()`` returns (see ``LayerCommitter/copyAndHash``).
+private final class BackgroundJob: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var body: (() throws -> Void)?
+    private var failure: Error?
+
+    init(_ body: @escaping () throws -> Void) {
+        self.body = body
+        DispatchQueue.global().async { self.run() }
+    }
+
+    private func run() {
+        do { try body?() } catch { failure = error }
+        body = nil
+        done.signal()
+    }
+
+    func wait() throws {
+        done.wait()
+        if let failure { throw failure }
     }
 }

@@ -96,9 +96,19 @@ struct LayerCommitter {
                        fromEntries: discardable == nil ? nil : LayerEntriesSource(entries, clampingTimesTo: clampTime))
             return (descriptor, diffID)
         }
+        // The last build's snapshot of this step, patched, when nothing else uses it (LayerCommitter+Reuse).
+        let reuseStarted = DispatchTime.now().uptimeNanoseconds
+        let chainID = ChainID.compute(diffIDs: state.config.rootfs.diffIDs + [diffID])!
+        let reused = resumed.flatMap {
+            (try? reuseEarlierSnapshot(entries, write: $0, blob: descriptor, parentDiffIDs: state.config.rootfs.diffIDs, as: chainID)) ?? nil
+        }
+        if let reused { trace?.record("snapshot", step: step, start: reuseStarted, detail: reused) }
         let linkStarted = DispatchTime.now().uptimeNanoseconds
-        let previous = links.load(linkKey)
-        let earlier = previous.flatMap { store.hasSnapshot($0.chainID) ? store.snapshotPath($0.chainID).path : nil }
+        let previous = reused == nil ? links.load(linkKey) : nil
+        // Held while its files are linked: another build cannot take it over meanwhile (LayerCommitter+Reuse).
+        let earlier = previous.flatMap {
+            (try? store.hold(snapshots: [$0.chainID])) != nil && store.hasSnapshot($0.chainID) ? store.snapshotPath($0.chainID).path : nil
+        }
         var records: [[UInt8]] = []
         var linkable = Set<String>()
         let settled = wallStarted - 100_000_000
@@ -111,9 +121,9 @@ struct LayerCommitter {
             records.append(record)
         }
         trace?.record("snapshot-links", step: step, start: linkStarted)
-        let chainID = try append(descriptor, diffID: diffID, to: &state, step: step, movableContent: movable,
-                                 linkableContent: earlier.map { LinkableContent(root: $0, paths: linkable) },
-                                 unpacked: earlier == nil ? concurrent : nil)
+        try append(descriptor, diffID: diffID, to: &state, step: step, movableContent: movable,
+                   linkableContent: earlier.map { LinkableContent(root: $0, paths: linkable) },
+                   unpacked: earlier == nil ? concurrent : nil)
         let saveStarted = DispatchTime.now().uptimeNanoseconds
         links.save(linkKey, chainID: chainID, records: records)
         trace?.record("save-links", step: step, start: saveStarted)

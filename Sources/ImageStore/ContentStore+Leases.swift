@@ -50,6 +50,11 @@ final class StoreLease: @unchecked Sendable {
             held.formUnion(new)
         }
     }
+
+    /// Whether this instance holds `line`.
+    func holds(_ line: String) -> Bool {
+        mutex.withLock { held.contains(line) }
+    }
 }
 
 /// What the live leases of a store hold.

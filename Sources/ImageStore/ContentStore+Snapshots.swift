@@ -7,7 +7,9 @@ import Glibc
 /// Unpacked layer stacks, shared between images by chain ID (see ``ChainID``).
 ///
 /// The store only manages folders: something else (the builder, with `LayerArchive`) fills a
-/// prepared folder, then commits it. A committed snapshot is never modified.
+/// prepared folder, then commits it. A committed snapshot is never modified in place: a builder may
+/// take one out of the store (``takeSnapshot(_:unlessIn:)``, as a removal would) and commit what it
+/// makes of it under another chain ID.
 extension ContentStore {
     /// Where the snapshot for `chainID` lives once committed: `kiln/snapshots/<alg>-<hex>`.
     public nonisolated func snapshotPath(_ chainID: Digest) -> URL {
@@ -46,6 +48,26 @@ extension ContentStore {
         }
         try FileSystem.fsyncDirectory(location.snapshotsDirectory)
         return final
+    }
+
+    /// Takes the committed snapshot of `chainID` out of the store, for this process to turn into
+    /// another one and commit that (``commitSnapshot(_:from:)``), or delete: its folder is renamed
+    /// into a private folder of this process, as ``removeSnapshots(keeping:keepingPaths:)`` would
+    /// remove it. Not when a live lease holds it (another process's, or this instance's own: a
+    /// build that uses it) or `inUse` (the lower layers of containers, paths; asked under the store
+    /// lock) names it: nil then, and nil when there is no such snapshot. Whoever needs `chainID`
+    /// again unpacks it from its blob (`ImageService.snapshots(for:)`, a build's cache hit).
+    public nonisolated func takeSnapshot(_ chainID: Digest, unlessIn inUse: () -> Set<String>) throws -> URL? {
+        try FileLock.withExclusiveLock(location.lockFile) {
+            guard !lease.holds("snapshot \(chainID)"), !liveLeases().snapshots.contains(chainID),
+                  !inUse().contains(snapshotPath(chainID).path) else { return nil }
+            let taken = location.tempDirectory.appendingPathComponent("snapshot-\(chainID.hex.prefix(16))-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
+            guard rename(snapshotPath(chainID).path, taken.path) == 0 else {
+                if errno == ENOENT { return nil }
+                throw StoreError.io("take the snapshot", snapshotPath(chainID).path, errno: errno)
+            }
+            return taken
+        }
     }
 
     /// Removes the snapshot for `chainID` if present. Returns whether it existed. The folder is
