@@ -19,9 +19,9 @@ public struct ContainerRunner: Sendable {
     /// when a signal killed it).
     ///
     /// Writes an OCI bundle to a temporary directory, runs `RUNTIME --root STATE run --bundle B ID`
-    /// with stdout and stderr merged into one pipe whose chunks are passed to `output` as they
-    /// arrive (on a background thread, in order; runc itself relays the container's stdout and
-    /// stderr through separate pipes, so lines of the two streams may swap places), and `stdin` (default /dev/null) as input. The
+    /// with stdout and stderr on pipes of their own, merged into `output` in whole lines as they
+    /// arrive (``OutputLines``, on a background thread; a terminal container's one stream as it
+    /// comes), and `stdin` (default /dev/null) as input. The
     /// container and the bundle are always deleted afterwards. When the calling task is cancelled
     /// the container is SIGKILLed, deleted, and `CancellationError` is thrown.
     ///
@@ -44,7 +44,7 @@ public struct ContainerRunner: Sendable {
         defer { guardian?.dismiss() }
         let launched = try launch(bundle: bundle, id: id, stdin: stdin, terminal: spec.terminal)
         let exited = ExitFlag()
-        let drained = startReader(fd: launched.outputFD, output: output)
+        let drained = startReader(fds: [launched.outputFD] + (launched.errorFD.map { [$0] } ?? []), output: output)
         let status = await withTaskCancellationHandler {
             let status = await launched.child.wait()
             exited.set()
@@ -62,7 +62,7 @@ public struct ContainerRunner: Sendable {
     func runBlocking(_ spec: ContainerSpec, id: String, bundleParent: String?) throws -> (status: Int32, output: String) {
         let bundle = try ContainerBundle.create(spec, parent: bundleParent)
         defer { bundle.remove() }
-        let launched = try launch(bundle: bundle, id: id, stdin: nil, terminal: spec.terminal)
+        let launched = try launch(bundle: bundle, id: id, stdin: nil, terminal: spec.terminal, separateStderr: false)
         let text = (try? readAll(fd: launched.outputFD, path: runtime.path)) ?? ""
         close(launched.outputFD)
         let status = launched.child.waitBlocking()
@@ -72,18 +72,29 @@ public struct ContainerRunner: Sendable {
 
     // MARK: - Runtime invocations
 
-    private func launch(bundle: ContainerBundle, id: String, stdin: Int32?, terminal: Bool) throws
-        -> (child: ChildProcess, outputFD: Int32) {
-        if terminal { return try launchWithTerminal(bundle: bundle, id: id, stdin: stdin) }
-        var fds: [Int32] = [0, 0]
+    /// Starts the runtime; its stdout and stderr go to one pipe (`outputFD`), or with
+    /// `separateStderr` stderr to a second one (`errorFD`).
+    private func launch(bundle: ContainerBundle, id: String, stdin: Int32?, terminal: Bool, separateStderr: Bool = true) throws
+        -> (child: ChildProcess, outputFD: Int32, errorFD: Int32?) {
+        if terminal {
+            let (child, fd) = try launchWithTerminal(bundle: bundle, id: id, stdin: stdin)
+            return (child, fd, nil)
+        }
+        var fds: [Int32] = [0, 0], errors: [Int32] = [-1, -1]
         guard makePipe(&fds) else { throw ContainerRuntimeError.system("pipe") }
         defer { close(fds[1]) }
+        if separateStderr, !makePipe(&errors) {
+            close(fds[0])
+            throw ContainerRuntimeError.system("pipe")
+        }
+        defer { if errors[1] >= 0 { close(errors[1]) } }
         do {
             let child = try ChildProcess.spawn(runtime.path, ["--root", stateDirectory, "run", "--bundle", bundle.path, id],
-                                               stdin: stdin, stdout: fds[1], stderr: fds[1])
-            return (child, fds[0])
+                                               stdin: stdin, stdout: fds[1], stderr: separateStderr ? errors[1] : fds[1])
+            return (child, fds[0], separateStderr ? errors[0] : nil)
         } catch {
             close(fds[0])
+            if errors[0] >= 0 { close(errors[0]) }
             throw error
         }
     }
@@ -128,19 +139,13 @@ public struct ContainerRunner: Sendable {
         _ = try? ChildProcess.run(runtime.path, ["--root", stateDirectory, "delete", "--force", id])
     }
 
-    /// Reads the merged output on a dedicated thread until end of file, then closes `fd`.
-    private func startReader(fd: Int32, output: @escaping @Sendable ([UInt8]) -> Void) -> Task<Void, Never> {
+    /// Reads the output (stdout, and stderr when apart) on a dedicated thread until each ends, in
+    /// whole lines (``OutputLines``), then closes `fds`.
+    private func startReader(fds: [Int32], output: @escaping @Sendable ([UInt8]) -> Void) -> Task<Void, Never> {
         Task.detached {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let thread = Thread {
-                    var buffer = [UInt8](repeating: 0, count: 65536)
-                    while true {
-                        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                        if count < 0, errno == EINTR { continue }
-                        if count <= 0 { break }
-                        output(Array(buffer[0..<count]))
-                    }
-                    close(fd)
+                    OutputLines.read(fds, output: output)
                     continuation.resume()
                 }
                 thread.start()

@@ -23,6 +23,19 @@ final class ContainerRunnerTests: RuntimeTestCase {
         XCTAssertEqual(result.output.split(separator: "\n").sorted(), ["err", "out"])
     }
 
+    /// A stdout line written in pieces with stderr lines between them stays one line.
+    func testLinesOfStdoutAndStderrStayWhole() async throws {
+        let root = try TestRoot(lowerDirs: try Fixture.layers())
+        defer { root.tearDown() }
+        let script = "for i in 1 2 3 4 5; do printf 'out-'; echo err-$i >&2; sleep 0.01; echo line-$i; done"
+        let result = try await runner.run(["sh", "-c", script], in: root.rootfs)
+        XCTAssertEqual(result.status, 0, result.output)
+        let lines = result.output.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("out-") }, (1...5).map { "out-line-\($0)" }, result.output)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("err-") }, (1...5).map { "err-\($0)" }, result.output)
+        XCTAssertEqual(lines.count, 10, result.output)
+    }
+
     func testMinimalDevAndEtcFiles() async throws {
         let root = try TestRoot(lowerDirs: try Fixture.layers())
         defer { root.tearDown() }
