@@ -95,7 +95,8 @@ extension Builder {
         guard cache.enabled else { return false }
         let found = options.cacheImports.entries[key]
             ?? buildKitKeys.lazy.compactMap { Digest($0).flatMap { self.options.cacheImports.entries[$0.hex] } }.first
-        guard var (entry, source) = found else { return false }
+        guard let (imported, source) = found else { return false }
+        var entry = imported
         entry.key = key
         let created = entry.created ?? Timestamp(Date())
         if store.contains(entry.layer.digest) {
