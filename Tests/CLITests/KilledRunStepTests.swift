@@ -59,8 +59,9 @@ final class KilledRunStepTests: XCTestCase {
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
     }
 
-    /// `bash -c script`, output to a file (a process the script leaves running cannot hold a pipe open).
+    /// `bash -c script`, output to a file (a process the script leaves running cannot hold a pipe
+    /// open), waited for with `waitpid` (``bashThroughFile``: Foundation's Process can miss the exit).
     private func bash(_ script: String) throws -> String {
-        try ShellToFile.bash(script)
+        bashThroughFile(script).output
     }
 }
