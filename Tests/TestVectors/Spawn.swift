@@ -8,7 +8,8 @@ import Glibc
 /// (a registry, a proxy) would otherwise inherit that mask, ignore the SIGTERM of its tearDown and
 /// keep its port after the test run.
 public func spawnWithDefaultSignals(_ pid: inout pid_t, _ path: String, _ argv: UnsafePointer<UnsafeMutablePointer<CChar>?>,
-                                    _ envp: UnsafePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+                                    _ envp: UnsafePointer<UnsafeMutablePointer<CChar>?>?,
+                                    _ actions: UnsafePointer<posix_spawn_file_actions_t>? = nil) -> Int32 {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -18,7 +19,38 @@ public func spawnWithDefaultSignals(_ pid: inout pid_t, _ path: String, _ argv: 
     posix_spawnattr_setsigmask(&attributes, &none)
     posix_spawnattr_setsigdefault(&attributes, &all)
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-    return posix_spawn(&pid, path, nil, &attributes, argv, envp ?? UnsafePointer(environ))
+    return posix_spawn(&pid, path, actions, &attributes, argv, envp ?? UnsafePointer(environ))
+}
+
+/// Runs `path` with `arguments` (`posix_spawn` + `waitpid`, never `Foundation.Process`, see
+/// ``bashThroughFile(_:environment:)``): stdin from `stdin`'s bytes (else /dev/null), stdout and
+/// stderr through temporary files, in `cwd` when given. The status is the exit code, or the signal
+/// number for a process a signal ended (as `Process.terminationStatus`).
+public func runCapturing(_ path: String, _ arguments: [String], stdin: Data? = nil, cwd: String? = nil) throws
+    -> (status: Int32, stdout: Data, stderr: Data) {
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-run-\(UUID().uuidString)").path
+    let (input, out, err) = (base + ".in", base + ".out", base + ".err")
+    defer { unlink(input); unlink(out); unlink(err) }
+    if let stdin { try stdin.write(to: URL(fileURLWithPath: input)) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, stdin == nil ? "/dev/null" : input, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    // In `cwd` through coreutils' `env -C` (glibc's addchdir is not in Swift's Glibc module).
+    let words = cwd.map { ["/usr/bin/env", "-C", $0, path] } ?? [path]
+    var argv = (words + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let spawned = spawnWithDefaultSignals(&pid, words[0], &argv, nil, &actions)
+    guard spawned == 0 else {
+        throw NSError(domain: NSPOSIXErrorDomain, code: Int(spawned), userInfo: [NSLocalizedDescriptionKey: "cannot spawn \(path)"])
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    let code: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
+    return (code, FileManager.default.contents(atPath: out) ?? Data(), FileManager.default.contents(atPath: err) ?? Data())
 }
 
 /// Runs `bash -c script` with `posix_spawn` + `waitpid` (not `Foundation.Process`), output (stdout

@@ -78,26 +78,12 @@ public struct KilnProcess {
         return Vectors.repositoryRoot.appendingPathComponent(".build/debug/kiln")
     }
 
+    /// Runs kiln with `arguments` (``runCapturing(_:_:stdin:cwd:)``: output through files, waited
+    /// for with `waitpid`; a detached child of kiln cannot hold the call open).
     @discardableResult
     public static func run(_ arguments: [String], stdin: Data? = nil, cwd: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let cwd { process.currentDirectoryURL = cwd }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try input.fileHandleForWriting.close()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self)
-        )
+        let result = try runCapturing(executable.path, arguments, stdin: stdin, cwd: cwd?.path)
+        return Result(status: result.status, stdout: String(decoding: result.stdout, as: UTF8.self),
+                      stderr: String(decoding: result.stderr, as: UTF8.self))
     }
 }
