@@ -76,23 +76,10 @@ class ArchiveTestCase: XCTestCase {
     /// Runs a program, returning its status and combined output; nil when it is not installed.
     @discardableResult
     func runTool(_ arguments: [String]) throws -> (Int32, String)? {
-        let which = Process()
-        which.executableURL = URL(fileURLWithPath: "/usr/bin/which")
-        which.arguments = [arguments[0]]
-        which.standardOutput = FileHandle.nullDevice
-        try which.run()
-        which.waitUntilExit()
-        guard which.terminationStatus == 0 else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        // posix_spawn + waitpid (runCapturing): Foundation's Process can miss a child's exit under XCTest.
+        guard try runCapturing("/usr/bin/which", [arguments[0]]).status == 0 else { return nil }
+        let result = try runCapturing("/usr/bin/env", arguments)
+        return (result.status, String(decoding: result.stdout + result.stderr, as: UTF8.self))
     }
 
     /// The names in a tar file.

@@ -1,4 +1,5 @@
 import Foundation
+import TestVectors
 import XCTest
 @testable import LayerArchive
 
@@ -22,30 +23,14 @@ struct TempDir {
 /// Runs a program; returns its standard output; throws when it exits non-zero.
 @discardableResult
 func runProgram(_ program: String, _ arguments: [String], cwd: String? = nil, input: Data? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: program)
-    process.arguments = arguments
-    if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let inPipe = Pipe()
-    process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
-    try process.run()
-    if let input {
-        inPipe.fileHandleForWriting.write(input)
-        try inPipe.fileHandleForWriting.close()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw NSError(domain: "run", code: Int(process.terminationStatus), userInfo: [
-            NSLocalizedDescriptionKey: "\(program) \(arguments) failed: \(String(decoding: errData, as: UTF8.self))",
+    // posix_spawn + waitpid (runCapturing): Foundation's Process can miss a child's exit under XCTest.
+    let result = try runCapturing(program, arguments, stdin: input, cwd: cwd)
+    guard result.status == 0 else {
+        throw NSError(domain: "run", code: Int(result.status), userInfo: [
+            NSLocalizedDescriptionKey: "\(program) \(arguments) failed: \(String(decoding: result.stderr, as: UTF8.self))",
         ])
     }
-    return String(decoding: outData, as: UTF8.self)
+    return String(decoding: result.stdout, as: UTF8.self)
 }
 
 /// A shell command line (for pipelines and globs).
