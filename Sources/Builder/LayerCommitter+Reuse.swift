@@ -34,14 +34,16 @@ extension LayerCommitter {
         var kept = [Bool](repeating: false, count: earlier.entryCount)
         var changed: [Int] = []
         var changedPaths = Set<String>()
+        var keptFolders: [(index: Int, path: String)] = []
         for (index, entry) in entries.enumerated() {
             guard [.regular, .directory, .symlink].contains(entry.header.type) else { return nil }
             let source = write.sources[index]
             if source >= 0 {
                 kept[source] = true
+                if entry.header.type == .directory { keptFolders.append((index, try Self.cleanPath(entry.header.path))) }
                 continue
             }
-            let path = Self.cleanPath(entry.header.path)
+            let path = try Self.cleanPath(entry.header.path)
             guard !path.isEmpty, !Self.baseName(path).hasPrefix(".wh.") else { return nil }
             changed.append(index)
             changedPaths.insert(path)
@@ -53,7 +55,7 @@ extension LayerCommitter {
         for old in 0..<earlier.entryCount where !kept[old] {
             var reader = TarReader(PiecesSource([.range(oldBlob, earlier.offsets[old], earlier.end(of: old)), .zeros(1024)]))
             guard let header = try reader.next() else { return nil }
-            let path = Self.cleanPath(header.path)
+            let path = try Self.cleanPath(header.path)
             guard !path.isEmpty, !Self.baseName(path).hasPrefix(".wh."),
                   header.type == .regular || header.type == .symlink || (header.type == .directory && header.xattrs.isEmpty) else { return nil }
             if !changedPaths.contains(path) { removed.append(path) }
@@ -64,14 +66,7 @@ extension LayerCommitter {
         for path in changedPaths.union(removed) {
             if let slash = path.lastIndex(of: "/") { parents.insert(String(path[..<slash])) }
         }
-        var patch = changed
-        if !parents.isEmpty {
-            for (index, entry) in entries.enumerated() where entry.header.type == .directory && write.sources[index] >= 0
-                && parents.contains(Self.cleanPath(entry.header.path)) {
-                patch.append(index)
-            }
-            patch.sort()
-        }
+        let patch = (changed + keptFolders.filter { parents.contains($0.path) }.map(\.index)).sorted()
 
         // Whiteouts first, then the entries' own bytes from the new blob.
         var pieces: [PiecesSource.Piece] = []
@@ -100,13 +95,10 @@ extension LayerCommitter {
         return "made from the earlier snapshot: \(changed.count) entries written, \(removed.count) removed, \(patch.count - changed.count) folders' times set"
     }
 
-    /// A layer entry's path as a tree path: no leading `./` or `/`, no trailing `/`.
-    static func cleanPath(_ path: String) -> String {
-        var path = Substring(path)
-        while path.hasPrefix("./") { path = path.dropFirst(2) }
-        while path.hasPrefix("/") { path = path.dropFirst() }
-        while path.hasSuffix("/") { path = path.dropLast() }
-        return path == "." ? "" : String(path)
+    /// A layer entry's path as the applier resolves it in the tree (``LayerPath/cleanComponents(_:)``),
+    /// components joined with `/`; throws for a name that climbs out with `..`.
+    static func cleanPath(_ path: String) throws -> String {
+        try LayerPath.cleanComponents(path).joined(separator: "/")
     }
 
     static func baseName(_ path: String) -> Substring {

@@ -13,11 +13,11 @@ let O_PATH: Int32 = 0o10000000
 /// names are relative to the root), empty and `.` components are dropped, and `..` removes the
 /// previous component. A `..` that would climb above the root is **rejected** (`.unsafeEntry`):
 /// well-formed layers never contain one.
-enum LayerPath {
+public enum LayerPath {
     /// The lexically cleaned components of an archive name (see the type's rules).
     /// Split at `/` bytes, as the kernel reads a path (a Character split would keep a `/` that a
     /// combining mark follows inside a component); one pass over the UTF-8 bytes.
-    static func cleanComponents(_ name: String) throws -> [String] {
+    public static func cleanComponents(_ name: String) throws -> [String] {
         var out: [String] = []
         var name = name
         return try name.withUTF8 { bytes -> [String] in
