@@ -293,23 +293,12 @@ final class HostileInputTests: XCTestCase {
         return result.stdout
     }
 
-    /// Runs `path` with `arguments`, output captured in files (a process left behind cannot hold a
-    /// pipe open), waited for with `waitpid` and started with default signal handling (see
-    /// `spawnWithDefaultSignals`): the SIGKILL loops start and reap many children.
+    /// Runs `path` with `arguments` (``runCapturing``: output captured in files, so a process left
+    /// behind cannot hold a pipe open, waited for with `waitpid` and started with default signal
+    /// handling — the SIGKILL loops start and reap many children); a signal's death as 128 + its number.
     static func runProcess(_ path: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-hostile-run-\(UUID().uuidString)").path
-        let out = base + ".out", err = base + ".err"
-        defer { unlink(out); unlink(err) }
-        func q(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let command = ([path] + arguments).map(q).joined(separator: " ") + " </dev/null >\(q(out)) 2>\(q(err))"
-        let words: [String] = ["/bin/sh", "-c", command]
-        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard spawnWithDefaultSignals(&pid, "/bin/sh", &argv, environ) == 0 else { throw XCTSkip("cannot spawn \(path)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let code: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (code, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "", (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        let result = try runCapturing(path, arguments)
+        return (result.signaled ? 128 + result.status : result.status,
+                String(decoding: result.stdout, as: UTF8.self), String(decoding: result.stderr, as: UTF8.self))
     }
 }

@@ -24,10 +24,11 @@ public func spawnWithDefaultSignals(_ pid: inout pid_t, _ path: String, _ argv: 
 
 /// Runs `path` with `arguments` (`posix_spawn` + `waitpid`, never `Foundation.Process`, see
 /// ``bashThroughFile(_:environment:)``): stdin from `stdin`'s bytes (else /dev/null), stdout and
-/// stderr through temporary files, in `cwd` when given. The status is the exit code, or the signal
-/// number for a process a signal ended (as `Process.terminationStatus`).
-public func runCapturing(_ path: String, _ arguments: [String], stdin: Data? = nil, cwd: String? = nil) throws
-    -> (status: Int32, stdout: Data, stderr: Data) {
+/// stderr through temporary files, in `cwd` when given, with `environment` over this process's.
+/// The status is the exit code, or with `signaled` the number of the signal that ended the process
+/// (as `Process.terminationStatus`).
+public func runCapturing(_ path: String, _ arguments: [String], stdin: Data? = nil, cwd: String? = nil,
+                         environment: [String: String] = [:]) throws -> (status: Int32, signaled: Bool, stdout: Data, stderr: Data) {
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-run-\(UUID().uuidString)").path
     let (input, out, err) = (base + ".in", base + ".out", base + ".err")
     defer { unlink(input); unlink(out); unlink(err) }
@@ -42,34 +43,31 @@ public func runCapturing(_ path: String, _ arguments: [String], stdin: Data? = n
     let words = cwd.map { ["/usr/bin/env", "-C", $0, path] } ?? [path]
     var argv = (words + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
+    let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
+    var envp = env.map { strdup($0) } + [nil]
+    defer { envp.forEach { free($0) } }
     var pid: pid_t = 0
-    let spawned = spawnWithDefaultSignals(&pid, words[0], &argv, nil, &actions)
+    let spawned = spawnWithDefaultSignals(&pid, words[0], &argv, &envp, &actions)
     guard spawned == 0 else {
         throw NSError(domain: NSPOSIXErrorDomain, code: Int(spawned), userInfo: [NSLocalizedDescriptionKey: "cannot spawn \(path)"])
     }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-    let code: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
-    return (code, FileManager.default.contents(atPath: out) ?? Data(), FileManager.default.contents(atPath: err) ?? Data())
+    let signaled = status & 0x7f != 0
+    return (signaled ? status & 0x7f : (status >> 8) & 0xff, signaled,
+            FileManager.default.contents(atPath: out) ?? Data(), FileManager.default.contents(atPath: err) ?? Data())
 }
 
 /// Runs `bash -c script` with `posix_spawn` + `waitpid` (not `Foundation.Process`), output (stdout
 /// and stderr) through a temporary file, stdin from /dev/null. Foundation's Process can miss the exit
 /// of a child under XCTest (a test then hangs in `waitUntilExit` beside a zombie), and a daemon the
 /// script leaves running (a registry, dockerd) would hold a pipe open; neither can happen here.
+/// The status is the exit code, -1 when a signal ended bash.
 public func bashThroughFile(_ script: String, environment: [String: String] = [:]) -> (status: Int32, output: String) {
-    let log = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bash-\(UUID().uuidString).log").path
-    defer { try? FileManager.default.removeItem(atPath: log) }
-    let argv = ["/bin/bash", "-c", "{ \(script)\n} </dev/null >'\(log)' 2>&1"]
-    let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
-    var cArgs = argv.map { strdup($0) } + [nil]
-    var cEnv = env.map { strdup($0) } + [nil]
-    defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
-    var pid: pid_t = 0
-    let spawned = spawnWithDefaultSignals(&pid, "/bin/bash", &cArgs, &cEnv)
-    guard spawned == 0 else { return (-1, "cannot spawn /bin/bash: \(spawned)") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-    let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-    return (status & 0x7f == 0 ? (status >> 8) & 0xff : -1, output)
+    do {
+        let result = try runCapturing("/bin/bash", ["-c", "{ \(script)\n} 2>&1"], environment: environment)
+        return (result.signaled ? -1 : result.status, String(decoding: result.stdout, as: UTF8.self))
+    } catch {
+        return (-1, "cannot spawn /bin/bash: \(error)")
+    }
 }
